@@ -1,0 +1,1 @@
+"""Pure domain: segments, translation forms, placeholders, plurals and checks (no I/O)."""

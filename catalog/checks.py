@@ -1,0 +1,318 @@
+"""Quality checks on a translation: one table, one function per check.
+
+Each check looks at the source segment and the translated forms and returns an Issue or
+None. Severity lives in the table, not in the functions: an "error" keeps MT out of the
+`machine` state, a "warning" is shown to the reviewer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from catalog.locales import UnknownLocale, babel_locale
+from catalog.placeholders import active_formats, format_signature, tags_in, urls_in
+from catalog.plurals import PluralInfo
+from catalog.segment import Segment
+
+Severity = Literal["error", "warning"]
+Forms = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Issue:
+    check: str
+    severity: Severity
+    message: str
+    """One line, shown to reviewers."""
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    source_locale: str
+    target_locale: str
+    plural: PluralInfo
+    terms: tuple[object, ...] = ()
+    """Glossary terms matched in the segment (for the term-compliance check)."""
+
+
+CheckFn = Callable[[Segment, Forms, CheckContext], "Issue | None"]
+_Rule = Callable[[Segment, Forms, CheckContext], "str | None"]
+
+
+def run_checks(segment: Segment, forms: Forms, ctx: CheckContext) -> tuple[Issue, ...]:
+    """Every check in table order; the issues found."""
+    issues = (fn(segment, forms, ctx) for fn, _ in CHECKS.values())
+    return tuple(issue for issue in issues if issue is not None)
+
+
+def _show(text: str, limit: int = 40) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def _label(segment: Segment, i: int) -> str:
+    return f"msgstr[{i}]" if segment.is_plural else "msgstr"
+
+
+def _references(segment: Segment) -> tuple[str, ...]:
+    """Source texts a form may mirror: msgid for a singular, msgid_plural (or msgid) otherwise."""
+    if not segment.is_plural:
+        return (segment.msgid,)
+    return (segment.msgid_plural or "", segment.msgid)
+
+
+def _single(ctx: CheckContext, i: int) -> bool:
+    return i < len(ctx.plural.forms) and ctx.plural.forms[i].single
+
+
+# --- the checks -------------------------------------------------------------------------
+
+
+def _placeholders(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
+    problems = []
+    for kind in active_formats(segment.flags):
+        source = _signature(segment.msgid, kind)
+        plural = _signature(segment.msgid_plural, kind) if segment.is_plural else source
+        for i, form in enumerate(forms):
+            if not form:
+                continue
+            args, stray = format_signature(form, kind)
+            got = Counter(key for key, _ in args)
+            if stray and not format_signature(segment.msgid_plural or segment.msgid, kind)[1]:
+                problems.append(f"{_label(segment, i)} has invalid {kind} {_show(stray[0])}")
+            if not segment.is_plural:
+                want, subset = source, False
+            elif _single(ctx, i):
+                # a form used for one n only (n=1 in English) may omit the number
+                want, subset = source | plural, True
+            else:
+                want, subset = plural, False
+            missing = Counter() if subset else want - got
+            extra = got - want
+            if missing or extra:
+                raws = dict(args) | _raw(segment.msgid, kind) | _raw(segment.msgid_plural, kind)
+                parts = []
+                if missing:
+                    parts.append("missing " + " ".join(raws[k] for k in missing.elements()))
+                if extra:
+                    parts.append("unexpected " + " ".join(raws[k] for k in extra.elements()))
+                problems.append(f"{_label(segment, i)} {kind}: " + "; ".join(parts))
+    return " | ".join(problems) or None
+
+
+def _signature(text: str | None, kind: str) -> Counter[tuple[str, str]]:
+    return Counter(key for key, _ in format_signature(text or "", kind)[0])
+
+
+def _raw(text: str | None, kind: str) -> dict[tuple[str, str], str]:
+    return dict(format_signature(text or "", kind)[0])
+
+
+def _plural_count(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
+    want = ctx.plural.nplurals if segment.is_plural else 1
+    if len(forms) != want:
+        kind = "plural forms" if segment.is_plural else "form"
+        return f"expected {want} {kind} for {ctx.target_locale}, got {len(forms)}"
+    empty = [i for i, form in enumerate(forms) if not form.strip()]
+    if empty and len(empty) < len(forms):  # all empty is the `empty` check's business
+        return "empty " + ", ".join(_label(segment, i) for i in empty)
+    return None
+
+
+def _newlines(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
+    src = segment.msgid
+    for i, form in enumerate(forms):
+        if not form:
+            continue
+        if src.startswith("\n") != form.startswith("\n"):
+            return f"{_label(segment, i)} and msgid do not both begin with '\\n'"
+        if src.endswith("\n") != form.endswith("\n"):
+            return f"{_label(segment, i)} and msgid do not both end with '\\n'"
+    return None
+
+
+def _edges(text: str) -> tuple[str, str]:
+    core = text.strip()
+    if not core:
+        return "", ""
+    start = len(text) - len(text.lstrip())
+    strip = str.maketrans("", "", "\n")
+    return text[:start].translate(strip), text[start + len(core) :].translate(strip)
+
+
+def _whitespace(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
+    lead, trail = _edges(segment.msgid)
+    for i, form in enumerate(forms):
+        if not form.strip():
+            continue
+        f_lead, f_trail = _edges(form)
+        if f_lead != lead:
+            return f"{_label(segment, i)} leading whitespace {_show(f_lead)}, source {_show(lead)}"
+        if f_trail != trail:
+            return (
+                f"{_label(segment, i)} trailing whitespace {_show(f_trail)}, source {_show(trail)}"
+            )
+    return None
+
+
+def _empty(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
+    if segment.msgid.strip() and not any(form.strip() for form in forms):
+        return "translation is empty"
+    return None
+
+
+def _tag_key(tag: str) -> str:
+    if tag.startswith("<!--"):
+        return "<!---->"
+    m = re.match(r"<(/?)([^\s/>]+)", tag)
+    name = m.group(2).lower() if m else tag
+    return f"<{m.group(1) if m else ''}{name}{'/' if tag.endswith('/>') else ''}>"
+
+
+def _inventory(
+    segment: Segment,
+    forms: Forms,
+    ctx: CheckContext,
+    items: Callable[[str], list[str]],
+    what: str,
+) -> str | None:
+    for i, form in enumerate(forms):
+        if not form:
+            continue
+        got = Counter(items(form))
+        refs = [Counter(items(ref)) for ref in _references(segment)]
+        if any(got == ref for ref in refs):
+            continue
+        want = refs[0]
+        parts = []
+        if want - got:
+            parts.append("missing " + " ".join(sorted((want - got).elements())))
+        if got - want:
+            parts.append("unexpected " + " ".join(sorted((got - want).elements())))
+        return f"{_label(segment, i)} {what}: " + "; ".join(parts)
+    return None
+
+
+def _tags(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
+    def keys(text: str) -> list[str]:  # <think> remnants are the `think` check's
+        return [k for k in map(_tag_key, tags_in(text)) if k.strip("</>") != "think"]
+
+    return _inventory(segment, forms, ctx, keys, "tags")
+
+
+def _urls(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
+    return _inventory(segment, forms, ctx, urls_in, "URLs")
+
+
+_THINK = re.compile(r"</?think\b[^>]*>", re.IGNORECASE)
+
+
+def _think(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
+    if _THINK.search(segment.msgid) or _THINK.search(segment.msgid_plural or ""):
+        return None
+    for i, form in enumerate(forms):
+        if m := _THINK.search(form):
+            return f"{_label(segment, i)} contains model reasoning {_show(m.group())}"
+    return None
+
+
+_CHATTER = re.compile(
+    r"^\s*(?:here(?:'s| is| are)\b[^\n:]{0,40}\btranslations?\b"
+    r"|(?:sure|certainly|of course)\s*[,!.:]"
+    r"|(?:translation|translated text|translated|output|result)\s*:"
+    r"|as an ai\b|i (?:cannot|can't|am unable to) translate\b)"
+    r"|^\s*\(?\s*note\s*:|```",
+    re.IGNORECASE | re.MULTILINE,
+)
+_QUOTES = {
+    '"': '"',
+    "'": "'",
+    "“": "”",
+    "‘": "’",
+    "«": "»",
+    "»": "«",
+    "„": "“",
+    "「": "」",
+    "『": "』",
+    "‹": "›",
+}
+
+
+def _language_labels(ctx: CheckContext) -> re.Pattern[str]:
+    names = {ctx.target_locale, ctx.source_locale}
+    for code in (ctx.target_locale, ctx.source_locale):
+        try:
+            loc = babel_locale(code)
+        except UnknownLocale:
+            continue
+        names.update(filter(None, (loc.get_language_name("en"), loc.get_language_name())))
+    alternatives = "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
+    return re.compile(rf"^\s*(?:{alternatives})\s*(?:translation\s*)?:", re.IGNORECASE)
+
+
+def _chatter(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
+    sources = (segment.msgid, segment.msgid_plural or "")
+    labels = _language_labels(ctx)
+    for i, form in enumerate(forms):
+        for pattern in (_CHATTER, labels):
+            m = pattern.search(form)
+            if m and not any(pattern.search(src) for src in sources):
+                return f"{_label(segment, i)} looks like model chatter: {_show(m.group().strip())}"
+        core = form.strip()
+        if (
+            len(core) >= 2
+            and _QUOTES.get(core[0]) == core[-1]
+            and not any(src.strip()[:1] in _QUOTES for src in sources if src)
+        ):
+            return f"{_label(segment, i)} is wrapped in quotes the source does not have"
+    return None
+
+
+def _bad_char(ch: str) -> bool:
+    if ch in "\n\t":
+        return False
+    return ch == "\ufffd" or unicodedata.category(ch) in ("Cc", "Cs")
+
+
+def _control_chars(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
+    allowed = {ch for ch in segment.msgid + (segment.msgid_plural or "") if _bad_char(ch)}
+    for i, form in enumerate(forms):
+        bad = sorted({ch for ch in form if _bad_char(ch)} - allowed)
+        if bad:
+            shown = " ".join(f"U+{ord(ch):04X}" for ch in bad)
+            return f"{_label(segment, i)} contains control characters {shown}"
+    return None
+
+
+def _table(**rules: tuple[_Rule, Severity]) -> dict[str, tuple[CheckFn, Severity]]:
+    def wrap(check: str, rule: _Rule, severity: Severity) -> CheckFn:
+        def fn(segment: Segment, forms: Forms, ctx: CheckContext) -> Issue | None:
+            message = rule(segment, forms, ctx)
+            if message is None:
+                return None
+            return Issue(check=check, severity=severity, message=" ".join(message.split()))
+
+        fn.__name__ = f"check_{check}"
+        fn.__doc__ = rule.__doc__
+        return fn
+
+    return {check: (wrap(check, rule, sev), sev) for check, (rule, sev) in rules.items()}
+
+
+CHECKS: dict[str, tuple[CheckFn, Severity]] = _table(
+    plural_count=(_plural_count, "error"),
+    empty=(_empty, "error"),
+    placeholders=(_placeholders, "error"),
+    newlines=(_newlines, "error"),
+    whitespace=(_whitespace, "warning"),
+    tags=(_tags, "error"),
+    urls=(_urls, "error"),
+    think=(_think, "error"),
+    chatter=(_chatter, "warning"),
+    control_chars=(_control_chars, "error"),
+)

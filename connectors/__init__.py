@@ -1,0 +1,1 @@
+"""Connectors to the outside world: file formats (gettext PO) and translation engines."""

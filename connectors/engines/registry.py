@@ -1,0 +1,35 @@
+"""Engine names users type in `[engine] name = …`, and the factories behind them."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from connectors.engines.base import Engine, EngineSettings
+from connectors.engines.pseudo import PseudoEngine
+
+EngineFactory = Callable[[EngineSettings], Engine]
+
+
+def lazy_factory(module: str, attr: str) -> EngineFactory:
+    """A factory that imports its engine module on first use (keeps the SDKs off startup)."""
+
+    def factory(settings: EngineSettings) -> Engine:
+        return getattr(importlib.import_module(module), attr)(settings)
+
+    factory.__qualname__ = f"lazy_factory({module}.{attr})"
+    return factory
+
+
+ENGINES: dict[str, EngineFactory] = {
+    "pseudo": PseudoEngine.from_settings,
+}
+
+
+def create_engine(settings: EngineSettings) -> Engine:
+    """The configured engine; ValueError naming the known engines for an unknown name."""
+    factory = ENGINES.get(settings.name)
+    if factory is None:
+        known = ", ".join(sorted(ENGINES))
+        raise ValueError(f"unknown engine {settings.name!r}; known engines: {known}")
+    return factory(settings)

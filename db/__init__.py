@@ -1,0 +1,4 @@
+"""Persistence: typed SQLAlchemy models, Alembic migrations, repo functions.
+
+Callers own sessions and transactions.
+"""

@@ -1,0 +1,173 @@
+"""Tables (DESIGN §3). Translation versions are append-only; only `state` ever changes, via
+`repo.transition()`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.base import Base, utcnow
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    source_locale: Mapped[str] = mapped_column(String(35))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Source(Base):
+    """A translatable origin: a gettext template or a document."""
+
+    __tablename__ = "sources"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(1000))
+    kind: Mapped[str] = mapped_column(String(20))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The template as last synced, so a new catalogue can be made without the file."""
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SegmentRow(Base):
+    __tablename__ = "segments"
+    __table_args__ = (UniqueConstraint("source_id", "key_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(32))
+    msgctxt: Mapped[str | None] = mapped_column(Text)
+    msgid: Mapped[str] = mapped_column(Text)
+    msgid_plural: Mapped[str | None] = mapped_column(Text)
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    extracted_comments: Mapped[str] = mapped_column(Text, default="")
+    translator_comments: Mapped[str] = mapped_column(Text, default="")
+    occurrences: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    source_hash: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer)
+    obsolete: Mapped[bool] = mapped_column(Boolean, default=False)
+    previous_segment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("segments.id", ondelete="SET NULL")
+    )
+    """A reworded string's predecessor, matched the way msgmerge does."""
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SourceVersion(Base):
+    __tablename__ = "source_versions"
+    __table_args__ = (UniqueConstraint("segment_id", "n"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    n: Mapped[int] = mapped_column(Integer)
+    source_hash: Mapped[str] = mapped_column(String(32))
+    extracted_comments: Mapped[str] = mapped_column(Text, default="")
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Translation(Base):
+    """One append-only version of a (segment, locale) translation."""
+
+    __tablename__ = "translations"
+    __table_args__ = (
+        UniqueConstraint("segment_id", "locale", "n"),
+        Index("ix_translations_locale_state", "locale", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(35))
+    n: Mapped[int] = mapped_column(Integer)
+    forms: Mapped[list[str]] = mapped_column(JSON)
+    state: Mapped[int] = mapped_column(Integer)
+    origin: Mapped[str] = mapped_column(String(20))
+    """human | tm | engine"""
+    author: Mapped[str] = mapped_column(String(200), default="")
+    engine: Mapped[str] = mapped_column(String(50), default="")
+    model: Mapped[str] = mapped_column(String(100), default="")
+    source_hash: Mapped[str] = mapped_column(String(32))
+    terms_hash: Mapped[str] = mapped_column(String(32), default="")
+    glossary_hash: Mapped[str] = mapped_column(String(64), default="")
+    prompt_hash: Mapped[str] = mapped_column(String(64), default="")
+    previous_msgid: Mapped[str | None] = mapped_column(Text)
+    """The source text this translation was made for when it differs (fuzzy `#|`)."""
+    issues: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+    cost: Mapped[float] = mapped_column(Float, default=0.0)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    segment: Mapped[SegmentRow] = relationship(lazy="raise")
+
+
+class Review(Base):
+    """Every state change, by a person or by locflow itself."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    translation_id: Mapped[int] = mapped_column(
+        ForeignKey("translations.id", ondelete="CASCADE"), index=True
+    )
+    reviewer: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(30))
+    from_state: Mapped[int] = mapped_column(Integer)
+    to_state: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CatalogFile(Base):
+    """A locale's catalogue exactly as last read or written, so export needs no checkout."""
+
+    __tablename__ = "catalog_files"
+    __table_args__ = (UniqueConstraint("source_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(35))
+    path: Mapped[str] = mapped_column(String(1000))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    flow_run_id: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+    cost: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,0 +1,497 @@
+"""Repository functions. Each takes the session first and never commits: callers own
+transactions (`with Session() as s, s.begin(): ...`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from catalog.segment import Segment
+from db.base import utcnow
+from db.models import (
+    CatalogFile,
+    Project,
+    Review,
+    Run,
+    SegmentRow,
+    Source,
+    SourceVersion,
+    Translation,
+)
+from db.states import State, check_transition
+
+SYSTEM_ACTOR = "locflow"
+
+
+# --- projects and sources -------------------------------------------------------------
+
+
+def get_or_create_project(s: Session, name: str, source_locale: str) -> Project:
+    project = s.scalar(select(Project).where(Project.name == name))
+    if project is None:
+        project = Project(name=name, source_locale=source_locale)
+        s.add(project)
+        s.flush()
+    return project
+
+
+def find_project(s: Session, name: str) -> Project | None:
+    return s.scalar(select(Project).where(Project.name == name))
+
+
+def get_or_create_source(s: Session, project: Project, name: str, kind: str) -> Source:
+    source = s.scalar(select(Source).where(Source.project_id == project.id, Source.name == name))
+    if source is None:
+        source = Source(project_id=project.id, name=name, kind=kind, content_hash="")
+        s.add(source)
+        s.flush()
+    return source
+
+
+def sources_of(s: Session, project: Project) -> list[Source]:
+    return list(
+        s.scalars(select(Source).where(Source.project_id == project.id).order_by(Source.id))
+    )
+
+
+# --- segments ---------------------------------------------------------------------------
+
+
+def segment_rows(s: Session, source_id: int, *, include_obsolete: bool = True) -> list[SegmentRow]:
+    q = select(SegmentRow).where(SegmentRow.source_id == source_id)
+    if not include_obsolete:
+        q = q.where(SegmentRow.obsolete.is_(False))
+    return list(s.scalars(q.order_by(SegmentRow.position, SegmentRow.id)))
+
+
+def row_to_segment(row: SegmentRow) -> Segment:
+    return Segment(
+        msgid=row.msgid,
+        msgctxt=row.msgctxt,
+        msgid_plural=row.msgid_plural,
+        flags=tuple(row.flags),
+        extracted_comments=row.extracted_comments,
+        translator_comments=row.translator_comments,
+        occurrences=tuple((a, b) for a, b in row.occurrences),
+        obsolete=row.obsolete,
+    )
+
+
+def _segment_values(seg: Segment) -> dict[str, Any]:
+    return {
+        "flags": [f for f in seg.flags if f != "fuzzy"],
+        "extracted_comments": seg.extracted_comments,
+        "translator_comments": seg.translator_comments,
+        "occurrences": [list(o) for o in seg.occurrences],
+        "source_hash": seg.source_hash,
+    }
+
+
+def insert_segments(
+    s: Session, source_id: int, items: Sequence[tuple[Segment, int, int | None]]
+) -> list[int]:
+    """Insert new segments (segment, position, predecessor id) with their first source
+    version, in bulk; returns their ids in order."""
+    if not items:
+        return []
+    now = utcnow()
+    values = [
+        {
+            "source_id": source_id,
+            "key_hash": seg.key_hash,
+            "msgctxt": seg.msgctxt,
+            "msgid": seg.msgid,
+            "msgid_plural": seg.msgid_plural,
+            "position": position,
+            "obsolete": False,
+            "previous_segment_id": previous,
+            "created_at": now,
+            "updated_at": now,
+            **_segment_values(seg),
+        }
+        for seg, position, previous in items
+    ]
+    ids = list(
+        s.scalars(insert(SegmentRow).returning(SegmentRow.id, sort_by_parameter_order=True), values)
+    )
+    s.execute(
+        insert(SourceVersion),
+        [
+            {
+                "segment_id": i,
+                "n": 1,
+                "source_hash": v["source_hash"],
+                "extracted_comments": v["extracted_comments"],
+                "flags": v["flags"],
+                "created_at": now,
+            }
+            for i, v in zip(ids, values, strict=True)
+        ],
+    )
+    return ids
+
+
+def insert_segment(
+    s: Session, source_id: int, seg: Segment, position: int, previous_id: int | None = None
+) -> SegmentRow:
+    (new_id,) = insert_segments(s, source_id, [(seg, position, previous_id)])
+    row = s.get(SegmentRow, new_id)
+    assert row is not None
+    return row
+
+
+def update_segment(s: Session, row: SegmentRow, seg: Segment, position: int) -> bool:
+    """Refresh notes/position; returns True when the source hash changed (a new source version)."""
+    values = _segment_values(seg)
+    changed_hash = values["source_hash"] != row.source_hash
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+    if row.position != position:
+        row.position = position
+    if row.obsolete:
+        row.obsolete = False
+    if s.is_modified(row):
+        row.updated_at = utcnow()
+    if changed_hash:
+        s.flush()
+        _add_source_version(s, row)
+    return changed_hash
+
+
+def _add_source_version(s: Session, row: SegmentRow) -> None:
+    n = s.scalar(
+        select(func.coalesce(func.max(SourceVersion.n), 0)).where(
+            SourceVersion.segment_id == row.id
+        )
+    )
+    s.execute(
+        insert(SourceVersion).values(
+            segment_id=row.id,
+            n=(n or 0) + 1,
+            source_hash=row.source_hash,
+            extracted_comments=row.extracted_comments,
+            flags=list(row.flags),
+            created_at=utcnow(),
+        )
+    )
+
+
+def mark_obsolete(s: Session, row: SegmentRow) -> None:
+    if not row.obsolete:
+        row.obsolete = True
+        row.updated_at = utcnow()
+
+
+# --- translations -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """What a caller knows about a version it wants to store."""
+
+    segment_id: int
+    locale: str
+    forms: tuple[str, ...]
+    state: State
+    origin: str
+    source_hash: str
+    author: str = ""
+    engine: str = ""
+    model: str = ""
+    terms_hash: str = ""
+    glossary_hash: str = ""
+    prompt_hash: str = ""
+    previous_msgid: str | None = None
+    issues: tuple[dict[str, Any], ...] = ()
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    run_id: int | None = None
+
+
+def add_versions(s: Session, new: Sequence[NewVersion]) -> list[int]:
+    """Append versions in bulk (explicit INSERT; n = previous n + 1 per segment and locale).
+    Returns their ids in order."""
+    if not new:
+        return []
+    top: dict[tuple[int, str], int] = {}
+    for chunk in _chunks(sorted({v.segment_id for v in new}), 900):
+        q = (
+            select(Translation.segment_id, Translation.locale, func.max(Translation.n))
+            .where(Translation.segment_id.in_(chunk))
+            .group_by(Translation.segment_id, Translation.locale)
+        )
+        top.update({(sid, loc): n for sid, loc, n in s.execute(q)})
+    now = utcnow()
+    values = []
+    for v in new:
+        n = top.get((v.segment_id, v.locale), 0) + 1
+        top[(v.segment_id, v.locale)] = n
+        values.append(
+            {
+                "segment_id": v.segment_id,
+                "locale": v.locale,
+                "n": n,
+                "forms": list(v.forms),
+                "state": int(v.state),
+                "origin": v.origin,
+                "author": v.author,
+                "engine": v.engine,
+                "model": v.model,
+                "source_hash": v.source_hash,
+                "terms_hash": v.terms_hash,
+                "glossary_hash": v.glossary_hash,
+                "prompt_hash": v.prompt_hash,
+                "previous_msgid": v.previous_msgid,
+                "issues": list(v.issues),
+                "tokens_in": v.tokens_in,
+                "tokens_out": v.tokens_out,
+                "cost": v.cost,
+                "run_id": v.run_id,
+                "created_at": now,
+            }
+        )
+    return list(
+        s.scalars(
+            insert(Translation).returning(Translation.id, sort_by_parameter_order=True), values
+        )
+    )
+
+
+def add_version(s: Session, v: NewVersion) -> int:
+    """Append one version. Returns its id."""
+    return add_versions(s, [v])[0]
+
+
+def versions(s: Session, segment_id: int, locale: str) -> list[Translation]:
+    """All versions of one (segment, locale), oldest first."""
+    return list(
+        s.scalars(
+            select(Translation)
+            .where(Translation.segment_id == segment_id, Translation.locale == locale)
+            .order_by(Translation.n)
+        )
+    )
+
+
+def current_versions(
+    s: Session, segment_ids: Iterable[int], locale: str
+) -> dict[int, list[Translation]]:
+    """Non-rejected versions per segment, newest first (the first one is "current")."""
+    ids = list(segment_ids)
+    out: dict[int, list[Translation]] = {}
+    for chunk in _chunks(ids, 900):
+        rows = s.scalars(
+            select(Translation)
+            .where(
+                Translation.segment_id.in_(chunk),
+                Translation.locale == locale,
+                Translation.state != int(State.REJECTED),
+            )
+            .order_by(Translation.segment_id, Translation.n.desc())
+        )
+        for t in rows:
+            out.setdefault(t.segment_id, []).append(t)
+    return out
+
+
+def locales_with_versions(s: Session, segment_id: int) -> list[str]:
+    return list(
+        s.scalars(select(Translation.locale).where(Translation.segment_id == segment_id).distinct())
+    )
+
+
+def transition(
+    s: Session,
+    translation: Translation,
+    to: State,
+    *,
+    actor: str = SYSTEM_ACTOR,
+    action: str | None = None,
+    comment: str = "",
+) -> None:
+    """The only way a version's state changes; every move is recorded in `reviews`."""
+    current = State(translation.state)
+    check_transition(current, to)
+    s.execute(update(Translation).where(Translation.id == translation.id).values(state=int(to)))
+    s.execute(
+        insert(Review).values(
+            translation_id=translation.id,
+            reviewer=actor,
+            action=action or to.name.lower(),
+            from_state=int(current),
+            to_state=int(to),
+            comment=comment,
+            at=utcnow(),
+        )
+    )
+    translation.state = int(to)
+
+
+def mark_stale(s: Session, segment_id: int, source_hash: str) -> int:
+    """Versions made for another source text become stale (kept, never deleted)."""
+    rows = s.scalars(
+        select(Translation).where(
+            Translation.segment_id == segment_id,
+            Translation.source_hash != source_hash,
+            Translation.state.not_in([int(State.REJECTED), int(State.STALE)]),
+        )
+    ).all()
+    for t in rows:
+        transition(s, t, State.STALE, action="source-changed")
+    return len(rows)
+
+
+def ever_approved(s: Session, translation_ids: Sequence[int]) -> set[int]:
+    """Ids among these versions that were approved at some point (before going stale)."""
+    out: set[int] = set()
+    for chunk in _chunks(list(translation_ids), 900):
+        out.update(
+            s.scalars(
+                select(Translation.id).where(
+                    Translation.id.in_(chunk), Translation.state == int(State.APPROVED)
+                )
+            )
+        )
+        out.update(
+            s.scalars(
+                select(Review.translation_id).where(
+                    Review.translation_id.in_(chunk), Review.from_state == int(State.APPROVED)
+                )
+            )
+        )
+    return out
+
+
+def approved_memory(
+    s: Session, project_id: int, locale: str
+) -> dict[tuple[str | None, str, str | None], tuple[str, ...]]:
+    """Approved translations of this project by (msgctxt, msgid, msgid_plural), newest wins."""
+    q = (
+        select(SegmentRow.msgctxt, SegmentRow.msgid, SegmentRow.msgid_plural, Translation.forms)
+        .join(Translation, Translation.segment_id == SegmentRow.id)
+        .join(Source, Source.id == SegmentRow.source_id)
+        .where(
+            Source.project_id == project_id,
+            Translation.locale == locale,
+            Translation.state == int(State.APPROVED),
+        )
+        .order_by(Translation.id)
+    )
+    return {(c, i, p): tuple(f) for c, i, p, f in s.execute(q)}
+
+
+# --- catalogue files ----------------------------------------------------------------------
+
+
+def catalog_file(s: Session, source_id: int, locale: str) -> CatalogFile | None:
+    return s.scalar(
+        select(CatalogFile).where(CatalogFile.source_id == source_id, CatalogFile.locale == locale)
+    )
+
+
+def put_catalog_file(
+    s: Session, source_id: int, locale: str, path: str, content: bytes, content_hash: str
+) -> bool:
+    """Store a catalogue's bytes; returns False when they were already stored."""
+    row = catalog_file(s, source_id, locale)
+    if row is None:
+        s.add(
+            CatalogFile(
+                source_id=source_id,
+                locale=locale,
+                path=path,
+                content=content,
+                content_hash=content_hash,
+            )
+        )
+        s.flush()
+        return True
+    if row.content_hash == content_hash and row.path == path:
+        return False
+    row.path, row.content, row.content_hash, row.updated_at = path, content, content_hash, utcnow()
+    return True
+
+
+# --- runs and stats -----------------------------------------------------------------------
+
+
+def start_run(s: Session, project: Project, kind: str, flow_run_id: str = "") -> Run:
+    run = Run(project_id=project.id, kind=kind, flow_run_id=flow_run_id, status="running")
+    s.add(run)
+    s.flush()
+    return run
+
+
+def finish_run(
+    s: Session, run_id: int, status: str, counts: dict[str, Any], message: str = ""
+) -> None:
+    run = s.get(Run, run_id)
+    if run is None:
+        return
+    totals = s.execute(
+        select(
+            func.coalesce(func.sum(Translation.tokens_in), 0),
+            func.coalesce(func.sum(Translation.tokens_out), 0),
+            func.coalesce(func.sum(Translation.cost), 0.0),
+        ).where(Translation.run_id == run_id)
+    ).one()
+    run.status, run.counts, run.message, run.finished_at = status, counts, message, utcnow()
+    run.tokens_in, run.tokens_out, run.cost = int(totals[0]), int(totals[1]), float(totals[2])
+    run.requests = int(counts.get("requests", 0))
+
+
+def state_counts(s: Session, project_id: int) -> dict[str, dict[str, int]]:
+    """{locale: {state name: number of (segment, locale) whose current version is in it}}."""
+    newest = (
+        select(
+            Translation.segment_id,
+            Translation.locale,
+            func.max(Translation.n).label("n"),
+        )
+        .join(SegmentRow, SegmentRow.id == Translation.segment_id)
+        .join(Source, Source.id == SegmentRow.source_id)
+        .where(
+            Source.project_id == project_id,
+            SegmentRow.obsolete.is_(False),
+            Translation.state != int(State.REJECTED),
+        )
+        .group_by(Translation.segment_id, Translation.locale)
+        .subquery()
+    )
+    q = (
+        select(Translation.locale, Translation.state, func.count())
+        .join(
+            newest,
+            (newest.c.segment_id == Translation.segment_id)
+            & (newest.c.locale == Translation.locale)
+            & (newest.c.n == Translation.n),
+        )
+        .group_by(Translation.locale, Translation.state)
+    )
+    out: dict[str, dict[str, int]] = {}
+    for locale, state, count in s.execute(q):
+        out.setdefault(locale, {})[State(state).name.lower()] = count
+    return out
+
+
+def live_segment_count(s: Session, project_id: int) -> int:
+    return (
+        s.scalar(
+            select(func.count())
+            .select_from(SegmentRow)
+            .join(Source, Source.id == SegmentRow.source_id)
+            .where(Source.project_id == project_id, SegmentRow.obsolete.is_(False))
+        )
+        or 0
+    )
+
+
+def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,173 @@
+"""Prefect flows: `localise` (sync -> plan -> translate -> check/store -> export) and
+`publish` (approved -> files). Tasks are thin wrappers over plain functions in flows/steps;
+the database, not Prefect's cache, decides what is already done, so a crashed run resumes
+by running again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.context import get_run_context
+from sqlalchemy.orm import Session, sessionmaker
+
+from connectors.engines.base import Engine, Fatal
+from connectors.engines.registry import create_engine
+from db import repo
+from db.session import open_database
+from flows import report
+from flows.config import Config, load_config
+from flows.steps.export import FileResult, export_project
+from flows.steps.plan import LocalePlan, plan_locale
+from flows.steps.runner import LoopRunner
+from flows.steps.sync import SyncReport, sync_project
+from flows.steps.translate import StoreCounts, jobs_of, store_outcomes, store_reused, translate_jobs
+
+BATCH = 40
+"""Strings per stored batch: a crash loses at most one batch of engine work."""
+
+
+@cache
+def sessions(url: str) -> sessionmaker[Session]:
+    return open_database(url)
+
+
+@dataclass
+class LocaleSummary:
+    locale: str
+    queued: int = 0
+    up_to_date: int = 0
+    requests: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    counts: StoreCounts = field(default_factory=StoreCounts)
+
+
+@task(name="sync", cache_policy=NO_CACHE)
+def sync_task(config: Config, locales: list[str], dry_run: bool = False) -> SyncReport:
+    with sessions(config.database_url)() as s:
+        tx = s.begin()
+        try:
+            result = sync_project(s, config, locales=locales)
+        except BaseException:
+            tx.rollback()
+            raise
+        tx.rollback() if dry_run else tx.commit()
+    return result
+
+
+@task(name="plan", cache_policy=NO_CACHE)
+def plan_task(config: Config, locale: str) -> LocalePlan:
+    with sessions(config.database_url)() as s:
+        project = repo.get_or_create_project(s, config.project, config.source_locale)
+        return plan_locale(s, project, locale)
+
+
+@task(name="store-memory-hits", cache_policy=NO_CACHE)
+def store_reused_task(config: Config, plan: LocalePlan, run_id: int) -> StoreCounts:
+    with sessions(config.database_url)() as s, s.begin():
+        return store_reused(s, plan.reused, run_id=run_id)
+
+
+@task(name="translate-batch", cache_policy=NO_CACHE)
+def translate_batch_task(
+    config: Config, engine: Engine, runner: LoopRunner, jobs: list, run_id: int
+) -> tuple[StoreCounts, int, int, int]:
+    outcomes = runner.run(translate_jobs(engine, jobs, config.source_locale))
+    with sessions(config.database_url)() as s, s.begin():
+        counts = store_outcomes(
+            s, outcomes, source_locale=config.source_locale, engine_name=engine.name, run_id=run_id
+        )
+    return (
+        counts,
+        sum(o.requests for o in outcomes),
+        sum(o.tokens_in for o in outcomes),
+        sum(o.tokens_out for o in outcomes),
+    )
+
+
+@task(name="export", cache_policy=NO_CACHE)
+def export_task(config: Config, locales: list[str], dry_run: bool = False) -> list[FileResult]:
+    with sessions(config.database_url)() as s, s.begin():
+        return export_project(s, config, locales=locales, now=datetime.now(UTC), dry_run=dry_run)
+
+
+def _flow_run_id() -> str:
+    try:
+        ctx = get_run_context()
+        return str(ctx.flow_run.id) if getattr(ctx, "flow_run", None) else ""
+    except Exception:
+        return ""
+
+
+def _translate_locale(
+    config: Config, engine: Engine, runner: LoopRunner, locale: str, run_id: int
+) -> LocaleSummary:
+    plan = plan_task(config, locale)
+    summary = LocaleSummary(locale, queued=plan.queued_items, up_to_date=plan.up_to_date)
+    if plan.reused:
+        summary.counts.add(store_reused_task(config, plan, run_id))
+    jobs = jobs_of(plan)
+    for start in range(0, len(jobs), BATCH):
+        counts, requests, tin, tout = translate_batch_task(
+            config, engine, runner, jobs[start : start + BATCH], run_id
+        )
+        summary.counts.add(counts)
+        summary.requests += requests
+        summary.tokens_in += tin
+        summary.tokens_out += tout
+        report.progress(locale, min(start + BATCH, len(jobs)), len(jobs))
+    return summary
+
+
+@flow(name="localise", log_prints=True)
+def localise(
+    config_path: str | None = None,
+    locales: list[str] | None = None,
+    sync: bool = True,
+    translate: bool = True,
+    export: bool = True,
+) -> dict[str, Any]:
+    """Sync, translate what is missing or stale, check, store and export."""
+    config = load_config(config_path)
+    chosen = list(locales or config.locales)
+    Session = sessions(config.database_url)
+    with Session() as s, s.begin():
+        project = repo.get_or_create_project(s, config.project, config.source_locale)
+        run_id = repo.start_run(s, project, "localise", _flow_run_id()).id
+    result: dict[str, Any] = {"run_id": run_id, "locales": {}, "files": [], "status": "completed"}
+    try:
+        if sync:
+            result["sync"] = sync_task(config, chosen).as_dict()
+        if translate:
+            engine = create_engine(config.engine)
+            with LoopRunner() as runner:
+                for locale in chosen:
+                    summary = _translate_locale(config, engine, runner, locale, run_id)
+                    result["locales"][locale] = report.locale_dict(summary)
+        if export:
+            result["files"] = [f.__dict__ for f in export_task(config, chosen)]
+    except Fatal as exc:
+        result["status"], result["message"] = "stopped", str(exc)
+        get_run_logger().error("run stopped: %s", exc)
+    finally:
+        with Session() as s, s.begin():
+            repo.finish_run(
+                s, run_id, result["status"], report.run_counts(result), result.get("message", "")
+            )
+    report.publish_artifacts(result)
+    return result
+
+
+@flow(name="publish")
+def publish(
+    config_path: str | None = None, locales: list[str] | None = None, dry_run: bool = False
+) -> dict[str, Any]:
+    """Write approved translations (and machine output by policy) to the catalogues."""
+    config = load_config(config_path)
+    files = export_task(config, list(locales or config.locales), dry_run)
+    return {"files": [f.__dict__ for f in files], "status": "completed"}

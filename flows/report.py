@@ -1,0 +1,88 @@
+"""What a run tells people: progress on a terminal, a Prefect table/markdown artifact, and
+the dicts the CLI prints (`--json`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+_progress_hook: Callable[[str, int, int], None] | None = None
+
+
+def set_progress_hook(hook: Callable[[str, int, int], None] | None) -> None:
+    global _progress_hook
+    _progress_hook = hook
+
+
+def progress(label: str, done: int, total: int) -> None:
+    if _progress_hook is not None:
+        _progress_hook(label, done, total)
+
+
+def locale_dict(summary: Any) -> dict[str, Any]:
+    c = summary.counts
+    return {
+        "queued": summary.queued,
+        "up_to_date": summary.up_to_date,
+        "reused": c.reused,
+        "machine": c.machine,
+        "needs_review": c.needs_review,
+        "issues": dict(c.issues),
+        "requests": summary.requests,
+        "tokens_in": summary.tokens_in,
+        "tokens_out": summary.tokens_out,
+    }
+
+
+def run_counts(result: dict[str, Any]) -> dict[str, Any]:
+    locales = result.get("locales", {})
+    return {
+        "requests": sum(v["requests"] for v in locales.values()),
+        "locales": locales,
+        "files_changed": sum(1 for f in result.get("files", []) if f["changed"]),
+    }
+
+
+def markdown_summary(result: dict[str, Any]) -> str:
+    lines = [f"## locflow run {result.get('run_id', '')}: {result.get('status', '')}", ""]
+    if result.get("message"):
+        lines += [f"Stopped: {result['message']}", ""]
+    lines += [
+        "| locale | queued | from memory | machine | needs review | requests | tokens in "
+        "| tokens out |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for locale, v in result.get("locales", {}).items():
+        lines.append(
+            f"| {locale} | {v['queued']} | {v['reused']} | {v['machine']} | {v['needs_review']} "
+            f"| {v['requests']} | {v['tokens_in']} | {v['tokens_out']} |"
+        )
+    issues: dict[str, int] = {}
+    for v in result.get("locales", {}).values():
+        for k, n in v["issues"].items():
+            issues[k] = issues.get(k, 0) + n
+    if issues:
+        lines += ["", "QA issues: " + ", ".join(f"{k} {n}" for k, n in sorted(issues.items()))]
+    changed = [f["path"] for f in result.get("files", []) if f["changed"]]
+    lines += ["", f"Files changed: {len(changed)}"] + [f"- {p}" for p in changed]
+    return "\n".join(lines)
+
+
+def publish_artifacts(result: dict[str, Any]) -> None:
+    """A table per run (one row per locale) and a markdown summary, in Prefect's UI."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    rows = [
+        {
+            "locale": k,
+            **{n: v for n, v in d.items() if n != "issues"},
+            "issues": ", ".join(f"{i}:{c}" for i, c in d["issues"].items()),
+        }
+        for k, d in result.get("locales", {}).items()
+    ]
+    try:
+        if rows:
+            create_table_artifact(rows, key="locflow-locales", description="Per-locale counts")
+        create_markdown_artifact(markdown_summary(result), key="locflow-summary")
+    except Exception:
+        pass

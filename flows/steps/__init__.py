@@ -1,0 +1,1 @@
+"""Plain functions the flows orchestrate; no Prefect here, tested directly."""

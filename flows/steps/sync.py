@@ -1,0 +1,243 @@
+"""Sync: templates and catalogues on disk -> segments and human versions in the database.
+
+New segments are inserted, changed ones get a new source version (their translations go
+stale, kept), removed ones are marked obsolete (kept). A reworded msgid is linked to its
+predecessor by fuzzy matching, as msgmerge does, and the old translation is offered as a
+stale suggestion. Translations found in catalogues are imported as human versions, once:
+an entry that reads as it did at the last sync (or export) is not imported again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rapidfuzz import fuzz
+from sqlalchemy.orm import Session
+
+from catalog.segment import Segment
+from connectors.po import PoCatalog, PoEntry, parse_po
+from db import repo
+from db.models import Project, SegmentRow, Source
+from db.states import State
+from flows.config import CatalogSource, Config
+
+FUZZY_THRESHOLD = 0.6
+"""msgmerge's own threshold for offering a previous translation as fuzzy."""
+
+
+@dataclass
+class SyncReport:
+    sources: int = 0
+    unchanged_templates: int = 0
+    new: int = 0
+    changed: int = 0
+    obsolete: int = 0
+    linked: int = 0
+    stale_versions: int = 0
+    imported: int = 0
+    approved_by_file: int = 0
+    catalogs_read: int = 0
+    catalogs_unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def template_segments(catalog: PoCatalog) -> list[Segment]:
+    """The translatable entries of a template (a .po used as template loses its msgstrs)."""
+    out = []
+    for e in catalog.entries:
+        if e.segment.obsolete:
+            continue
+        seg = e.segment
+        out.append(
+            Segment(
+                msgid=seg.msgid,
+                msgctxt=seg.msgctxt,
+                msgid_plural=seg.msgid_plural,
+                flags=tuple(f for f in seg.flags if f != "fuzzy"),
+                extracted_comments=seg.extracted_comments,
+                occurrences=seg.occurrences,
+            )
+        )
+    return out
+
+
+def sync_project(s: Session, config: Config, *, locales: Iterable[str] | None = None) -> SyncReport:
+    project = repo.get_or_create_project(s, config.project, config.source_locale)
+    report = SyncReport()
+    wanted = tuple(locales) if locales is not None else config.locales
+    for src in config.catalog_sources():
+        report.sources += 1
+        source = sync_template(s, project, src, report)
+        for locale in wanted:
+            sync_catalog(s, source, src, locale, report)
+    return report
+
+
+def sync_template(s: Session, project: Project, src: CatalogSource, report: SyncReport) -> Source:
+    if not src.template.exists():
+        raise FileNotFoundError(f"{src.name}: template not found")
+    data = src.template.read_bytes()
+    digest = content_hash(data)
+    source = repo.get_or_create_source(s, project, src.name, "po")
+    if source.content_hash == digest:
+        report.unchanged_templates += 1
+        return source
+    segments = template_segments(parse_po(data, src.name))
+    _reconcile(s, source, segments, report)
+    source.content, source.content_hash = data, digest
+    return source
+
+
+def _reconcile(s: Session, source: Source, segments: list[Segment], report: SyncReport) -> None:
+    rows = {r.key_hash: r for r in repo.segment_rows(s, source.id)}
+    seen: set[str] = set()
+    new: list[tuple[int, Segment]] = []
+    for position, seg in enumerate(segments):
+        if seg.key_hash in seen:
+            continue  # a duplicate in the template: the parser already reported real ones
+        seen.add(seg.key_hash)
+        row = rows.get(seg.key_hash)
+        if row is None:
+            new.append((position, seg))
+            continue
+        was_obsolete = row.obsolete
+        if repo.update_segment(s, row, seg, position) and not was_obsolete:
+            report.changed += 1
+            report.stale_versions += repo.mark_stale(s, row.id, row.source_hash)
+    gone = [r for k, r in rows.items() if k not in seen and not r.obsolete]
+    for row in gone:
+        repo.mark_obsolete(s, row)
+        report.obsolete += 1
+    candidates = [r for k, r in rows.items() if k not in seen]
+    matches = [_fuzzy_predecessor(seg, candidates) if candidates else None for _, seg in new]
+    ids = repo.insert_segments(
+        s,
+        source.id,
+        [(seg, pos, m.id if m else None) for (pos, seg), m in zip(new, matches, strict=True)],
+    )
+    report.new += len(ids)
+    for new_id, match in zip(ids, matches, strict=True):
+        if match is not None:
+            report.linked += 1
+            _offer_stale_suggestions(s, match, new_id)
+
+
+def _fuzzy_predecessor(seg: Segment, candidates: list[SegmentRow]) -> SegmentRow | None:
+    best, best_score = None, FUZZY_THRESHOLD * 100
+    for row in candidates:
+        if row.msgctxt != seg.msgctxt or (row.msgid_plural is None) != (seg.msgid_plural is None):
+            continue
+        score = fuzz.ratio(row.msgid, seg.msgid, score_cutoff=best_score)
+        if score > best_score or (best is None and score >= best_score):
+            best, best_score = row, score
+    return best
+
+
+def _offer_stale_suggestions(s: Session, old: SegmentRow, new_id: int) -> None:
+    locales = repo.locales_with_versions(s, old.id)
+    for locale in locales:
+        current = repo.current_versions(s, [old.id], locale).get(old.id)
+        if not current:
+            continue
+        best = current[0]
+        repo.add_version(
+            s,
+            repo.NewVersion(
+                segment_id=new_id,
+                locale=locale,
+                forms=tuple(best.forms),
+                state=State.STALE,
+                origin=best.origin,
+                source_hash=old.source_hash,
+                author=best.author,
+                engine=best.engine,
+                model=best.model,
+                previous_msgid=old.msgid,
+            ),
+        )
+
+
+def sync_catalog(
+    s: Session, source: Source, src: CatalogSource, locale: str, report: SyncReport
+) -> None:
+    path = src.catalog_path(locale)
+    if not path.exists():
+        return
+    data = path.read_bytes()
+    digest = content_hash(data)
+    stored = repo.catalog_file(s, source.id, locale)
+    if stored is not None and stored.content_hash == digest:
+        report.catalogs_unchanged += 1
+        return
+    catalog = parse_po(data, str(path))
+    last_seen = _entry_states(parse_po(stored.content, stored.path)) if stored else {}
+    _import_translations(s, source, catalog, locale, last_seen, str(path), report)
+    repo.put_catalog_file(s, source.id, locale, src.relative_catalog_path(locale), data, digest)
+    report.catalogs_read += 1
+
+
+def _entry_states(catalog: PoCatalog) -> dict[tuple[str | None, str, str | None], tuple]:
+    return {e.segment.key: (e.forms, e.fuzzy) for e in catalog.entries if not e.segment.obsolete}
+
+
+def _import_translations(
+    s: Session,
+    source: Source,
+    catalog: PoCatalog,
+    locale: str,
+    last_seen: dict,
+    path: str,
+    report: SyncReport,
+) -> None:
+    rows = {r.key_hash: r for r in repo.segment_rows(s, source.id, include_obsolete=False)}
+    entries: list[tuple[PoEntry, SegmentRow]] = []
+    for e in catalog.entries:
+        if e.segment.obsolete or not any(e.forms):
+            continue
+        row = rows.get(e.segment.key_hash)
+        if row is None or last_seen.get(e.segment.key) == (e.forms, e.fuzzy):
+            continue
+        entries.append((e, row))
+    current = repo.current_versions(s, [r.id for _, r in entries], locale)
+    author = f"file:{Path(path).name}"
+    fuzzy_note = {
+        "check": "fuzzy",
+        "severity": "warning",
+        "message": "marked fuzzy in the imported catalogue",
+    }
+    pending: list[repo.NewVersion] = []
+    for entry, row in entries:
+        newest = (current.get(row.id) or [None])[0]
+        if newest is not None and tuple(newest.forms) == entry.forms:
+            if (
+                not entry.fuzzy
+                and newest.state < State.APPROVED
+                and newest.source_hash == row.source_hash
+            ):
+                repo.transition(s, newest, State.APPROVED, actor=author, action="approved-in-file")
+                report.approved_by_file += 1
+            continue
+        pending.append(
+            repo.NewVersion(
+                segment_id=row.id,
+                locale=locale,
+                forms=entry.forms,
+                state=State.NEEDS_REVIEW if entry.fuzzy else State.APPROVED,
+                origin="human",
+                source_hash=row.source_hash,
+                author=author,
+                previous_msgid=entry.segment.previous_msgid if entry.fuzzy else None,
+                issues=(fuzzy_note,) if entry.fuzzy else (),
+            )
+        )
+    report.imported += len(repo.add_versions(s, pending))

@@ -1,0 +1,276 @@
+"""Translate, check and store: masked requests through an engine, results back as versions.
+
+Plural segments are sent once per target plural form with that form's sample number, so
+every msgstr[i] is translated, never copied. Every result is unmasked and checked; clean
+output is stored as `machine`, anything with issues as `needs_review` with the reasons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from catalog.checks import CheckContext, Issue, run_checks
+from catalog.placeholders import Masked, PlaceholderMismatch, mask, unmask
+from catalog.plural_sample import count_placeholder, restore_count, with_sample
+from catalog.plurals import plural_info
+from connectors.engines.base import Engine, RateLimited, Request, Result, Transient
+from db import repo
+from db.states import State
+from flows.steps.plan import LocalePlan, WorkItem
+
+
+@dataclass(frozen=True)
+class Job:
+    """One string (all its plural forms) to translate; its result serves every item."""
+
+    items: tuple[WorkItem, ...]
+
+    @property
+    def lead(self) -> WorkItem:
+        return self.items[0]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    job: Job
+    forms: tuple[str, ...]
+    issues: tuple[Issue, ...]
+    tokens_in: int = 0
+    tokens_out: int = 0
+    model: str = ""
+    requests: int = 0
+    retry_later: bool = False
+    """A transient failure outlasted its retries: store nothing, the next run tries again."""
+
+
+@dataclass
+class StoreCounts:
+    machine: int = 0
+    needs_review: int = 0
+    reused: int = 0
+    deferred: int = 0
+    issues: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: StoreCounts) -> None:
+        self.machine += other.machine
+        self.needs_review += other.needs_review
+        self.reused += other.reused
+        self.deferred += other.deferred
+        for k, v in other.issues.items():
+            self.issues[k] = self.issues.get(k, 0) + v
+
+
+def jobs_of(plan: LocalePlan) -> list[Job]:
+    return [Job(tuple(items)) for items in plan.queued.values()]
+
+
+@dataclass(frozen=True)
+class FormRequest:
+    """One target plural form (or the only form) as sent: masked text and how to map back."""
+
+    masked: Masked
+    sample: int | None = None
+    count_placeholder: str | None = None
+    occurrences: int = 0
+
+
+def form_requests(item: WorkItem, source_locale: str) -> list[FormRequest]:
+    """Per target form: the source that fits its sample number, with n written in.
+
+    A form that only n=1 selects may use msgid (gettext lets it omit the number); any other
+    form is built from msgid_plural so the number stays, even when its sample is 1 (French
+    "one" covers 0 and 1).
+    """
+    seg = item.segment
+    if not seg.is_plural:
+        return [FormRequest(mask(seg.msgid, seg.flags))]
+    source_plural = plural_info(source_locale)
+    out = []
+    for form in item.plural.forms:
+        n = form.sample
+        singular = n is not None and form.single and source_plural.index(n) == 0
+        text = seg.msgid if singular else (seg.msgid_plural or seg.msgid)
+        placeholder = count_placeholder(text, seg.flags) if n is not None else None
+        if placeholder is not None and n is not None:
+            occurrences = text.count(placeholder)
+            text = with_sample(text, placeholder, n)
+            out.append(FormRequest(mask(text, seg.flags), n, placeholder, occurrences))
+        else:
+            out.append(FormRequest(mask(text, seg.flags), n))
+    return out
+
+
+def build_requests(
+    job: Job, source_locale: str, job_key: str
+) -> tuple[list[Request], list[FormRequest]]:
+    item = job.lead
+    requests = []
+    forms = form_requests(item, source_locale)
+    context = "\n".join(
+        x for x in (item.segment.msgctxt or "", item.segment.extracted_comments) if x
+    )
+    for i, form in enumerate(forms):
+        requests.append(
+            Request(
+                key=f"{job_key}:{i}",
+                text=form.masked.text,
+                source_locale=source_locale,
+                target_locale=item.locale,
+                tokens=tuple(t.token for t in form.masked.tokens),
+                context=context,
+                plural_sample=form.sample,
+            )
+        )
+    return requests, forms
+
+
+def _restore(form: FormRequest, result: Result) -> tuple[str, Issue | None]:
+    masked = form.masked
+    if result.error is not None or result.text is None:
+        reason = str(result.error) if result.error else "no text returned"
+        return "", Issue("engine", "error", f"engine could not translate this string: {reason}")
+    try:
+        text, issue = unmask(masked, result.text), None
+    except PlaceholderMismatch as exc:
+        text = result.text
+        for t in masked.tokens:
+            text = text.replace(t.token, t.original)
+        text, issue = (
+            masked.leading + text + masked.trailing,
+            Issue("placeholders", "error", str(exc)),
+        )
+    if form.count_placeholder is not None and form.sample is not None:
+        restored = restore_count(text, form.sample, form.count_placeholder, form.occurrences)
+        if restored is None:
+            return text, issue or Issue(
+                "plural-sample",
+                "error",
+                f"the sample number {form.sample} did not come back where "
+                f"{form.count_placeholder} belongs",
+            )
+        text = restored
+    return text, issue
+
+
+async def translate_jobs(engine: Engine, jobs: Sequence[Job], source_locale: str) -> list[Outcome]:
+    """Send every job's requests in one engine batch; the engine paces and splits."""
+    batch: list[Request] = []
+    spans: list[tuple[int, int, list[FormRequest]]] = []
+    for j, job in enumerate(jobs):
+        requests, forms = build_requests(job, source_locale, str(j))
+        spans.append((len(batch), len(requests), forms))
+        batch.extend(requests)
+    results = await engine.translate(batch) if batch else []
+    outcomes = []
+    for job, (start, count, form_reqs) in zip(jobs, spans, strict=True):
+        forms, issues = [], []
+        tin = tout = 0
+        model = ""
+        for form, result in zip(form_reqs, results[start : start + count], strict=True):
+            text, issue = _restore(form, result)
+            forms.append(text)
+            if issue is not None:
+                issues.append(issue)
+            tin, tout, model = (
+                tin + result.tokens_in,
+                tout + result.tokens_out,
+                result.model or model,
+            )
+        chunk = results[start : start + count]
+        retry_later = any(isinstance(r.error, Transient | RateLimited) for r in chunk)
+        outcomes.append(
+            Outcome(job, tuple(forms), tuple(issues), tin, tout, model, count, retry_later)
+        )
+    return outcomes
+
+
+def check_outcome(outcome: Outcome, source_locale: str) -> tuple[Issue, ...]:
+    item = outcome.job.lead
+    issues = list(outcome.issues)
+    if all(outcome.forms):
+        ctx = CheckContext(
+            source_locale=source_locale, target_locale=item.locale, plural=item.plural
+        )
+        seen = {(i.check, i.message) for i in issues}
+        issues += [
+            i
+            for i in run_checks(item.segment, outcome.forms, ctx)
+            if (i.check, i.message) not in seen
+        ]
+    return tuple(issues)
+
+
+def store_outcomes(
+    s: Session,
+    outcomes: Iterable[Outcome],
+    *,
+    source_locale: str,
+    engine_name: str,
+    run_id: int | None,
+    cost_of: Callable[[int, int], float] | None = None,
+) -> StoreCounts:
+    counts = StoreCounts()
+    pending: list[repo.NewVersion] = []
+    for outcome in outcomes:
+        if outcome.retry_later:
+            counts.deferred += len(outcome.job.items)
+            continue
+        issues = check_outcome(outcome, source_locale)
+        state = State.NEEDS_REVIEW if issues else State.MACHINE
+        cost = cost_of(outcome.tokens_in, outcome.tokens_out) if cost_of else 0.0
+        for k, item in enumerate(outcome.job.items):
+            pending.append(
+                repo.NewVersion(
+                    segment_id=item.segment_id,
+                    locale=item.locale,
+                    forms=outcome.forms,
+                    state=state,
+                    origin="engine",
+                    source_hash=item.source_hash,
+                    author=engine_name,
+                    engine=engine_name,
+                    model=outcome.model,
+                    issues=tuple(_issue_dict(i) for i in issues),
+                    # usage is billed once, to the first item sharing the request
+                    tokens_in=outcome.tokens_in if k == 0 else 0,
+                    tokens_out=outcome.tokens_out if k == 0 else 0,
+                    cost=cost if k == 0 else 0.0,
+                    run_id=run_id,
+                )
+            )
+        if issues:
+            counts.needs_review += len(outcome.job.items)
+        else:
+            counts.machine += len(outcome.job.items)
+        for i in issues:
+            counts.issues[i.check] = counts.issues.get(i.check, 0) + len(outcome.job.items)
+    repo.add_versions(s, pending)
+    return counts
+
+
+def store_reused(
+    s: Session, reused: Iterable[tuple[WorkItem, tuple[str, ...]]], *, run_id: int | None
+) -> StoreCounts:
+    counts = StoreCounts()
+    pending = [
+        repo.NewVersion(
+            segment_id=item.segment_id,
+            locale=item.locale,
+            forms=forms,
+            state=State.MACHINE,
+            origin="tm",
+            source_hash=item.source_hash,
+            author="memory",
+            run_id=run_id,
+        )
+        for item, forms in reused
+    ]
+    counts.reused = len(repo.add_versions(s, pending))
+    return counts
+
+
+def _issue_dict(issue: Issue) -> dict[str, str]:
+    return {"check": issue.check, "severity": issue.severity, "message": issue.message}

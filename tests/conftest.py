@@ -1,0 +1,210 @@
+"""Shared fixtures: databases (SQLite and a throwaway PostgreSQL database per session) and
+one Prefect server per test session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- PostgreSQL ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """The server to make throwaway databases on; skips locally, fails loudly in CI."""
+    from sqlalchemy import create_engine, text
+
+    url = os.environ.get("LOCFLOW_TEST_PG_URL", DEFAULT_PG)
+    try:
+        eng = create_engine(url, isolation_level="AUTOCOMMIT")
+        with eng.connect() as c:
+            c.execute(text("select 1"))
+        eng.dispose()
+    except Exception as exc:
+        reason = f"PostgreSQL not reachable at {url}: {str(exc).splitlines()[0]}"
+        if IN_CI:
+            pytest.fail(f"CI requires PostgreSQL. {reason}")
+        pytest.skip(reason)
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_admin_url: str) -> Iterator[str]:
+    """A fresh database for this test session, dropped at the end."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"locflow_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as c:
+        c.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name},
+        )
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+def _reset_pg(url: str) -> None:
+    """Empty every table between tests (keeps the migrated schema)."""
+    from sqlalchemy import create_engine, text
+
+    from db.base import Base
+
+    eng = create_engine(url)
+    with eng.begin() as c:
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        if names:
+            c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    eng.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every DB test runs on both backends."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'locflow.db'}"
+    url = request.getfixturevalue("pg_url")
+    from db.session import open_database
+
+    open_database(url)  # migrate once
+    _reset_pg(url)
+    return url
+
+
+@pytest.fixture
+def Session(db_url: str):
+    from db.session import open_database
+
+    factory = open_database(db_url)
+    yield factory
+    factory.kw["bind"].dispose()
+
+
+# --- Prefect ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real Prefect server for the whole session (cheaper than an ephemeral one per flow)."""
+    existing = os.environ.get("LOCFLOW_TEST_PREFECT_API_URL")
+    if existing:
+        os.environ["PREFECT_API_URL"] = existing
+        yield existing
+        return
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = free_port()
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+    }
+    env.pop("PREFECT_API_URL", None)
+    log = open(home / "server.log", "wb")  # noqa: SIM115 - closed at teardown
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "prefect"),
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"Prefect server did not start; see {home / 'server.log'}")
+        time.sleep(0.5)
+    os.environ["PREFECT_API_URL"] = url
+    os.environ["PREFECT_HOME"] = str(home)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+# --- gettext ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def msgfmt() -> str:
+    path = shutil.which("msgfmt")
+    if path is None:
+        if IN_CI:
+            pytest.fail("CI requires GNU gettext (msgfmt)")
+        pytest.skip("GNU gettext's msgfmt is not installed")
+    return path
+
+
+@pytest.fixture
+def demo_project(tmp_path: Path) -> Path:
+    """A private copy of the bundled example project."""
+    dest = tmp_path / "demo"
+    shutil.copytree(ROOT / "examples" / "demo", dest)
+    return dest
+
+
+@pytest.fixture
+def prefect_api(prefect_server: str) -> Iterator[str]:
+    """Point this test's flows at the session's Prefect server."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: prefect_server}):
+        yield prefect_server
+
+
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """The installed `locflow` console script, as a user runs it."""
+    exe = Path(sys.executable).parent / "locflow"
+    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    return subprocess.run(
+        [str(exe), *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout
+    )

@@ -1,0 +1,56 @@
+"""Plain-function pipeline drivers for tests (no Prefect)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+from connectors.engines.base import Engine
+from connectors.engines.registry import create_engine
+from db import repo
+from flows.config import Config, load_config
+from flows.steps.export import FileResult, export_project
+from flows.steps.plan import plan_locale
+from flows.steps.sync import SyncReport, sync_project
+from flows.steps.translate import StoreCounts, jobs_of, store_outcomes, store_reused, translate_jobs
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+def config_for(project: Path, db_url: str, **env: str) -> Config:
+    return load_config(project / "locflow.toml", env={"LOCFLOW_DATABASE_URL": db_url, **env})
+
+
+def sync(Session, config: Config) -> SyncReport:
+    with Session() as s, s.begin():
+        return sync_project(s, config)
+
+
+def translate(Session, config: Config, engine: Engine | None = None) -> tuple[StoreCounts, int]:
+    """Plan and translate every locale; returns counts and the number of engine requests."""
+    engine = engine or create_engine(config.engine)
+    total, requests = StoreCounts(), 0
+    for locale in config.locales:
+        with Session() as s:
+            project = repo.get_or_create_project(s, config.project, config.source_locale)
+            plan = plan_locale(s, project, locale)
+        outcomes = asyncio.run(translate_jobs(engine, jobs_of(plan), config.source_locale))
+        requests += sum(o.requests for o in outcomes)
+        with Session() as s, s.begin():
+            total.add(store_reused(s, plan.reused, run_id=None))
+            total.add(
+                store_outcomes(
+                    s,
+                    outcomes,
+                    source_locale=config.source_locale,
+                    engine_name=engine.name,
+                    run_id=None,
+                )
+            )
+    return total, requests
+
+
+def export(Session, config: Config, *, dry_run: bool = False) -> list[FileResult]:
+    with Session() as s, s.begin():
+        return export_project(s, config, now=NOW, dry_run=dry_run)

@@ -1,0 +1,81 @@
+"""The `locflow` command as users run it: real subprocesses, real Prefect server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import run_cli
+
+
+@pytest.fixture
+def cli_env(prefect_server, tmp_path):
+    return {
+        "PREFECT_API_URL": prefect_server,
+        "LOCFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+    }
+
+
+def test_run_stats_and_export_check(demo_project, cli_env):
+    done = run_cli("run", "-l", "fr,ru", cwd=demo_project, env=cli_env)
+    assert done.returncode == 0, done.stderr
+    assert "| ru |" in done.stdout
+    stats = run_cli("stats", "--json", cwd=demo_project, env=cli_env)
+    payload = json.loads(stats.stdout)
+    assert payload["segments"] == 19
+    assert sum(payload["locales"]["fr"].values()) == 19
+    assert payload["locales"]["ar"] == {"untranslated": 19}
+    check = run_cli("export", "--check", "-l", "fr", "-l", "ru", cwd=demo_project, env=cli_env)
+    assert check.returncode == 0, check.stdout + check.stderr
+    check_ar = run_cli("export", "--check", "-l", "ar", cwd=demo_project, env=cli_env)
+    assert check_ar.returncode == 3
+    assert "would change: locale/ar/LC_MESSAGES/messages.po" in check_ar.stdout
+    assert not (demo_project / "locale" / "ar").exists()
+
+
+def test_dry_runs_change_nothing(demo_project, cli_env):
+    sync = run_cli("sync", "--dry-run", "--json", cwd=demo_project, env=cli_env)
+    assert sync.returncode == 0, sync.stderr
+    assert json.loads(sync.stdout)["new"] == 19
+    plan = run_cli("translate", "--dry-run", "-l", "ru", "--json", cwd=demo_project, env=cli_env)
+    assert json.loads(plan.stdout)["ru"]["strings"] == 0  # nothing synced yet
+    real = run_cli("sync", "--json", cwd=demo_project, env=cli_env)
+    assert json.loads(real.stdout)["new"] == 19  # the dry run stored nothing
+    plan = run_cli("translate", "--dry-run", "-l", "ru", "--json", cwd=demo_project, env=cli_env)
+    assert json.loads(plan.stdout)["ru"]["strings"] == 19
+
+
+@pytest.mark.parametrize(
+    ("args", "setup", "message"),
+    [
+        (("sync",), lambda p: (p / "locflow.toml").write_text("[project\n"), "invalid TOML"),
+        (("sync", "--config", "missing.toml"), None, "configuration file not found"),
+        (
+            ("sync",),
+            lambda p: (p / "locale" / "messages.pot").write_text('msgid "x\n'),
+            "messages.pot:1:",
+        ),
+        (
+            ("sync",),
+            lambda p: (p / "locflow.toml").write_text(
+                (p / "locflow.toml").read_text().replace('"de"]', '"zz_ZZ"]')
+            ),
+            "unknown locale",
+        ),
+    ],
+)
+def test_errors_are_one_line_with_exit_1(demo_project, cli_env, args, setup, message):
+    if setup:
+        setup(demo_project)
+    done = run_cli(*args, cwd=demo_project, env=cli_env)
+    assert done.returncode == 1
+    assert message in done.stderr
+    assert done.stderr.startswith("locflow: error: ") and done.stderr.count("\n") == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_init_writes_a_starter_config_and_migrates(tmp_path, cli_env):
+    done = run_cli("init", cwd=tmp_path, env=cli_env)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "locflow.toml").exists()
+    assert "at revision" in done.stdout

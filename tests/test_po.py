@@ -1,0 +1,390 @@
+"""connectors/po.py: reading, byte-identical writing, edits, errors and .mo output."""
+
+from __future__ import annotations
+
+import gettext
+import io
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from catalog.segment import Segment
+from connectors.po import (
+    PoCatalog,
+    PoEntry,
+    PoError,
+    as_obsolete,
+    new_catalog,
+    new_entry,
+    parse_po,
+    read_po,
+    render_po,
+    with_entries,
+    with_header_fields,
+    with_translation,
+    write_mo,
+    write_po_atomic,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "po"
+VALID = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".po", ".pot"))
+HAS_GETTEXT = shutil.which("msgfmt") is not None and shutil.which("msgmerge") is not None
+needs_gettext = pytest.mark.skipif(not HAS_GETTEXT, reason="GNU gettext tools not installed")
+
+
+def entry(cat: PoCatalog, msgid: str, obsolete: bool = False) -> PoEntry:
+    return next(e for e in cat.entries
+                if e.segment.msgid == msgid and e.segment.obsolete == obsolete)
+
+
+def replaced(cat: PoCatalog, old: PoEntry, new: PoEntry) -> PoCatalog:
+    return with_entries(cat, [new if e is old else e for e in cat.entries])
+
+
+# --- reading ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.name)
+def test_fixture_round_trips_byte_identical(path: Path) -> None:
+    assert render_po(read_po(path)) == path.read_bytes()
+
+
+def test_basic_fields() -> None:
+    cat = read_po(FIXTURES / "basic.po")
+    assert cat.encoding == "utf-8" and cat.width == 79
+    assert cat.header is not None and cat.header.fuzzy and cat.header.line == 1
+    assert cat.header.segment.translator_comments.startswith("German translation of the demo.")
+    assert cat.header_fields()[0] == ("Project-Id-Version", "demo 1.0")
+    assert cat.plural_forms() == "nplurals=2; plural=(n != 1);"
+
+    hello = entry(cat, "Hello %(name)s")
+    assert hello.line == 19
+    assert hello.forms == ("Hallo %(name)s",)
+    assert hello.segment.translator_comments == "A translator comment\non two lines"
+    assert hello.segment.extracted_comments == "An extracted comment"
+    assert hello.segment.occurrences == (
+        ("src/app.py", "10"), ("src/app.py", "20"), ("templates/base.html", ""))
+    assert hello.segment.flags == ("python-format",) and not hello.fuzzy
+
+    assert entry(cat, "Open").segment.msgctxt == "menu"
+    plural = entry(cat, "%(count)d file")
+    assert plural.segment.msgid_plural == "%(count)d files"
+    assert plural.forms == ("%(count)d Datei", "%(count)d Dateien")
+
+    save = entry(cat, "Save the document")
+    assert save.fuzzy and save.segment.previous_msgid == "Save the file"
+    assert entry(cat, "Escapes: \t tab, \" quote, \\ backslash").forms == (
+        "Escapes: \t Tab, \" Anführung, \\ Backslash",)
+    long = next(e for e in cat.entries if e.segment.msgid.startswith("A long message"))
+    assert long.segment.msgid.endswith("more than one line.\nSecond paragraph.")
+    assert entry(cat, "Untranslated").forms == ("",)
+
+    gone = entry(cat, "Gone", obsolete=True)
+    assert gone.fuzzy and gone.segment.previous_msgid == "Old gone"
+    close = entry(cat, "Close", obsolete=True)
+    assert close.segment.msgctxt == "menu" and close.forms == ("Schließen", "Alle schließen")
+    assert [e.segment.obsolete for e in cat.entries][-2:] == [True, True]
+
+
+@pytest.mark.parametrize(("name", "codec", "hello"), [
+    ("latin1.po", "iso8859-1", "Bonjour à vous, ça va ?"),
+    ("koi8r.po", "koi8-r", "Привет"),
+    ("cp1251.po", "cp1251", "Вітаю, ґанок"),
+    ("eucjp.po", "euc_jp", "こんにちは、世界。αβγ×°"),
+])
+def test_non_utf8_charsets_read_and_write(name: str, codec: str, hello: str) -> None:
+    path = FIXTURES / name
+    assert path.read_bytes().decode(codec)  # the fixture really is in that charset
+    cat = read_po(path)
+    assert cat.encoding == codec
+    hello_entry = entry(cat, "Hello")
+    assert hello_entry.forms == (hello,)
+    changed = replaced(cat, hello_entry, with_translation(hello_entry, (hello + "!",), fuzzy=False))
+    data = render_po(changed)
+    assert hello.encode(codec) + b'!"' in data
+    assert entry(parse_po(data, name), "Hello").forms == (hello + "!",)
+
+
+def test_character_outside_the_charset_is_an_error_not_a_bad_file() -> None:
+    cat = read_po(FIXTURES / "latin1.po")
+    hello = entry(cat, "Hello")
+    changed = replaced(cat, hello, with_translation(hello, ("Привет",), fuzzy=False))
+    with pytest.raises(PoError, match=r"latin1\.po:\d+: .*cannot be written in charset"):
+        render_po(changed)
+
+
+def test_crlf_and_bom_are_kept() -> None:
+    crlf = read_po(FIXTURES / "crlf.po")
+    hello = entry(crlf, "Hello")
+    data = render_po(replaced(crlf, hello, with_translation(hello, ("Hi",), fuzzy=True)))
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert b'#, fuzzy\r\nmsgid "Hello"\r\nmsgstr "Hi"\r\n' in data
+    bom = read_po(FIXTURES / "bom.po")
+    assert render_po(bom).startswith(b"\xef\xbb\xbfmsgid")
+    assert bom.header is not None and bom.header.segment.msgid == ""
+
+
+def test_pot_with_charset_placeholder() -> None:
+    cat = read_po(FIXTURES / "template.pot")
+    assert cat.encoding == "utf-8"
+    assert cat.header is not None and cat.header.fuzzy
+    welcome = entry(cat, "Welcome, %s!")
+    assert welcome.segment.extracted_comments == "TRANSLATORS: shown on the start page"
+    assert welcome.segment.flags == ("c-format",) and welcome.forms == ("",)
+    assert entry(cat, "%d file").forms == ("", "")
+
+
+def test_width_detection() -> None:
+    assert read_po(FIXTURES / "nowrap.po").width is None
+    assert read_po(FIXTURES / "basic.po").width == 79
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron"
+    body = "".join(f'msgid "{i} {words} {words[i:]}"\nmsgstr ""\n\n' for i in range(5))
+    wrapped60 = subprocess.run(["msgcat", "-w", "60", "-"], input=body.encode(),
+                               capture_output=True, check=True).stdout if HAS_GETTEXT else None
+    if wrapped60 is not None:
+        assert parse_po(wrapped60, "w60.po").width == 60
+
+
+def test_odd_but_valid_layout() -> None:
+    cat = read_po(FIXTURES / "odd_layout.po")
+    spaced = entry(cat, "Spaced")
+    assert spaced.segment.translator_comments == (
+        "a comment separated from its entry by a blank line")
+    two = entry(cat, "two strings on one line")
+    assert two.forms == ("string on the next lineindented continuation",)
+    assert two.segment.flags == ("python-format",)
+    assert entry(cat, "été A").forms == ("summer A",)  # octal and hex escapes
+    assert cat._tail.startswith("\n# trailing comment")
+
+
+@pytest.mark.parametrize(("name", "line", "message"), [
+    ("unterminated.po", 4, "unterminated string"),
+    ("msgstr_without_msgid.po", 4, "msgstr without msgid"),
+    ("bad_escape.po", 4, "invalid escape sequence '\\q'"),
+    ("duplicate.po", 7, "duplicate message definition (first defined at line 4)"),
+    ("plural_without_msgid_plural.po", 5, "msgstr[0] without msgid_plural"),
+    ("plural_out_of_order.po", 7, "msgstr[2] out of order"),
+    ("missing_msgstr.po", 4, "msgid without msgstr"),
+    ("garbage.po", 7, "syntax error"),
+    ("undecodable.po", 5, "invalid byte sequence for charset UTF-8"),
+    ("unknown_charset.po", 3, "unknown or unsupported charset 'NO-SUCH-CHARSET'"),
+])
+def test_malformed_file_gives_file_line_message(name: str, line: int, message: str) -> None:
+    path = FIXTURES / "malformed" / name
+    with pytest.raises(PoError) as info:
+        read_po(path)
+    text = str(info.value)
+    assert text.startswith(f"{path}:{line}: ") and message in text and "\n" not in text
+    assert info.value.line == line
+
+
+@needs_gettext
+@pytest.mark.parametrize("name", ["unterminated.po", "msgstr_without_msgid.po", "bad_escape.po",
+                                  "duplicate.po", "plural_without_msgid_plural.po", "garbage.po"])
+def test_msgfmt_rejects_the_malformed_fixtures_too(name: str) -> None:
+    done = subprocess.run(["msgfmt", "-o", os.devnull, str(FIXTURES / "malformed" / name)],
+                          capture_output=True)
+    assert done.returncode != 0
+
+
+def test_obsolete_duplicates_are_allowed_like_msgfmt() -> None:
+    data = b'msgid "a"\nmsgstr "x"\n\n#~ msgid "a"\n#~ msgstr "y"\n'
+    assert len(parse_po(data, "d.po").entries) == 2
+
+
+# --- writing ------------------------------------------------------------------------------
+
+def test_write_po_atomic_skips_identical_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "de.po"
+    data = (FIXTURES / "basic.po").read_bytes()
+    assert write_po_atomic(path, data) is True
+    os.utime(path, (1_000_000, 1_000_000))
+    assert write_po_atomic(path, render_po(read_po(path))) is False
+    assert path.stat().st_mtime == 1_000_000
+    assert write_po_atomic(path, data + b"\n") is True
+    assert path.read_bytes() == data + b"\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["de.po"]  # no temp files left
+
+
+def test_write_po_atomic_keeps_mode_and_writes_through_symlinks(tmp_path: Path) -> None:
+    real = tmp_path / "real.po"
+    real.write_bytes(b"old")
+    real.chmod(0o640)
+    link = tmp_path / "link.po"
+    link.symlink_to(real)
+    assert write_po_atomic(link, b"new") is True
+    assert link.is_symlink() and real.read_bytes() == b"new"
+    assert real.stat().st_mode & 0o777 == 0o640
+
+
+def test_charset_found_in_a_one_line_header() -> None:
+    data = 'msgid ""\nmsgstr "Language: fr\\nContent-Type: text/plain; charset=ISO-8859-1\\n"\n'
+    cat = parse_po(data.encode("latin-1") + 'msgid "a"\nmsgstr "é"\n'.encode("latin-1"), "x.po")
+    assert cat.encoding == "iso8859-1" and cat.entries[0].forms == ("é",)
+
+
+def test_malformed_input_writes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "out.po"
+    with pytest.raises(PoError):
+        write_po_atomic(target, render_po(read_po(FIXTURES / "malformed" / "garbage.po")))
+    assert not target.exists()
+
+
+# --- edits --------------------------------------------------------------------------------
+
+def test_with_translation_same_object_when_unchanged() -> None:
+    cat = read_po(FIXTURES / "basic.po")
+    for e in cat.entries:
+        assert with_translation(e, e.forms, fuzzy=e.fuzzy) is e
+
+
+def test_with_translation_changes_only_msgstr_lines() -> None:
+    cat = read_po(FIXTURES / "basic.po")
+    hello = entry(cat, "Hello %(name)s")
+    new = with_translation(hello, ("Servus %(name)s",), fuzzy=False)
+    assert new.raw is None and new.line == hello.line
+    out = render_po(replaced(cat, hello, new)).decode()
+    assert out == (FIXTURES / "basic.po").read_text().replace(
+        'msgstr "Hallo %(name)s"', 'msgstr "Servus %(name)s"')
+
+
+def test_with_translation_fuzzy_and_previous() -> None:
+    cat = read_po(FIXTURES / "basic.po")
+    hello = entry(cat, "Hello %(name)s")
+    prev = Segment(msgid="Hi %(name)s")
+    fuzzy = with_translation(hello, ("Hallo %(name)s",), fuzzy=True, previous=prev)
+    text = render_po(replaced(cat, hello, fuzzy)).decode()
+    assert ('#: templates/base.html\n#, fuzzy, python-format\n#| msgid "Hi %(name)s"\n'
+            'msgid "Hello %(name)s"\nmsgstr "Hallo %(name)s"\n') in text
+    back = with_translation(fuzzy, ("Hallo %(name)s",), fuzzy=False)
+    assert render_po(replaced(cat, hello, back)) == (FIXTURES / "basic.po").read_bytes()
+
+    save = entry(cat, "Save the document")  # fuzzy with #|; accepting removes both lines
+    done = with_translation(save, ("Dokument speichern",), fuzzy=False)
+    assert done.segment.previous_msgid is None and not done.fuzzy
+    text = render_po(replaced(cat, save, done)).decode()
+    assert 'msgid "Save the document"\nmsgstr "Dokument speichern"\n' in text
+    assert "Save the file" not in text
+
+
+def test_fuzzy_is_never_written_on_an_empty_translation() -> None:
+    cat = read_po(FIXTURES / "basic.po")
+    untranslated = entry(cat, "Untranslated")
+    assert with_translation(untranslated, ("",), fuzzy=True) is untranslated
+
+
+def test_with_translation_plural_and_obsolete_and_wrapping() -> None:
+    cat = read_po(FIXTURES / "basic.po")
+    plural = entry(cat, "%(count)d file")
+    new = with_translation(plural, ("eine Datei", "%(count)d Dateien", "viele"), fuzzy=False)
+    close = entry(cat, "Close", obsolete=True)
+    new_close = with_translation(close, ("Zu", "Alle zu"), fuzzy=False)
+    long = next(e for e in cat.entries if e.segment.msgid.startswith("A long message"))
+    new_long = with_translation(long, ("Ein sehr langer Satz, der bei neunundsiebzig Spalten "
+                                       "umbrochen werden muss, damit er in die Datei passt.",),
+                                fuzzy=False)
+    out = with_entries(cat, [{id(plural): new, id(close): new_close, id(long): new_long}
+                             .get(id(e), e) for e in cat.entries])
+    text = render_po(out).decode()
+    assert 'msgstr[0] "eine Datei"\nmsgstr[1] "%(count)d Dateien"\nmsgstr[2] "viele"\n' in text
+    assert '#~ msgid_plural "Close all"\n#~ msgstr[0] "Zu"\n#~ msgstr[1] "Alle zu"' in text
+    assert ('msgstr ""\n"Ein sehr langer Satz, der bei neunundsiebzig Spalten umbrochen werden '
+            'muss, "\n"damit er in die Datei passt."\n') in text
+    again = parse_po(render_po(out), "x.po")
+    assert [e.forms for e in again.entries] == [e.forms for e in out.entries]
+
+
+def test_new_entry_renders_like_gettext() -> None:
+    cat = read_po(FIXTURES / "basic.po")
+    seg = Segment(msgid="New %s", msgctxt="ctx", flags=("c-format",),
+                  extracted_comments="note", translator_comments="tc",
+                  occurrences=(("a.c", "1"), ("b.c", "")))
+    out = render_po(with_entries(cat, [*cat.entries[:2], new_entry(seg, ("Neu %s",), fuzzy=True),
+                                       *cat.entries[2:]])).decode()
+    assert ('\n\n# tc\n#. note\n#: a.c:1 b.c\n#, fuzzy, c-format\nmsgctxt "ctx"\n'
+            'msgid "New %s"\nmsgstr "Neu %s"\n\n#: src/app.py:40\n') in out
+
+
+@needs_gettext
+def test_as_obsolete_matches_msgmerge(tmp_path: Path) -> None:
+    cat = read_po(FIXTURES / "basic.po")
+    hello = entry(cat, "Hello %(name)s")
+    others = [e for e in cat.entries if e is not hello]
+    ours = with_entries(cat, [*[e for e in others if not e.segment.obsolete], as_obsolete(hello),
+                              *[e for e in others if e.segment.obsolete]])
+    pot = tmp_path / "t.pot"
+    pot.write_bytes(render_po(with_entries(cat, [
+        new_entry(e.segment, ("",) * len(e.forms), fuzzy=False)
+        for e in others if not e.segment.obsolete])))
+    merged = subprocess.run(["msgmerge", "-q", "--previous", "-o", "-",
+                             str(FIXTURES / "basic.po"), str(pot)],
+                            capture_output=True, check=True).stdout.decode()
+    expected = merged[merged.index("# A translator comment"):merged.index("#, fuzzy\n#~|")]
+    ours_text = render_po(ours).decode()
+    assert expected in ours_text
+    assert as_obsolete(as_obsolete(hello)) == as_obsolete(hello)
+
+
+def test_with_header_fields_keeps_order_comments_and_other_lines() -> None:
+    path = FIXTURES / "basic.po"
+    cat = read_po(path)
+    out = with_header_fields(cat, {"PO-Revision-Date": "2026-02-02 10:00+0000",
+                                   "Language-Team": None, "X-Generator": "locflow"},
+                             fuzzy=False)
+    assert out.header_fields()[3] == ("PO-Revision-Date", "2026-02-02 10:00+0000")
+    assert out.header_fields()[-1] == ("X-Generator", "locflow")
+    assert "Language-Team" not in dict(out.header_fields())
+    expected = (path.read_text()
+                .replace("#, fuzzy\nmsgid", "msgid")
+                .replace("2026-01-02 12:00+0000", "2026-02-02 10:00+0000")
+                .replace('"Language-Team: German <de@example.org>\\n"\n', "")
+                .replace('plural=(n != 1);\\n"\n',
+                         'plural=(n != 1);\\n"\n"X-Generator: locflow\\n"\n', 1))
+    assert render_po(out).decode() == expected
+    assert with_header_fields(out, {"X-Generator": "locflow"}) is out
+
+
+def test_with_header_fields_on_a_catalogue_without_header() -> None:
+    cat = parse_po(b'msgid "a"\nmsgstr "b"\n', "h.po")
+    assert cat.header is None
+    out = with_header_fields(cat, {"Content-Type": "text/plain; charset=UTF-8"})
+    assert render_po(out) == (b'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+                              b'msgid "a"\nmsgstr "b"\n')
+
+
+@needs_gettext
+def test_new_catalog_is_what_msgcat_writes(tmp_path: Path) -> None:
+    cat = new_catalog("new.po", [("Project-Id-Version", "demo"), ("Language", "fr"),
+                                 ("MIME-Version", "1.0"),
+                                 ("Content-Type", "text/plain; charset=UTF-8"),
+                                 ("Content-Transfer-Encoding", "8bit"),
+                                 ("Plural-Forms", "nplurals=2; plural=(n > 1);")],
+                      header_comment="French translations\nCopyright (C) 2026")
+    cat = with_entries(cat, [new_entry(Segment(msgid="One", msgid_plural="Many"),
+                                       ("Un", "Plusieurs"), fuzzy=False)])
+    data = render_po(cat)
+    path = tmp_path / "fr.po"
+    path.write_bytes(data)
+    assert subprocess.run(["msgcat", str(path)], capture_output=True, check=True).stdout == data
+    subprocess.run(["msgfmt", "-c", "-o", os.devnull, str(path)], check=True)
+    assert read_po(path).plural_forms() == "nplurals=2; plural=(n > 1);"
+
+
+def test_write_mo_is_loadable_and_deterministic() -> None:
+    cat = read_po(FIXTURES / "basic.po")
+    mo = write_mo(cat)
+    assert mo == write_mo(read_po(FIXTURES / "basic.po"))
+    tr = gettext.GNUTranslations(io.BytesIO(mo))
+    assert tr.gettext("Hello %(name)s") == "Hallo %(name)s"
+    assert tr.pgettext("menu", "Open") == "Öffnen"
+    assert tr.ngettext("%(count)d file", "%(count)d files", 5) == "%(count)d Dateien"
+    assert tr.gettext("Save the document") == "Save the document"  # fuzzy: left out
+    assert tr.gettext("Gone") == "Gone"  # obsolete: left out
+    assert tr.info()["language"] == "de"
+
+
+def test_write_mo_non_utf8() -> None:
+    tr = gettext.GNUTranslations(io.BytesIO(write_mo(read_po(FIXTURES / "koi8r.po"))))
+    assert tr.gettext("Hello") == "Привет"
