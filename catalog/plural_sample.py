@@ -21,19 +21,19 @@ _NUMBER = re.compile(
 
 
 def count_placeholder(text: str, flags: Iterable[str]) -> str | None:
-    """The placeholder that carries n: the one integer directive, or a named count field."""
-    found: list[str] = []
+    """The placeholder that carries n: the only integer argument, or the one named like a
+    count; None when that is ambiguous (then no number is written in)."""
+    found: dict[str, str] = {}  # argument -> its raw directive
     for kind in active_formats(flags):
         args, _ = format_signature(text, kind)
         if kind == "python-brace-format":
-            named = [raw for (field, _), raw in args if field.lower() in _COUNT_NAMES]
-            found += named if named else [raw for _, raw in args][: 1 if len(args) == 1 else 0]
+            named = {f: raw for (f, _), raw in args if f.lower() in _COUNT_NAMES}
+            found.update(named or ({args[0][0][0]: args[0][1]} if len(args) == 1 else {}))
         else:
-            ints = [raw for (_, conv), raw in args if "int" in conv]
-            named = [r for r in ints if _name(r) in _COUNT_NAMES]
-            found += named if len(named) == 1 else ints
-    unique = list(dict.fromkeys(found))
-    return unique[0] if len(unique) == 1 else None
+            ints = {f"{kind}:{arg}": raw for (arg, conv), raw in args if "int" in conv}
+            named = {k: r for k, r in ints.items() if _name(r) in _COUNT_NAMES}
+            found.update(named if len(named) == 1 else ints)
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _name(raw: str) -> str:

@@ -480,6 +480,34 @@ def state_counts(s: Session, project_id: int) -> dict[str, dict[str, int]]:
     return out
 
 
+def usage_by_locale(s: Session, project_id: int) -> dict[str, dict[str, float]]:
+    """Tokens and cost spent per locale, over every version ever stored."""
+    q = (
+        select(
+            Translation.locale,
+            func.coalesce(func.sum(Translation.tokens_in), 0),
+            func.coalesce(func.sum(Translation.tokens_out), 0),
+            func.coalesce(func.sum(Translation.cost), 0.0),
+        )
+        .join(SegmentRow, SegmentRow.id == Translation.segment_id)
+        .join(Source, Source.id == SegmentRow.source_id)
+        .where(Source.project_id == project_id)
+        .group_by(Translation.locale)
+    )
+    return {
+        loc: {"tokens_in": int(a), "tokens_out": int(b), "cost": round(float(c), 6)}
+        for loc, a, b, c in s.execute(q)
+    }
+
+
+def recent_runs(s: Session, project_id: int, limit: int = 5) -> list[Run]:
+    return list(
+        s.scalars(
+            select(Run).where(Run.project_id == project_id).order_by(Run.id.desc()).limit(limit)
+        )
+    )
+
+
 def live_segment_count(s: Session, project_id: int) -> int:
     return (
         s.scalar(

@@ -75,18 +75,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "sync", parents=[common, loc, dry], help="read templates and catalogues into the database"
     )
-    sub.add_parser(
+    tr = sub.add_parser(
         "translate", parents=[common, loc, dry], help="machine-translate what is missing or stale"
     )
+    tr.add_argument("--max-cost", type=float, metavar="USD", help="stop before spending more")
     e = sub.add_parser(
         "export", parents=[common, loc, dry], help="write catalogues (the publish flow)"
     )
     e.add_argument(
         "--check", action="store_true", help="exit 3 if any catalogue would change; write nothing"
     )
-    sub.add_parser(
+    run = sub.add_parser(
         "run", parents=[common, loc], help="sync, translate and export (the localise flow)"
     )
+    run.add_argument("--max-cost", type=float, metavar="USD", help="stop before spending more")
+    sub.add_parser("probe", parents=[common], help="send one tiny request to the engine")
     sub.add_parser("stats", parents=[common], help="translation state per locale")
     return p
 
@@ -167,22 +170,32 @@ def cmd_translate(args: argparse.Namespace, out: Output) -> int:
     locales = _locales(args.locale) or list(config.locales)
     if args.dry_run:
         from flows.localise import plan_task
+        from flows.steps.cost import estimate
 
         plans = {loc: plan_task.fn(config, loc) for loc in locales}
-        d = {
-            loc: {
-                "queued": p.queued_items,
+        d: dict[str, Any] = {}
+        for loc, p in plans.items():
+            est = estimate([p], config.engine, config.source_locale)
+            d[loc] = {
                 "strings": len(p.queued),
+                "entries": p.queued_items,
                 "from_memory": len(p.reused),
                 "up_to_date": p.up_to_date,
+                **est.as_dict(),
             }
-            for loc, p in plans.items()
-        }
-        for loc, v in d.items():
             out.say(
-                f"{loc}: {v['strings']} strings to translate ({v['queued']} entries), "
-                f"{v['from_memory']} from memory, {v['up_to_date']} up to date"
+                f"{loc}: {len(p.queued)} strings to translate ({p.queued_items} entries), "
+                f"{len(p.reused)} from memory, {p.up_to_date} up to date; about "
+                f"{est.requests} requests, {est.tokens_in} tokens in, {est.tokens_out} out, "
+                f"${est.cost:.4f}"
             )
+        total = estimate(plans.values(), config.engine, config.source_locale)
+        d["total"] = total.as_dict()
+        out.say(
+            f"total: {total.strings} strings, about {total.requests} requests, "
+            f"{total.tokens_in + total.tokens_out} tokens, ${total.cost:.4f} "
+            f"(engine {config.engine.name}; nothing was sent)"
+        )
         out.data(d)
         return EXIT_OK
     return _run_flow(args, out, config, locales, sync=False, export=False)
@@ -193,16 +206,61 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     return _run_flow(args, out, config, _locales(args.locale) or list(config.locales))
 
 
-def _run_flow(args, out, config, locales, *, sync=True, export=True) -> int:  # type: ignore[no-untyped-def]
+def _run_flow(
+    args: argparse.Namespace,
+    out: Output,
+    config: Any,
+    locales: list[str],
+    *,
+    sync: bool = True,
+    export: bool = True,
+) -> int:
     from flows import report
     from flows.localise import localise
 
     with _progress(out) as hook:
         report.set_progress_hook(hook)
-        result = localise(str(config.file), locales, sync=sync, translate=True, export=export)
+        result = localise(
+            str(config.file),
+            locales,
+            sync=sync,
+            translate=True,
+            export=export,
+            max_cost=args.max_cost,
+        )
     out.say(report.markdown_summary(result))
     out.data(result)
-    return EXIT_STOPPED if result["status"] == "stopped" else EXIT_OK
+    if result["status"] == "stopped":
+        print(f"locflow: stopped: {result.get('message', '')}", file=sys.stderr)
+        return EXIT_STOPPED
+    return EXIT_OK
+
+
+def cmd_probe(args: argparse.Namespace, out: Output) -> int:
+    import asyncio
+
+    from connectors.engines.registry import create_engine
+    from flows.errors import redact_url
+
+    config = _config(args)
+    engine = create_engine(config.engine)
+    probe = getattr(engine, "probe", None)
+    if probe is None:
+        info: dict[str, Any] = {
+            "engine": engine.name,
+            "limits": engine.limits().__dict__,
+            "note": "offline engine: nothing to probe",
+        }
+    else:
+        info = asyncio.run(probe())
+    if isinstance(info.get("base_url"), str):
+        info["base_url"] = (
+            redact_url(info["base_url"]) if "@" in info["base_url"] else info["base_url"]
+        )
+    for key, value in info.items():
+        out.say(f"{key}: {value}")
+    out.data(info)
+    return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace, out: Output) -> int:
@@ -244,17 +302,52 @@ def cmd_stats(args: argparse.Namespace, out: Output) -> int:
         project = repo.find_project(s, config.project)
         total = repo.live_segment_count(s, project.id) if project else 0
         counts = repo.state_counts(s, project.id) if project else {}
+        usage = repo.usage_by_locale(s, project.id) if project else {}
+        runs = repo.recent_runs(s, project.id) if project else []
+    locales = {}
+    for loc in config.locales:
+        states = counts.get(loc, {})
+        locales[loc] = {**states, "untranslated": total - sum(states.values())}
     payload = {
         "segments": total,
-        "locales": {
-            loc: {**counts.get(loc, {}), "untranslated": total - sum(counts.get(loc, {}).values())}
+        "locales": locales,
+        "usage": {
+            loc: usage.get(loc, {"tokens_in": 0, "tokens_out": 0, "cost": 0.0})
             for loc in config.locales
         },
+        "runs": [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "status": r.status,
+                "started_at": r.started_at,
+                "requests": r.requests,
+                "tokens_in": r.tokens_in,
+                "tokens_out": r.tokens_out,
+                "cost": r.cost,
+                "engine": (r.counts or {}).get("engine", {}),
+                "message": r.message,
+            }
+            for r in runs
+        ],
     }
-    if not args.json:
-        out.say(f"{total} segments")
-        for loc, c in payload["locales"].items():
-            out.say(f"{loc}: " + ", ".join(f"{k} {v}" for k, v in sorted(c.items())))
+    out.say(f"{total} segments")
+    for loc, c in locales.items():
+        u = payload["usage"][loc]
+        states = ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
+        out.say(
+            f"{loc}: {states}; {u['tokens_in']} tokens in, {u['tokens_out']} out, ${u['cost']:.4f}"
+        )
+    for r in payload["runs"][:1]:
+        packs = r["engine"]
+        line = f"last run #{r['id']} {r['status']}: {r['requests']} requests, ${r['cost']:.4f}"
+        if packs.get("packs"):
+            line += (
+                f"; packs {packs['packs']} ({packs['packs_verified']} verified, "
+                f"{packs['packs_split']} split), {packs.get('singles', 0)} single strings, "
+                f"{packs.get('rate_limited', 0)} rate-limited retries"
+            )
+        out.say(line)
     out.data(payload)
     return EXIT_OK
 
@@ -293,6 +386,7 @@ COMMANDS = {
     "translate": cmd_translate,
     "export": cmd_export,
     "run": cmd_run,
+    "probe": cmd_probe,
     "stats": cmd_stats,
 }
 

@@ -21,11 +21,19 @@ from db import repo
 from db.session import open_database
 from flows import report
 from flows.config import Config, load_config
+from flows.steps.cost import estimate_jobs, prices_for
 from flows.steps.export import FileResult, export_project
 from flows.steps.plan import LocalePlan, plan_locale
 from flows.steps.runner import LoopRunner
 from flows.steps.sync import SyncReport, sync_project
-from flows.steps.translate import StoreCounts, jobs_of, store_outcomes, store_reused, translate_jobs
+from flows.steps.translate import (
+    Job,
+    StoreCounts,
+    jobs_of,
+    store_outcomes,
+    store_reused,
+    translate_jobs,
+)
 
 BATCH = 40
 """Strings per stored batch: a crash loses at most one batch of engine work."""
@@ -44,7 +52,23 @@ class LocaleSummary:
     requests: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
+    cost: float = 0.0
     counts: StoreCounts = field(default_factory=StoreCounts)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    counts: StoreCounts
+    requests: int
+    tokens_in: int
+    tokens_out: int
+    cost: float
+
+
+@dataclass
+class Budget:
+    limit: float | None
+    spent: float = 0.0
 
 
 @task(name="sync", cache_policy=NO_CACHE)
@@ -75,19 +99,22 @@ def store_reused_task(config: Config, plan: LocalePlan, run_id: int) -> StoreCou
 
 @task(name="translate-batch", cache_policy=NO_CACHE)
 def translate_batch_task(
-    config: Config, engine: Engine, runner: LoopRunner, jobs: list, run_id: int
-) -> tuple[StoreCounts, int, int, int]:
+    config: Config, engine: Engine, runner: LoopRunner, jobs: list[Job], run_id: int
+) -> BatchResult:
     outcomes = runner.run(translate_jobs(engine, jobs, config.source_locale))
+    prices = prices_for(config.engine)
     with sessions(config.database_url)() as s, s.begin():
         counts = store_outcomes(
-            s, outcomes, source_locale=config.source_locale, engine_name=engine.name, run_id=run_id
+            s,
+            outcomes,
+            source_locale=config.source_locale,
+            engine_name=engine.name,
+            run_id=run_id,
+            cost_of=prices.cost,
         )
-    return (
-        counts,
-        sum(o.requests for o in outcomes),
-        sum(o.tokens_in for o in outcomes),
-        sum(o.tokens_out for o in outcomes),
-    )
+    tin = sum(o.tokens_in for o in outcomes)
+    tout = sum(o.tokens_out for o in outcomes)
+    return BatchResult(counts, sum(o.requests for o in outcomes), tin, tout, prices.cost(tin, tout))
 
 
 @task(name="export", cache_policy=NO_CACHE)
@@ -104,24 +131,40 @@ def _flow_run_id() -> str:
         return ""
 
 
+class CostCapReached(RuntimeError):
+    pass
+
+
 def _translate_locale(
-    config: Config, engine: Engine, runner: LoopRunner, locale: str, run_id: int
-) -> LocaleSummary:
-    plan = plan_task(config, locale)
-    summary = LocaleSummary(locale, queued=plan.queued_items, up_to_date=plan.up_to_date)
+    config: Config,
+    engine: Engine,
+    runner: LoopRunner,
+    summary: LocaleSummary,
+    run_id: int,
+    budget: Budget,
+) -> None:
+    plan = plan_task(config, summary.locale)
+    summary.queued, summary.up_to_date = plan.queued_items, plan.up_to_date
     if plan.reused:
         summary.counts.add(store_reused_task(config, plan, run_id))
     jobs = jobs_of(plan)
     for start in range(0, len(jobs), BATCH):
-        counts, requests, tin, tout = translate_batch_task(
-            config, engine, runner, jobs[start : start + BATCH], run_id
-        )
-        summary.counts.add(counts)
-        summary.requests += requests
-        summary.tokens_in += tin
-        summary.tokens_out += tout
-        report.progress(locale, min(start + BATCH, len(jobs)), len(jobs))
-    return summary
+        batch = jobs[start : start + BATCH]
+        if budget.limit is not None:
+            expected = estimate_jobs(batch, config.engine, config.source_locale).cost
+            if budget.spent + expected > budget.limit:
+                raise CostCapReached(
+                    f"cost cap reached: spent ${budget.spent:.4f} of ${budget.limit:.4f}; the next "
+                    f"batch would need about ${expected:.4f}. Work so far is stored."
+                )
+        done = translate_batch_task(config, engine, runner, batch, run_id)
+        budget.spent += done.cost
+        summary.counts.add(done.counts)
+        summary.requests += done.requests
+        summary.tokens_in += done.tokens_in
+        summary.tokens_out += done.tokens_out
+        summary.cost += done.cost
+        report.progress(summary.locale, min(start + BATCH, len(jobs)), len(jobs))
 
 
 @flow(name="localise", log_prints=True)
@@ -131,6 +174,7 @@ def localise(
     sync: bool = True,
     translate: bool = True,
     export: bool = True,
+    max_cost: float | None = None,
 ) -> dict[str, Any]:
     """Sync, translate what is missing or stale, check, store and export."""
     config = load_config(config_path)
@@ -139,21 +183,36 @@ def localise(
     with Session() as s, s.begin():
         project = repo.get_or_create_project(s, config.project, config.source_locale)
         run_id = repo.start_run(s, project, "localise", _flow_run_id()).id
-    result: dict[str, Any] = {"run_id": run_id, "locales": {}, "files": [], "status": "completed"}
+    result: dict[str, Any] = {
+        "run_id": run_id,
+        "flow_run_id": _flow_run_id(),
+        "locales": {},
+        "files": [],
+        "status": "completed",
+    }
+    summaries: list[LocaleSummary] = []
+    engine: Engine | None = None
     try:
         if sync:
             result["sync"] = sync_task(config, chosen).as_dict()
         if translate:
             engine = create_engine(config.engine)
+            budget = Budget(max_cost)
             with LoopRunner() as runner:
                 for locale in chosen:
-                    summary = _translate_locale(config, engine, runner, locale, run_id)
-                    result["locales"][locale] = report.locale_dict(summary)
-        if export:
-            result["files"] = [f.__dict__ for f in export_task(config, chosen)]
-    except Fatal as exc:
+                    summaries.append(LocaleSummary(locale))
+                    _translate_locale(config, engine, runner, summaries[-1], run_id, budget)
+    except (Fatal, CostCapReached) as exc:
         result["status"], result["message"] = "stopped", str(exc)
         get_run_logger().error("run stopped: %s", exc)
+    finally:
+        result["locales"] = {x.locale: report.locale_dict(x) for x in summaries}
+        engine_stats = getattr(engine, "stats", None)
+        if engine_stats is not None and hasattr(engine_stats, "as_dict"):
+            result["engine"] = engine_stats.as_dict()
+    try:
+        if export:
+            result["files"] = [f.__dict__ for f in export_task(config, chosen)]
     finally:
         with Session() as s, s.begin():
             repo.finish_run(

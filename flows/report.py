@@ -28,9 +28,11 @@ def locale_dict(summary: Any) -> dict[str, Any]:
         "machine": c.machine,
         "needs_review": c.needs_review,
         "issues": dict(c.issues),
+        "deferred": c.deferred,
         "requests": summary.requests,
         "tokens_in": summary.tokens_in,
         "tokens_out": summary.tokens_out,
+        "cost": round(summary.cost, 6),
     }
 
 
@@ -39,6 +41,7 @@ def run_counts(result: dict[str, Any]) -> dict[str, Any]:
     return {
         "requests": sum(v["requests"] for v in locales.values()),
         "locales": locales,
+        "engine": result.get("engine", {}),
         "files_changed": sum(1 for f in result.get("files", []) if f["changed"]),
     }
 

@@ -79,3 +79,37 @@ def test_init_writes_a_starter_config_and_migrates(tmp_path, cli_env):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "locflow.toml").exists()
     assert "at revision" in done.stdout
+
+
+def test_cost_cap_stops_cleanly_keeping_finished_batches(demo_project, cli_env):
+    toml = demo_project / "locflow.toml"
+    toml.write_text(
+        toml.read_text().replace(
+            'name = "pseudo"', 'name = "pseudo"\nprices = { input = 1000.0, output = 1000.0 }'
+        )
+    )
+    plan = run_cli("translate", "--dry-run", "--json", "-l", "de", cwd=demo_project, env=cli_env)
+    assert plan.returncode == 0, plan.stderr
+    run_cli("sync", cwd=demo_project, env=cli_env)
+    one_locale = json.loads(
+        run_cli(
+            "translate", "--dry-run", "--json", "-l", "de", cwd=demo_project, env=cli_env
+        ).stdout
+    )["de"]["cost"]
+    assert one_locale > 0
+    done = run_cli(
+        "translate",
+        "-l",
+        "de,fr",
+        "--max-cost",
+        f"{one_locale * 1.5:.6f}",
+        cwd=demo_project,
+        env=cli_env,
+    )
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "cost cap reached" in done.stderr
+    stats = json.loads(run_cli("stats", "--json", cwd=demo_project, env=cli_env).stdout)
+    assert stats["locales"]["de"]["untranslated"] == 0
+    assert stats["locales"]["fr"]["untranslated"] == 19
+    assert stats["runs"][0]["status"] == "stopped"
+    assert 0 < stats["usage"]["de"]["cost"] <= one_locale * 1.5

@@ -9,14 +9,23 @@ import pytest
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
 
-def _artifacts(key: str) -> list:
+def _artifacts(key: str, flow_run_id: str) -> list:
+    from uuid import UUID
+
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterKey,
+    )
 
     async def read():
         async with get_client() as client:
             return await client.read_artifacts(
-                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]))
+                artifact_filter=ArtifactFilter(
+                    key=ArtifactFilterKey(any_=[key]),
+                    flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(flow_run_id)]),
+                )
             )
 
     return asyncio.run(read())
@@ -35,8 +44,10 @@ def test_localise_runs_end_to_end_and_resumes_with_nothing_to_do(demo_project, d
     second = localise(config, ["fr", "ru"])
     assert all(v["requests"] == 0 and v["queued"] == 0 for v in second["locales"].values())
     assert not any(f["changed"] for f in second["files"])
-    summaries = _artifacts("locflow-summary")
-    assert summaries and "| ru |" in summaries[0].data
+    (summary,) = _artifacts("locflow-summary", first["flow_run_id"])
+    assert "| ru | 19 |" in summary.data
+    (table,) = _artifacts("locflow-locales", first["flow_run_id"])
+    assert '"locale": "fr"' in str(table.data) or "'locale': 'fr'" in str(table.data)
 
 
 def test_publish_flow_writes_only_catalogues_that_change(demo_project, db_url, monkeypatch):

@@ -9,8 +9,10 @@ translation of the same (msgctxt, msgid, msgid_plural) anywhere in the project i
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
+from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session
 
 from catalog.plurals import PluralInfo, plural_info
@@ -20,6 +22,9 @@ from db import repo
 from db.models import Project, Source
 
 Key = tuple[str | None, str, str | None]
+MEMORY_EXAMPLES = 3
+MEMORY_MIN_SCORE = 60.0
+"""Fuzzy-match floor (0-100) for a memory example; below it examples mislead more than help."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,8 @@ class WorkItem:
     segment: Segment
     source_hash: str
     plural: PluralInfo
+    memory: tuple[tuple[str, str], ...] = ()
+    """Similar approved translations (source, target), sent as style examples."""
 
     @property
     def nforms(self) -> int:
@@ -57,9 +64,12 @@ def plural_for(s: Session, source: Source, locale: str) -> PluralInfo:
     return plural_info(locale, header)
 
 
-def plan_locale(s: Session, project: Project, locale: str) -> LocalePlan:
+def plan_locale(
+    s: Session, project: Project, locale: str, *, examples: int = MEMORY_EXAMPLES
+) -> LocalePlan:
     plan = LocalePlan(locale)
     memory = repo.approved_memory(s, project.id, locale)
+    similar = SimilarTranslations(memory) if examples else None
     for source in repo.sources_of(s, project):
         rows = repo.segment_rows(s, source.id, include_obsolete=False)
         if not rows:
@@ -73,8 +83,29 @@ def plan_locale(s: Session, project: Project, locale: str) -> LocalePlan:
             seg = repo.row_to_segment(row)
             item = WorkItem(row.id, locale, seg, row.source_hash, plural)
             remembered = memory.get(seg.key)
+            if similar is not None and remembered is None and seg.key not in plan.queued:
+                item = replace(item, memory=similar.nearest(seg.msgid, examples))
             if remembered is not None and len(remembered) == item.nforms and all(remembered):
                 plan.reused.append((item, remembered))
             else:
                 plan.queued.setdefault(seg.key, []).append(item)
     return plan
+
+
+class SimilarTranslations:
+    """Approved singular translations, searchable by fuzzy similarity of the source."""
+
+    def __init__(self, memory: Mapping[Key, tuple[str, ...]]) -> None:
+        pairs = {k[1]: v[0] for k, v in memory.items() if k[2] is None and v and v[0]}
+        self._sources = list(pairs)
+        self._targets = [pairs[s] for s in self._sources]
+
+    def nearest(self, text: str, k: int) -> tuple[tuple[str, str], ...]:
+        if not self._sources:
+            return ()
+        hits = process.extract(
+            text, self._sources, scorer=fuzz.ratio, limit=k + 1, score_cutoff=MEMORY_MIN_SCORE
+        )
+        return tuple(
+            (self._sources[i], self._targets[i]) for _, _, i in hits if self._sources[i] != text
+        )[:k]

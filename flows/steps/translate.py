@@ -80,9 +80,9 @@ class FormRequest:
 def form_requests(item: WorkItem, source_locale: str) -> list[FormRequest]:
     """Per target form: the source that fits its sample number, with n written in.
 
-    A form that only n=1 selects may use msgid (gettext lets it omit the number); any other
-    form is built from msgid_plural so the number stays, even when its sample is 1 (French
-    "one" covers 0 and 1).
+    A form selected by n=1 alone may use msgid even without the number (gettext allows it);
+    another form whose sample is 1 (French "one" covers 0 and 1) uses msgid only when msgid
+    carries the number, else msgid_plural, so the number stays in the translation.
     """
     seg = item.segment
     if not seg.is_plural:
@@ -91,8 +91,14 @@ def form_requests(item: WorkItem, source_locale: str) -> list[FormRequest]:
     out = []
     for form in item.plural.forms:
         n = form.sample
-        singular = n is not None and form.single and source_plural.index(n) == 0
-        text = seg.msgid if singular else (seg.msgid_plural or seg.msgid)
+        text = seg.msgid_plural or seg.msgid
+        # msgid reads right for n; without the number it only fits a form for n=1 alone
+        if (
+            n is not None
+            and source_plural.index(n) == 0
+            and (form.single or count_placeholder(seg.msgid, seg.flags) is not None)
+        ):
+            text = seg.msgid
         placeholder = count_placeholder(text, seg.flags) if n is not None else None
         if placeholder is not None and n is not None:
             occurrences = text.count(placeholder)
@@ -121,6 +127,7 @@ def build_requests(
                 target_locale=item.locale,
                 tokens=tuple(t.token for t in form.masked.tokens),
                 context=context,
+                memory=item.memory,
                 plural_sample=form.sample,
             )
         )
