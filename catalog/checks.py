@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from catalog.locales import UnknownLocale, babel_locale
-from catalog.placeholders import active_formats, format_signature, tags_in, urls_in
+from catalog.placeholders import active_formats, format_signature, mask, tags_in, urls_in
 from catalog.plurals import PluralInfo
 from catalog.segment import Segment
+from catalog.terms import glossary_rule
 
 Severity = Literal["error", "warning"]
 Forms = tuple[str, ...]
@@ -289,6 +290,21 @@ def _control_chars(segment: Segment, forms: Forms, ctx: CheckContext) -> str | N
     return None
 
 
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _untranslated(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
+    """Output identical to a source text that has words in it (a model's echo)."""
+    if ctx.source_locale.split("_")[0] == ctx.target_locale.split("_")[0]:
+        return None
+    sources = {segment.msgid.strip(), (segment.msgid_plural or "").strip()} - {""}
+    for i, form in enumerate(forms):
+        text = form.strip()
+        if text in sources and _WORD.search(mask(text, segment.flags).text):
+            return f"{_label(segment, i)} is identical to the source: not translated"
+    return None
+
+
 def _table(**rules: tuple[_Rule, Severity]) -> dict[str, tuple[CheckFn, Severity]]:
     def wrap(check: str, rule: _Rule, severity: Severity) -> CheckFn:
         def fn(segment: Segment, forms: Forms, ctx: CheckContext) -> Issue | None:
@@ -314,5 +330,7 @@ CHECKS: dict[str, tuple[CheckFn, Severity]] = _table(
     urls=(_urls, "error"),
     think=(_think, "error"),
     chatter=(_chatter, "warning"),
+    untranslated=(_untranslated, "warning"),
     control_chars=(_control_chars, "error"),
+    glossary=(glossary_rule, "error"),
 )

@@ -90,6 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--max-cost", type=float, metavar="USD", help="stop before spending more")
     sub.add_parser("probe", parents=[common], help="send one tiny request to the engine")
+    doc = sub.add_parser(
+        "doctor", parents=[common], help="check configuration, database, sources, engine"
+    )
+    doc.add_argument("--no-engine", action="store_true", help="do not contact the engine")
+    sub.add_parser("serve", parents=[common], help="serve the [[schedules]] as Prefect deployments")
     sub.add_parser("stats", parents=[common], help="translation state per locale")
     return p
 
@@ -293,6 +298,25 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(args: argparse.Namespace, out: Output) -> int:
+    from flows.doctor import diagnose
+
+    findings = diagnose(args.config, probe_engine=not args.no_engine)
+    for f in findings:
+        out.say(f.line())
+    out.data([f.__dict__ for f in findings])
+    return EXIT_ERROR if any(f.status == "fail" for f in findings) else EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, out: Output) -> int:
+    from flows.deploy import serve
+
+    config = _config(args)
+    os.environ["PREFECT_LOGGING_LEVEL"] = "INFO" if not args.quiet else "WARNING"
+    serve(config)
+    return EXIT_OK
+
+
 def cmd_stats(args: argparse.Namespace, out: Output) -> int:
     from db import repo
     from flows.localise import sessions
@@ -387,6 +411,8 @@ COMMANDS = {
     "export": cmd_export,
     "run": cmd_run,
     "probe": cmd_probe,
+    "doctor": cmd_doctor,
+    "serve": cmd_serve,
     "stats": cmd_stats,
 }
 

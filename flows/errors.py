@@ -19,9 +19,11 @@ def user_message(exc: BaseException) -> str | None:
     from connectors.engines.base import EngineError
     from connectors.po import PoError
     from flows.config import ConfigError
+    from flows.deploy import NoPrefectServer
     from flows.steps.export import ExportConflict
 
-    if isinstance(exc, ConfigError | PoError | UnknownLocale | ExportConflict | EngineError):
+    known = (ConfigError, PoError, UnknownLocale, ExportConflict, EngineError, NoPrefectServer)
+    if isinstance(exc, known):
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
         return (

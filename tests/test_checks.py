@@ -3,6 +3,7 @@ import pytest
 from catalog.checks import CHECKS, CheckContext, Issue, run_checks
 from catalog.plurals import plural_info
 from catalog.segment import Segment
+from catalog.terms import TermExpectation
 
 C, PY, BRACE = ("c-format",), ("python-format",), ("python-brace-format",)
 
@@ -81,6 +82,13 @@ CASES = [
     ("think", seg("Save"), ("<think>ok</think>Enregistrer",), "fr", True),
     ("think", seg("Save"), ("Enregistrer</think>",), "fr", True),
     ("think", seg("Use <think> tags"), ("Utilisez les balises <think>",), "fr", False),
+    # untranslated
+    ("untranslated", seg("Save changes?"), ("Enregistrer ?",), "fr", False),
+    ("untranslated", seg("Save changes?"), ("Save changes?",), "fr", True),
+    ("untranslated", seg("%d files", flags=C), ("%d files",), "fr", True),
+    ("untranslated", seg("%d", flags=C), ("%d",), "fr", False),
+    ("untranslated", seg("https://example.org"), ("https://example.org",), "fr", False),
+    ("untranslated", seg("Color"), ("Color",), "en_GB", False),
     # chatter
     ("chatter", seg("Save"), ("Enregistrer",), "fr", False),
     ("chatter", seg("Save"), ("Here is the translation: Enregistrer",), "fr", True),
@@ -100,21 +108,26 @@ CASES = [
     ("control_chars", seg("Bell"), ("Cloche\x07",), "fr", True),
     ("control_chars", seg("Broken"), ("Cass\ufffd",), "fr", True),
     ("control_chars", seg("Esc\x1b[0m"), ("Échap\x1b[0m",), "fr", False),
+    # glossary (the matched terms come from GLOSSARY_TERMS, by msgid)
+    ("glossary", seg("Open the notebook"), ("Ouvrir le carnet",), "fr", False),
+    ("glossary", seg("Open the notebook"), ("Ouvrir le cahier",), "fr", True),
+    ("glossary", seg("Open the notebook"), ("Ouvrir le bloc",), "fr", True),
 ]
+GLOSSARY_TERMS = {"Open the notebook": (TermExpectation("notebook", ("carnet",), ("cahier",)),)}
 
 
-def context(target: str) -> CheckContext:
+def context(target: str, terms: tuple[TermExpectation, ...] = ()) -> CheckContext:
     locale, _, rule = target.partition(":")
     header = "nplurals=2; plural=(n > 1);" if rule == "n>1" else None
     return CheckContext(
-        source_locale="en", target_locale=locale, plural=plural_info(locale, header)
+        source_locale="en", target_locale=locale, plural=plural_info(locale, header), terms=terms
     )
 
 
 @pytest.mark.parametrize(("check", "segment", "forms", "target", "fires"), CASES)
 def test_check(check: str, segment: Segment, forms: tuple[str, ...], target: str, fires: bool):
     fn, severity = CHECKS[check]
-    issue = fn(segment, forms, context(target))
+    issue = fn(segment, forms, context(target, GLOSSARY_TERMS.get(segment.msgid, ())))
     if not fires:
         assert issue is None
         return
@@ -130,7 +143,7 @@ def test_every_check_has_a_passing_and_a_failing_case() -> None:
 
 def test_severities() -> None:
     warnings = {check for check, (_, severity) in CHECKS.items() if severity == "warning"}
-    assert warnings == {"whitespace", "chatter"}
+    assert warnings == {"whitespace", "chatter", "untranslated"}
 
 
 def test_run_checks_clean_translation() -> None:

@@ -113,3 +113,16 @@ def test_cost_cap_stops_cleanly_keeping_finished_batches(demo_project, cli_env):
     assert stats["locales"]["fr"]["untranslated"] == 19
     assert stats["runs"][0]["status"] == "stopped"
     assert 0 < stats["usage"]["de"]["cost"] <= one_locale * 1.5
+
+
+def test_doctor_reports_one_line_per_finding(demo_project, cli_env):
+    done = run_cli("doctor", cwd=demo_project, env=cli_env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("OK   config:")
+    assert any(line.startswith("OK   template: locale/messages.pot: 19 entries") for line in lines)
+    assert any(line.startswith("OK   engine: pseudo") for line in lines)
+    (demo_project / "locale" / "messages.pot").unlink()
+    broken = run_cli("doctor", "--no-engine", cwd=demo_project, env=cli_env)
+    assert broken.returncode == 1
+    assert "FAIL template: locale/messages.pot: not found" in broken.stdout

@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
+from servers.chat_server import shared_server
 
 from connectors.engines import (
     ENGINES,
@@ -20,8 +21,24 @@ from connectors.engines import (
     create_engine,
 )
 
+
+def _qwen_mt() -> Engine:
+    """Qwen-MT against the strict simulated provider (bench/qwen_sim.py)."""
+    from bench.qwen_sim import shared_sim
+    from connectors.engines.qwen_mt import QwenMTEngine
+
+    sim = shared_sim()
+    settings = EngineSettings(name="qwen_mt", base_url=sim.base_url, rpm=6000, tpm=10_000_000,
+                              concurrency=4, timeout=10)
+    return QwenMTEngine(settings, env={"DASHSCOPE_API_KEY": sim.api_key})
+
+
 FACTORIES: dict[str, Callable[[], Engine]] = {
     "pseudo": lambda: create_engine(EngineSettings(name="pseudo")),
+    "qwen_mt": _qwen_mt,
+    "openai_compat": lambda: create_engine(
+        EngineSettings(name="openai_compat", base_url=shared_server().url, timeout=10)
+    ),
 }
 
 

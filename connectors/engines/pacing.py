@@ -70,7 +70,7 @@ class Pacer:
 class RetryPolicy:
     attempts: int = 8
     """Total tries per call, the first included."""
-    base: float = 0.5
+    base: float = 0.25
     cap: float = 60.0
 
     def backoff(self, attempt: int, rng: random.Random | None = None) -> float:

@@ -8,9 +8,10 @@ checks judge it). The pack size adapts: it halves after a failed pack and grows 
 run of verified ones. Outcomes are counted so users can see them.
 
 A concurrency slot is held only while a call waits for its pacing slot and runs, never during
-a retry's back-off, so sleeping retries do not starve the others. Token estimates for pacing
-are calibrated against the usage the provider reports (a moving ratio), so a provider that
-counts more tokens than the estimate does not get overrun.
+a retry's back-off, so sleeping retries do not starve the others; retries and split halves
+get the next free slot before fresh packs. Token estimates for pacing are calibrated against
+the usage the provider reports (a moving ratio), so a provider that counts more tokens than
+the estimate does not get overrun. After a Fatal nothing else is sent.
 """
 
 from __future__ import annotations

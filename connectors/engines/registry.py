@@ -23,6 +23,8 @@ def lazy_factory(module: str, attr: str) -> EngineFactory:
 
 ENGINES: dict[str, EngineFactory] = {
     "pseudo": PseudoEngine.from_settings,
+    "qwen_mt": lazy_factory("connectors.engines.qwen_mt", "QwenMTEngine"),
+    "openai_compat": lazy_factory("connectors.engines.openai_compat", "OpenAICompatEngine"),
 }
 
 

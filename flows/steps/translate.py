@@ -196,17 +196,12 @@ async def translate_jobs(engine: Engine, jobs: Sequence[Job], source_locale: str
 
 def check_outcome(outcome: Outcome, source_locale: str) -> tuple[Issue, ...]:
     item = outcome.job.lead
+    ctx = CheckContext(source_locale=source_locale, target_locale=item.locale, plural=item.plural)
     issues = list(outcome.issues)
-    if all(outcome.forms):
-        ctx = CheckContext(
-            source_locale=source_locale, target_locale=item.locale, plural=item.plural
-        )
-        seen = {(i.check, i.message) for i in issues}
-        issues += [
-            i
-            for i in run_checks(item.segment, outcome.forms, ctx)
-            if (i.check, i.message) not in seen
-        ]
+    seen = {i.check for i in issues}
+    if "engine" in seen:
+        return tuple(issues)  # nothing came back: the engine's reason says it all
+    issues += [i for i in run_checks(item.segment, outcome.forms, ctx) if i.check not in seen]
     return tuple(issues)
 
 

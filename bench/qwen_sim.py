@@ -1,0 +1,424 @@
+"""A strict, simulated Qwen-MT provider: a real HTTP server speaking the OpenAI-compatible API.
+
+It rejects what Model Studio rejects (see /work/shared/reference/qwen-mt.md), with the same
+status codes and `{"error": {"message", "type", "param", "code"}}` bodies, enforces RPM/TPM
+per second, and "translates" deterministically: each line's leading numbering (e.g. `⟦3⟧ `) is
+kept, the rest is pseudo-localised with every `[Xn X]` token and glossary target kept. Faults
+can be injected by probability or by a scripted queue, and are changeable while it runs. Every
+attempt is counted and every request body is kept, for assertions.
+
+Rate limits: one token bucket per limit, refilled continuously at RPM/60 requests and TPM/60
+input tokens per second, holding at most one second's worth (so bursts are throttled like the
+real per-second RPS/TPS rule). A request is charged when admitted; injected failures are
+charged too (the provider counted them), throttled ones are not.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import threading
+import time
+import uuid
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from connectors.engines.pseudo import pseudo_localise
+
+# The doc's tables, copied separately from connectors/engines/languages.py on purpose: a typo
+# there must be rejected here. Names are separated by "|".
+_FULL = (
+    "English|Chinese|Traditional Chinese|Russian|Japanese|Korean|Spanish|French|Portuguese|"
+    "German|Italian|Thai|Vietnamese|Indonesian|Malay|Arabic|Hindi|Hebrew|Burmese|Tamil|Urdu|"
+    "Bengali|Polish|Dutch|Romanian|Turkish|Khmer|Lao|Cantonese|Czech|Greek|Swedish|Hungarian|"
+    "Danish|Finnish|Ukrainian|Bulgarian|Serbian|Telugu|Afrikaans|Armenian|Assamese|Asturian|"
+    "Basque|Belarusian|Bosnian|Catalan|Cebuano|Croatian|Egyptian Arabic|Estonian|Galician|"
+    "Georgian|Gujarati|Icelandic|Javanese|Kannada|Kazakh|Latvian|Lithuanian|Luxembourgish|"
+    "Macedonian|Maithili|Maltese|Marathi|Mesopotamian Arabic|Moroccan Arabic|Najdi Arabic|"
+    "Nepali|North Azerbaijani|North Levantine Arabic|Northern Uzbek|Norwegian Bokmål|"
+    "Norwegian Nynorsk|Occitan|Odia|Pangasinan|Sicilian|Sindhi|Sinhala|Slovak|Slovenian|"
+    "South Levantine Arabic|Swahili|Tagalog|Ta\u2019izzi-Adeni Arabic|Tosk Albanian|"
+    "Tunisian Arabic|Venetian|Waray|Welsh|Western Persian"
+)
+_LITE = (
+    "English|Chinese|Traditional Chinese|Russian|Japanese|Korean|Spanish|French|Portuguese|"
+    "German|Italian|Thai|Vietnamese|Indonesian|Malay|Arabic|Hindi|Hebrew|Urdu|Bengali|Polish|"
+    "Dutch|Turkish|Khmer|Czech|Swedish|Hungarian|Danish|Finnish|Tagalog|Persian"
+)
+LANGUAGES: dict[str, frozenset[str]] = {
+    m: frozenset(_FULL.split("|")) for m in ("qwen-mt-plus", "qwen-mt-flash", "qwen-mt-turbo")
+}
+LANGUAGES["qwen-mt-lite"] = frozenset(_LITE.split("|"))
+
+ENDPOINTS = ("/compatible-mode/v1/chat/completions", "/v1/chat/completions")
+OVERHEAD = 53
+"""Prompt tokens of the hidden wrapper around the text (the docs bill 53 for a short sentence)."""
+MAX_INPUT = 8192
+LANG_ERROR = "暂时不支持当前设置的语种！"
+STATUS_FAULTS = {
+    "429": (429, "Throttling.RateQuota", "Requests rate limit exceeded, please try again later."),
+    "429_retry_after": (429, "Throttling.RateQuota",
+                        "Requests rate limit exceeded, please try again later."),
+    "429_free_quota": (429, "Throttling.AllocationQuota", "Free allocated quota exceeded."),
+    "500": (500, "InternalError", "An internal error has occured, please try again later."),
+    "503": (503, "ModelUnavailable", "The model is overloaded, please try again later."),
+    "arrearage": (400, "Arrearage",
+                  "Access denied, please make sure your account is in good standing."),
+    "401": (401, "invalid_api_key", "Incorrect API key provided."),
+    "403": (403, "AccessDenied", "Access denied."),
+    "role": (500, "InternalError", "Role must be in [user, assistant]"),
+}
+CONTENT_FAULTS = ("drop_token", "merge", "reorder", "chatter", "truncate")
+FAULTS = (*STATUS_FAULTS, "timeout", *CONTENT_FAULTS)
+
+_TOKENISE = re.compile(r"[A-Za-z]{1,6}|\d|\S")
+_NUMBERING = re.compile(r"^\s*[^\w\s]{0,3}\d{1,4}[^\w\s]{1,3}\s?")
+_TOKEN = re.compile(r"\[X\d+X\]")
+
+
+def sim_tokens(text: str) -> int:
+    """The simulator's tokenizer: pieces of up to 6 ASCII letters, and every other character."""
+    return len(_TOKENISE.findall(text))
+
+
+def sim_translate(content: str, terms: list[tuple[str, str]] | tuple = ()) -> str:
+    """The deterministic "translation": line by line, numbering kept, text pseudo-localised."""
+    lines = []
+    for line in content.split("\n"):
+        m = _NUMBERING.match(line)
+        head = m.group() if m else ""
+        lines.append(head + pseudo_localise(line[len(head):], terms))
+    return "\n".join(lines)
+
+
+@dataclass
+class SimCounters:
+    attempts: int = 0
+    """Every POST to the endpoint."""
+    charged: int = 0
+    """Admitted by the rate limiter (and charged to it), injected failures included."""
+    ok: int = 0
+    invalid: int = 0
+    """Real 4xx/5xx for invalid requests: auth, validation, role, moderation."""
+    throttled: int = 0
+    """Real 429s from the rate limiter (never injected)."""
+    injected: Counter[str] = field(default_factory=Counter)
+    prompt_tokens: int = 0
+    """Input tokens charged (admitted attempts, injected failures included)."""
+    completion_tokens: int = 0
+    status: Counter[int] = field(default_factory=Counter)
+
+
+class _Bucket:
+    """Refills `per_minute / 60` per second, holds at most `burst` seconds' worth."""
+
+    def __init__(self, per_minute: float, burst: float = 1.0) -> None:
+        self.rate = per_minute / 60.0
+        self.capacity = max(1.0, self.rate * burst)
+        self.level = self.capacity
+        self.at = time.monotonic()
+
+    def allows(self, cost: float, now: float) -> bool:
+        self.level = min(self.capacity, self.level + (now - self.at) * self.rate)
+        self.at = now
+        return self.level >= min(cost, self.capacity)
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    body: dict[str, Any]
+    headers: tuple[tuple[str, str], ...] = ()
+    delay: float = 0.0
+
+
+def _error(status: int, code: str, message: str, headers: tuple = (), param: str | None = None,
+           kind: str = "invalid_request_error") -> _Reply:
+    body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
+    return _Reply(status, body, (("x-request-id", uuid.uuid4().hex), *headers))
+
+
+def _pairs(value: object) -> list[tuple[str, str]] | None:
+    """terms/tm_list as (source, target) pairs; None when malformed."""
+    if not isinstance(value, list):
+        return None
+    out = []
+    for item in value:
+        if not (isinstance(item, dict) and set(item) == {"source", "target"}
+                and all(isinstance(v, str) and v for v in item.values())):
+            return None
+        out.append((item["source"], item["target"]))
+    return out
+
+
+class QwenSim:
+    """The simulated provider. `with QwenSim(rpm=600) as sim:` … `sim.base_url`."""
+
+    def __init__(self, *, api_key: str = "sk-sim-0123456789abcdef", rpm: float | None = None,
+                 tpm: float | None = None, latency: float = 0.0, burst: float = 1.0,
+                 faults: dict[str, float] | None = None, retry_after: float = 1.0,
+                 timeout_sleep: float = 3.0, moderation_marker: str = "DATA_INSPECTION_FAIL",
+                 seed: int = 0) -> None:
+        self.api_key = api_key
+        self.latency, self.retry_after, self.timeout_sleep = latency, retry_after, timeout_sleep
+        self.moderation_marker = moderation_marker
+        self.counters = SimCounters()
+        self.bodies: list[dict[str, Any]] = []
+        self.charged_at: list[float] = []
+        self._lock = threading.Lock()
+        self._rng = random.Random(seed)
+        self._queue: deque[str] = deque()
+        self.faults: dict[str, float] = {}
+        self.set_faults(**(faults or {}))
+        self.set_limits(rpm, tpm, burst)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- control -----------------------------------------------------------------------
+
+    def set_limits(self, rpm: float | None, tpm: float | None, burst: float = 1.0) -> None:
+        with self._lock:
+            self.rpm, self.tpm = rpm, tpm
+            self._requests = _Bucket(rpm, burst) if rpm else None
+            self._tokens = _Bucket(tpm, burst) if tpm else None
+
+    def set_faults(self, **probabilities: float) -> None:
+        """Per-attempt probabilities by kind (see FAULTS), e.g. `set_faults(**{"429": 0.2})`."""
+        unknown = set(probabilities) - set(FAULTS)
+        if unknown or sum(probabilities.values()) > 1:
+            raise ValueError(f"bad faults {probabilities!r}; kinds: {', '.join(FAULTS)}")
+        with self._lock:
+            self.faults = dict(probabilities)
+
+    def script(self, *kinds: str) -> None:
+        """Faults for the next admitted attempts, in order (before any random ones)."""
+        if set(kinds) - set(FAULTS):
+            raise ValueError(f"unknown fault in {kinds!r}; kinds: {', '.join(FAULTS)}")
+        with self._lock:
+            self._queue.extend(kinds)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.counters, self.bodies, self.charged_at = SimCounters(), [], []
+            self._queue.clear()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start() the simulator first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/compatible-mode/v1"
+
+    def start(self) -> QwenSim:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server.daemon_threads = True
+        server.sim = self  # type: ignore[attr-defined]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="qwen-sim", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> QwenSim:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- the API -------------------------------------------------------------------------
+
+    def handle(self, auth: str | None, raw: bytes) -> _Reply:
+        """One POST to the chat-completions endpoint."""
+        with self._lock:
+            self.counters.attempts += 1
+        reply = self._handle(auth, raw)
+        with self._lock:
+            self.counters.status[reply.status] += 1
+        return reply
+
+    def _handle(self, auth: str | None, raw: bytes) -> _Reply:
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return self._invalid(400, "InvalidParameter", "Request body is not valid JSON.")
+        if not isinstance(body, dict):
+            return self._invalid(400, "InvalidParameter", "Request body must be an object.")
+        with self._lock:
+            self.bodies.append(body)
+        if auth != f"Bearer {self.api_key}":
+            return self._invalid(401, "invalid_api_key", "Incorrect API key provided.")
+        checked = self._validate(body)
+        if isinstance(checked, _Reply):
+            return checked
+        content, terms, prompt_tokens = checked
+        with self._lock:
+            now = time.monotonic()
+            if self._requests and not self._requests.allows(1, now):
+                self.counters.throttled += 1
+                return _error(429, "Throttling.RateQuota",
+                              "Requests rate limit exceeded, please try again later.",
+                              kind="limit_requests")
+            if self._tokens and not self._tokens.allows(prompt_tokens, now):
+                self.counters.throttled += 1
+                return _error(429, "Throttling.AllocationQuota",
+                              "Allocated quota exceeded, please increase your quota limit.",
+                              kind="insufficient_quota")
+            for bucket, cost in ((self._requests, 1), (self._tokens, prompt_tokens)):
+                if bucket:
+                    bucket.level -= cost
+            self.counters.charged += 1
+            self.counters.prompt_tokens += prompt_tokens
+            self.charged_at.append(now)
+            fault = self._queue.popleft() if self._queue else self._draw()
+            if fault:
+                self.counters.injected[fault] += 1
+        if fault in STATUS_FAULTS:
+            status, code, message = STATUS_FAULTS[fault]
+            headers = ()
+            if fault == "429_retry_after":
+                headers = (("Retry-After", f"{self.retry_after:g}"),)
+            return _error(status, code, message, headers)
+        if self.moderation_marker and self.moderation_marker in content:
+            return self._invalid(400, "DataInspectionFailed",
+                                 "Input data may contain inappropriate content.")
+        text, finish = self._apply(fault, sim_translate(content, terms))
+        completion = sim_tokens(text)
+        with self._lock:
+            self.counters.ok += fault != "timeout"  # the client has given up on that one
+            self.counters.completion_tokens += completion
+        delay = self.timeout_sleep if fault == "timeout" else self.latency
+        return _Reply(200, {
+            "id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion",
+            "created": int(time.time()), "model": body["model"], "system_fingerprint": None,
+            "choices": [{"index": 0, "finish_reason": finish, "logprobs": None,
+                         "message": {"role": "assistant", "content": text}}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion,
+                      "total_tokens": prompt_tokens + completion,
+                      "prompt_tokens_details": None, "completion_tokens_details": None},
+        }, delay=delay)
+
+    def _invalid(self, status: int, code: str, message: str, param: str | None = None) -> _Reply:
+        with self._lock:
+            self.counters.invalid += 1
+        kind = "internal_error" if status >= 500 else "invalid_request_error"
+        return _error(status, code, message, param=param, kind=kind)
+
+    def _validate(self, body: dict[str, Any]) -> _Reply | tuple[str, list[tuple[str, str]], int]:
+        """What the real API rejects; (content, terms, prompt tokens) when all is well."""
+        model = body.get("model")
+        if model not in LANGUAGES:
+            return self._invalid(404, "model_not_found", f"The model `{model}` does not exist "
+                                 "or you do not have access to it.")
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            return self._invalid(400, "InvalidParameter", "[] is too short - 'messages'",
+                                 "messages")
+        if any(not isinstance(m, dict) or m.get("role") != "user" for m in messages):
+            return self._invalid(500, "InternalError", "Role must be in [user, assistant]")
+        if len(messages) != 1:
+            return self._invalid(400, "InvalidParameter",
+                                 "Qwen-MT accepts exactly one user message.", "messages")
+        content = messages[0].get("content")
+        if not isinstance(content, str) or not content.strip():
+            return self._invalid(400, "InvalidParameter",
+                                 f"Range of input length should be [1, {MAX_INPUT}]", "messages")
+        if body.get("stream"):
+            return self._invalid(400, "InvalidParameter", "The simulator does not stream.",
+                                 "stream")
+        options = body.get("translation_options")
+        names = LANGUAGES[model]
+        if not isinstance(options, dict):
+            return self._invalid(400, "InvalidParameter", LANG_ERROR, "translation_options")
+        source, target = options.get("source_lang"), options.get("target_lang")
+        if (source != "auto" and source not in names) or target not in names:
+            return self._invalid(400, "InvalidParameter", LANG_ERROR, "translation_options")
+        pairs = {}
+        for key in ("terms", "tm_list"):
+            pairs[key] = _pairs(options.get(key, []))
+            if pairs[key] is None:
+                return self._invalid(400, "InvalidParameter",
+                                     f"{key} must be a list of {{source, target}} strings", key)
+        domains = options.get("domains", "")
+        if not isinstance(domains, str) or not domains.isascii():
+            return self._invalid(400, "InvalidParameter",
+                                 "domains only supports English text.", "domains")
+        extra = sum(sim_tokens(s) + sim_tokens(t) + 3 for k in pairs for s, t in pairs[k])
+        length = sim_tokens(content) + extra + sim_tokens(domains)
+        if length > MAX_INPUT:
+            return self._invalid(400, "InvalidParameter",
+                                 f"Range of input length should be [1, {MAX_INPUT}]", "messages")
+        return content, pairs["terms"] or [], OVERHEAD + length
+
+    def _draw(self) -> str | None:
+        u, acc = self._rng.random(), 0.0
+        for kind, p in self.faults.items():
+            acc += p
+            if u < acc:
+                return kind
+        return None
+
+    def _apply(self, fault: str | None, text: str) -> tuple[str, str]:
+        """A content fault on a finished translation → (text, finish_reason)."""
+        lines = text.split("\n")
+        if fault == "drop_token":
+            return _TOKEN.sub("", text, count=1), "stop"
+        if fault == "merge" and len(lines) > 1:
+            second = lines[1][len(m.group()):] if (m := _NUMBERING.match(lines[1])) else lines[1]
+            return "\n".join([f"{lines[0]} {second}", *lines[2:]]), "stop"
+        if fault == "reorder" and len(lines) > 1:
+            return "\n".join([lines[1], lines[0], *lines[2:]]), "stop"
+        if fault == "chatter":
+            return f"Here is the translation:\n{text}", "stop"
+        if fault == "truncate":
+            return text[: max(1, len(text) // 2)], "length"
+        return text, "stop"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 30  # idle keep-alive connections end on their own
+
+    def do_POST(self) -> None:
+        sim: QwenSim = self.server.sim  # type: ignore[attr-defined]
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if sim._server is not self.server:  # stopped: a kept-alive connection just drops
+            self.close_connection = True
+            return
+        if self.path.split("?")[0].rstrip("/") not in ENDPOINTS:
+            reply = _error(404, "NotFound", f"No route for {self.path}")
+        else:
+            reply = sim.handle(self.headers.get("Authorization"), raw)
+        if reply.delay:
+            time.sleep(reply.delay)
+        data = json.dumps(reply.body, ensure_ascii=False).encode()
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in reply.headers:
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:  # the client gave up (a timeout fault): nothing to tell it
+            self.close_connection = True
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+_shared: QwenSim | None = None
+
+
+def shared_sim() -> QwenSim:
+    """One simulator per process, started on first use (the contract test's factory)."""
+    global _shared
+    if _shared is None:
+        _shared = QwenSim().start()
+    return _shared

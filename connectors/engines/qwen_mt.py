@@ -1,0 +1,276 @@
+"""Qwen-MT (Alibaba Cloud Model Studio) through its OpenAI-compatible API.
+
+Every call is exactly one `user` message whose content is only the masked source text (no
+system message, no instructions); languages, glossary terms, memory examples and the domain
+hint travel in `extra_body={"translation_options": …}`. Unsupported languages are refused
+before anything is sent. The `openai` client's own retries are off: pacing (RPM and TPM,
+spread per second), retries and verified packing are `PackingTranslator`'s.
+
+Packing. Qwen-MT has no JSON mode and takes one message, so several strings go into that
+message one per line, each line opened by a numbered marker: `⟦1⟧ Save\\n⟦2⟧ Open [X0X]`.
+Why this shape: MT models keep line structure (format preservation is a documented strength)
+and pass digits and symbols through untranslated; `⟦⟧` (U+27E6/U+27E7) never occur in UI text,
+so a marker cannot collide with content, and they do not look like a `[X0X]` placeholder
+token. The numbers make merged, dropped, reordered or split lines and chatter detectable: a
+reply parses only when it carries exactly ⟦1⟧…⟦n⟧ in order with nothing before the first.
+Strings with a line break or a marker-like character are sent alone. Anything that does not
+parse or verify is split by `PackingTranslator`, down to one string per request, where the
+content is the bare text again. How reliably the real models keep the markers is
+UNCONFIRMED; the verification is what makes packing safe, and PackStats shows how it fares.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import time
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
+from typing import Any
+
+import openai
+
+from connectors.engines.base import (
+    EngineSettings,
+    Fatal,
+    Limits,
+    Rejected,
+    Request,
+    Result,
+    Transient,
+)
+from connectors.engines.http_errors import from_openai_error
+from connectors.engines.languages import MODELS, UnsupportedLanguage, qwen_language
+from connectors.engines.pacing import Pacer, RetryPolicy, estimate_tokens
+from connectors.engines.packing import PackingTranslator, PackReply, PackStats
+
+KEY_ENV = "DASHSCOPE_API_KEY"
+DEFAULT_MODEL = "qwen-mt-flash"
+REGIONS: dict[str, str] = {
+    "singapore": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+    "beijing": "https://dashscope.aliyuncs.com/compatible-mode/v1",
+    "virginia": "https://dashscope-us.aliyuncs.com/compatible-mode/v1",
+    "hongkong": "https://cn-hongkong.dashscope.aliyuncs.com/compatible-mode/v1",
+}
+REGION_ALIASES: dict[str, str] = {
+    "intl": "singapore", "international": "singapore", "ap-southeast-1": "singapore",
+    "china": "beijing", "cn": "beijing", "cn-beijing": "beijing",
+    "us": "virginia", "us-east-1": "virginia",
+    "hong kong": "hongkong", "hong-kong": "hongkong", "hk": "hongkong", "cn-hongkong": "hongkong",
+}
+DEFAULT_RPM = 60.0
+DEFAULT_TPM: dict[str, float] = {
+    "singapore": 100_000, "virginia": 100_000, "beijing": 35_000,
+    "hongkong": 35_000,  # not published: Beijing's, the lower one
+}
+MAX_INPUT_TOKENS = 8192
+HEADROOM_TOKENS = 256
+"""Kept free under the 8,192-token input cap: the hidden wrapper and estimate error."""
+OVERHEAD_TOKENS = 53
+"""Prompt tokens Qwen-MT adds around the text (the docs bill 53 for one short sentence)."""
+MAX_PACK = 20
+"""Strings per request at most; the pack size adapts below it when replies fail to verify."""
+PACK_TOKENS = 2000
+"""Estimated input tokens per pack at most: keeps output far from max_tokens and a failed
+pack cheap to redo."""
+
+_MARKER = re.compile(r"[⟦〚]\s*(\d{1,4})\s*[⟧〛]")
+_MARKER_CHARS = re.compile(r"[⟦⟧〚〛\n\r]")
+_ASCII_PUNCT = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-",
+                              "…": "...", "\u00a0": " "})
+
+
+def pack_texts(texts: Sequence[str]) -> str:
+    """One line per string, each opened by its number: `⟦1⟧ text`."""
+    return "\n".join(f"⟦{i}⟧ {text}" for i, text in enumerate(texts, 1))
+
+
+def unpack_texts(reply: str, count: int) -> list[str] | None:
+    """The `count` texts of a packed reply, or None when it is not exactly ⟦1⟧…⟦count⟧."""
+    marks = list(_MARKER.finditer(reply))
+    if [int(m[1]) for m in marks] != list(range(1, count + 1)):
+        return None
+    if reply[: marks[0].start()].strip():
+        return None  # chatter before the first line
+    texts = []
+    for m, nxt in zip(marks, [*marks[1:], None], strict=True):
+        piece = reply[m.end() : nxt.start() if nxt else len(reply)].strip()
+        if "\n" in piece or "\r" in piece:
+            return None  # a line broken in two, or chatter after the last one
+        texts.append(piece)
+    return texts
+
+
+def packable(request: Request) -> bool:
+    return _MARKER_CHARS.search(request.text) is None
+
+
+def _pairs(groups: Iterable[Iterable[tuple[str, str]]]) -> list[dict[str, str]]:
+    seen: dict[tuple[str, str], None] = {}
+    for group in groups:
+        for source, target in group:
+            if source and target:
+                seen.setdefault((source, target), None)
+    return [{"source": s, "target": t} for s, t in seen]
+
+
+class QwenMTEngine:
+    """The `qwen_mt` engine. The API key comes only from `DASHSCOPE_API_KEY` in `env`."""
+
+    name = "qwen_mt"
+
+    def __init__(self, settings: EngineSettings, *, env: Mapping[str, str] | None = None,
+                 policy: RetryPolicy | None = None) -> None:
+        env = os.environ if env is None else env
+        self.model = settings.model or DEFAULT_MODEL
+        if self.model not in MODELS and not self.model.startswith("qwen-mt-"):
+            raise Fatal(f"qwen_mt: {self.model!r} is not a Qwen-MT model; use one of "
+                        f"{', '.join(MODELS)}")
+        region = (settings.region or "singapore").strip().lower()
+        self.region = REGION_ALIASES.get(region, region)
+        if self.region not in REGIONS:
+            raise Fatal(f"qwen_mt: unknown region {settings.region!r}; use one of "
+                        f"{', '.join(REGIONS)} (or set base_url)")
+        self.base_url = (settings.base_url or REGIONS[self.region]).rstrip("/")
+        key = (env.get(KEY_ENV) or "").strip()
+        if not key:
+            raise Fatal(f"qwen_mt: {KEY_ENV} is not set; export your Model Studio API key "
+                        f"(one issued for the {self.region} region) to use this engine")
+        self._key = key
+        self.domains = " ".join(settings.domains.translate(_ASCII_PUNCT).split())
+        if not self.domains.isascii():
+            raise Fatal("qwen_mt: [engine] domains must be English text (Qwen-MT rejects "
+                        "anything else)")
+        self.timeout = settings.timeout
+        self._limits = Limits(
+            rpm=settings.rpm or DEFAULT_RPM,
+            tpm=settings.tpm or DEFAULT_TPM[self.region],
+            max_input_tokens=MAX_INPUT_TOKENS - HEADROOM_TOKENS,
+            concurrency=max(1, settings.concurrency),
+        )
+        size = settings.option("pack_size", settings.option("batch_size", MAX_PACK))
+        try:
+            max_pack = max(1, int(size))  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            raise Fatal(f"qwen_mt: [engine] pack_size must be a whole number, not {size!r}"
+                        ) from None
+        self.pacer = Pacer(self._limits.rpm, self._limits.tpm)
+        self._translator = PackingTranslator(
+            self._send, pacer=self.pacer, policy=policy, concurrency=self._limits.concurrency,
+            max_pack=max_pack if settings.pack else 1, max_input_tokens=PACK_TOKENS,
+            overhead_tokens=OVERHEAD_TOKENS + estimate_tokens(self.domains),
+            request_tokens=self._request_tokens, packable=packable,
+        )
+        self._names: dict[str, str] = {}
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]
+        self._clients = weakref.WeakKeyDictionary()
+
+    # --- Engine -------------------------------------------------------------------------
+
+    def limits(self) -> Limits:
+        return self._limits
+
+    @property
+    def stats(self) -> PackStats:
+        return self._translator.stats
+
+    def language(self, locale: str) -> str:
+        """The English name this model takes for `locale`; Fatal when it has none."""
+        name = self._names.get(locale)
+        if name is None:
+            try:
+                name = self._names[locale] = qwen_language(locale, self.model)
+            except UnsupportedLanguage as exc:
+                raise Fatal(str(exc)) from None
+        return name
+
+    async def translate(self, batch: Sequence[Request]) -> list[Result]:
+        for request in batch:  # refuse unsupported languages before any request
+            self.language(request.source_locale)
+            self.language(request.target_locale)
+        todo = [r for r in batch if r.text.strip()]
+        done = iter(await self._translator.translate(todo) if todo else [])
+        return [next(done) if r.text.strip() else Result(r.key, r.text, model=self.model)
+                for r in batch]
+
+    async def probe(self, source_locale: str = "en", target_locale: str = "zh") -> dict[str, Any]:
+        """One tiny real request (no retries): what `locflow probe` shows. Never the key."""
+        request = Request("probe", "Hello, world!", source_locale, target_locale)
+        self.language(source_locale)
+        self.language(target_locale)
+        started = time.perf_counter()
+        reply = await self._send([request])
+        return {
+            "engine": self.name, "model": self.model, "region": self.region,
+            "base_url": self.base_url, "limits": asdict(self._limits),
+            "latency_s": round(time.perf_counter() - started, 3),
+            "usage": {"prompt_tokens": reply.tokens_in, "completion_tokens": reply.tokens_out},
+            "reply_model": reply.model, "text": (reply.texts or [""])[0],
+        }
+
+    async def aclose(self) -> None:
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.close()
+
+    # --- one HTTP call ------------------------------------------------------------------
+
+    def _client(self) -> Any:
+        """One AsyncOpenAI client per event loop (its connection pool belongs to the loop).
+
+        The HTTP client is passed in so that a client left behind by a finished loop is
+        simply dropped: the SDK's own wrapper would try to close it on the next loop."""
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            timeout = openai.Timeout(self.timeout, connect=min(10.0, self.timeout))
+            client = self._clients[loop] = openai.AsyncOpenAI(
+                api_key=self._key, base_url=self.base_url, max_retries=0, timeout=timeout,
+                http_client=openai.DefaultAsyncHttpxClient(timeout=timeout),
+            )
+        return client
+
+    def _request_tokens(self, request: Request) -> int:
+        pairs = (*request.terms, *request.memory)
+        return (estimate_tokens(request.text) + 4
+                + sum(estimate_tokens(s) + estimate_tokens(t) + 3 for s, t in pairs))
+
+    def options(self, requests: Sequence[Request]) -> dict[str, Any]:
+        """The `translation_options` of one call (all its requests share the language pair)."""
+        first = requests[0]
+        options: dict[str, Any] = {"source_lang": self.language(first.source_locale),
+                                   "target_lang": self.language(first.target_locale)}
+        if terms := _pairs(r.terms for r in requests):
+            options["terms"] = terms
+        if memory := _pairs(r.memory for r in requests):
+            options["tm_list"] = memory
+        if self.domains:
+            options["domains"] = self.domains
+        return options
+
+    async def _send(self, requests: Sequence[Request]) -> PackReply:
+        single = len(requests) == 1
+        content = requests[0].text if single else pack_texts([r.text for r in requests])
+        try:
+            response = await self._client().chat.completions.create(
+                model=self.model,
+                messages=[{"role": "user", "content": content}],
+                extra_body={"translation_options": self.options(requests)},
+            )
+        except openai.APIError as exc:
+            raise from_openai_error(exc, secrets=[self._key]) from None
+        if not response.choices:
+            raise Transient("qwen_mt: a reply without choices")
+        choice = response.choices[0]
+        if choice.finish_reason == "length":
+            raise Rejected("qwen_mt: the translation was cut at max_tokens (finish_reason=length)")
+        text = (choice.message.content or "").strip()
+        usage = response.usage
+        return PackReply(
+            texts=([text] if text else None) if single else unpack_texts(text, len(requests)),
+            tokens_in=usage.prompt_tokens if usage else 0,
+            tokens_out=usage.completion_tokens if usage else 0,
+            model=response.model or self.model,
+        )

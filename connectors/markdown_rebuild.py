@@ -1,0 +1,292 @@
+"""Writing translations back into a Markdown document, and checking the result.
+
+`rebuild` replaces only the spans of translated blocks; every other character of the
+source comes back as it was. `verify_structure` parses the result and compares it with the
+source: block tree, code, HTML, links, images, inline code and front matter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from markdown_it.token import Token
+
+from connectors.markdown_parse import DocBlock, Document
+from connectors.markdown_source import EOL, MarkdownError, decode, encode_value
+from connectors.markdown_tokens import Parsed, code_spans, parse_tokens, table_cells, walk
+
+_BREAKS = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t\r\n]*")
+_LINE_BREAK = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t]*")
+_SINGLE_LINE = ("table_cell", "image_alt", "link_title", "html_alt", "front_matter")
+_ALT_VALUE = re.compile(r"(\salt\s*=\s*)(\"[^\"\n]*\"|'[^'\n]*')", re.IGNORECASE)
+_CODE_KINDS = ("fence", "code_block", "math_block")
+_DEFINITION = re.compile(r"\[(?:[^\[\]\\]|\\.)+\]:")
+_UNDERLINE = re.compile(r"(?:=+|-+)[ \t]*")
+
+
+# --- rebuild -----------------------------------------------------------------------------
+
+
+def rebuild(doc: Document, translations: Mapping[str, str]) -> str:
+    """The document with every block whose msgid has a (non-blank) translation replaced.
+
+    Blocks without one keep their source text, so `rebuild(doc, {}) == doc.text`.
+    """
+    out: list[str] = []
+    pos = 0
+    for block, inner in _outermost(doc.blocks):
+        source = doc.text[block.start : block.end]
+        text = _translation(block, translations)
+        if text is not None:
+            new = _render(doc, block, text)
+            for child in inner:
+                child_text = _translation(child, translations)
+                if child_text is not None and child.anchor is not None:
+                    before, after = child.anchor
+                    old = before + doc.text[child.start : child.end] + after
+                    new = _replace_outside_code(
+                        new, old, before + _render(doc, child, child_text) + after
+                    )
+        else:
+            parts, at = [], block.start
+            for child in inner:
+                child_text = _translation(child, translations)
+                if child_text is not None:
+                    parts += [doc.text[at : child.start], _render(doc, child, child_text)]
+                    at = child.end
+            new = "".join(parts) + doc.text[at : block.end] if parts else source
+        out += [doc.text[pos : block.start], new]
+        pos = block.end
+    out.append(doc.text[pos:])
+    return "".join(out)
+
+
+def _replace_outside_code(text: str, old: str, new: str) -> str:
+    """`text` with each `old` that is not inside a code span replaced by `new`."""
+    code = code_spans(text)
+    out, pos = [], 0
+    while (at := text.find(old, pos)) >= 0:
+        if not any(a <= at < b for a, b in code):
+            out += [text[pos:at], new]
+            pos = at + len(old)
+        else:
+            out.append(text[pos : at + 1])
+            pos = at + 1
+    return "".join(out) + text[pos:]
+
+
+def _outermost(blocks: Sequence[DocBlock]) -> list[tuple[DocBlock, list[DocBlock]]]:
+    """Blocks not inside another one, each with the blocks inside it, in document order."""
+    tops: list[tuple[DocBlock, list[DocBlock]]] = []
+    for block in sorted(blocks, key=lambda b: (b.start, -b.end)):
+        if tops and block.end <= tops[-1][0].end:
+            tops[-1][1].append(block)
+        else:
+            tops.append((block, []))
+    return tops
+
+
+def _translation(block: DocBlock, translations: Mapping[str, str]) -> str | None:
+    text = translations.get(block.segment.msgid)
+    return text.strip() if text is not None and text.strip() else None
+
+
+def _render(doc: Document, block: DocBlock, text: str) -> str:
+    src = doc.text
+    opener = src[block.start - 1] if block.start else ""
+    if block.kind == "front_matter":
+        fmt = doc.front_matter_format or "yaml"
+        written = src[block.start : block.end]
+        quote = written[:1]
+        if fmt == "toml":
+            style = "literal" if quote == "'" else "basic"
+        else:
+            style = {"'": "single", '"': "double"}.get(quote, "plain")
+        return encode_value(fmt, style, text)
+    line_start = _line_start(src, block.start)
+    atx = block.kind == "heading" and "#" in src[line_start : block.start]
+    if block.kind in _SINGLE_LINE or atx:
+        text = _BREAKS.sub(" ", text)
+        if block.kind == "table_cell":
+            return re.sub(r"(?<!\\)\|", r"\\|", text)
+        if block.kind == "link_title":
+            closer = {"(": "()"}.get(opener, opener)
+            return re.sub(f"(?<!\\\\)([{re.escape(closer)}])", r"\\\1", text)
+        if block.kind == "html_alt":
+            return text.replace(opener, "&quot;" if opener == '"' else "&#39;")
+        if atx:  # a trailing ` ##` would be read as the closing sequence
+            return re.sub(r"([ \t])(#+)$", r"\1\\\2", text)
+        return text
+    # paragraph-like: each line break of the translation is a hard break
+    prefix = "".join(c if c in "> \t" else " " for c in src[line_start : block.start])
+    eol_match = EOL.search(src, block.start) or EOL.search(src)
+    eol = eol_match.group() if eol_match else "\n"
+    span = src[block.start : block.end]
+    marker = "  " if re.search(r"  (?:\r\n|\r|\n)", span) and "\\" + eol not in span else "\\"
+    lines = _LINE_BREAK.split(text)
+    # a `===`/`---` line after a break would turn the block into a setext heading
+    lines[1:] = ["\\" + ln if _UNDERLINE.fullmatch(ln) else ln for ln in lines[1:]]
+    if _DEFINITION.match(lines[0]):
+        lines[0] = "\\" + lines[0]  # `[x]: y` joined onto one line reads as a definition
+    # an empty line between two breaks keeps a backslash, or it would end the paragraph
+    ended = [ln + (marker if ln else "\\") for ln in lines[:-1]]
+    return (eol + prefix).join([*ended, lines[-1]])
+
+
+def _line_start(text: str, offset: int) -> int:
+    return max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+
+
+# --- verify ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Profile:
+    """What a translation must not change, each item with its 1-based line."""
+
+    blocks: list[tuple[str, int]] = field(default_factory=list)
+    code: list[tuple[str, int]] = field(default_factory=list)
+    html: list[tuple[str, int]] = field(default_factory=list)
+    rows: list[tuple[str, int]] = field(default_factory=list)
+    inventory: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+    def add(self, what: str, item: str, line: int) -> None:
+        self.inventory.setdefault(what, []).append((item, line))
+
+
+def _profile(parsed: Parsed) -> _Profile:
+    prof = _Profile()
+    line = 1
+    row = False
+    for tok in parsed.tokens:
+        if tok.map:
+            line = tok.map[0] + 1
+        if tok.type == "inline":
+            if row and tok.meta.get("lines"):  # the cells a row has, not the ones it gets
+                a, b = tok.meta["lines"][0]
+                cells = table_cells(parsed.text, parsed.offset(a), parsed.offset(b))
+                prof.rows.append((f"{len(cells)} cells", line))
+                row = False
+            for child in walk(tok.children or ()):
+                _inline_item(prof, child, line)
+            continue
+        row = row or tok.type == "tr_open"
+        sig = tok.type + (f" {tok.tag}" if tok.type.startswith("heading") else "")
+        prof.blocks.append((sig, line))
+        if tok.type in _CODE_KINDS and tok.map:
+            prof.code.append((parsed.raw(*tok.map), line))
+        elif tok.type == "html_block" and tok.map:
+            prof.html.append((_ALT_VALUE.sub(r'\1""', parsed.raw(*tok.map)), line))
+    return prof
+
+
+def _inline_item(prof: _Profile, tok: Token, line: int) -> None:
+    if tok.type == "link_open":
+        prof.add("link target", str(tok.attrGet("href")), line)
+    elif tok.type == "image":
+        prof.add("image", str(tok.attrGet("src")), line)
+    elif tok.type == "code_inline":
+        prof.add("inline code", " ".join(tok.content.split()), line)
+    elif tok.type == "html_inline":
+        html = " ".join(tok.content.split())  # a tag wrapped over lines is the same tag
+        prof.add("inline HTML", _ALT_VALUE.sub(r'\1""', html), line)
+    elif tok.type == "hardbreak":
+        prof.add("hard line break", "", line)
+
+
+def verify_structure(source: Document, translated_text: str) -> list[str]:
+    """One-line problems (`path:line: …`) where `translated_text` does not keep the
+    structure of `source`; [] when it does. Lines are those of the translated text, except
+    for things missing from it, which name the source line."""
+    path = source.path
+    try:
+        ours = parse_tokens(source.text, path)
+        theirs = parse_tokens(decode(translated_text, path), path)
+    except MarkdownError as exc:
+        return [str(exc)]
+    problems = _front_matter_problems(source, ours, theirs)
+    a, b = _profile(ours), _profile(theirs)
+    for i, ((want, _), (got, line)) in enumerate(zip(a.blocks, b.blocks, strict=False)):
+        if want != got:
+            problems.append(f"{path}:{line}: block {i + 1} is {_pretty(got)}, not {_pretty(want)}")
+            break
+    else:
+        if len(a.blocks) != len(b.blocks):
+            where = b.blocks[-1][1] if b.blocks else 1
+            problems.append(
+                f"{path}:{where}: {len(b.blocks)} block tokens instead of {len(a.blocks)}"
+            )
+    pairs = (("code block", a.code, b.code), ("HTML block", a.html, b.html))
+    for what, mine, yours in pairs:
+        if len(mine) != len(yours):
+            where = yours[-1][1] if yours else 1
+            problems.append(f"{path}:{where}: {len(yours)} {what}s instead of {len(mine)}")
+        for (want, _), (got, line) in zip(mine, yours, strict=False):
+            if want != got:
+                problems.append(f"{path}:{line}: {what} changed")
+    for (want, _), (got, line) in zip(a.rows, b.rows, strict=False):
+        if want != got:
+            problems.append(f"{path}:{line}: table row has {got}, not {want}")
+    for what in sorted(set(a.inventory) | set(b.inventory)):
+        problems.extend(
+            _inventory(path, what, a.inventory.get(what, []), b.inventory.get(what, []))
+        )
+    return problems
+
+
+def _pretty(sig: str) -> str:
+    name = sig.replace("_open", "").replace("_close", " end").replace("_", " ")
+    return name.replace("heading h", "heading level ")
+
+
+def _inventory(
+    path: str, what: str, mine: list[tuple[str, int]], yours: list[tuple[str, int]]
+) -> list[str]:
+    have, want = Counter(i for i, _ in yours), Counter(i for i, _ in mine)
+    problems = []
+    for item, n in (want - have).items():
+        line = next(ln for i, ln in mine if i == item)
+        shown = f" {item!r}" if item else ""
+        problems.append(f"{path}:{line}: {what}{shown} missing ({n}x; source line)")
+    for item, n in (have - want).items():
+        line = next(ln for i, ln in yours if i == item)
+        shown = f" {item!r}" if item else ""
+        problems.append(f"{path}:{line}: unexpected {what}{shown} ({n}x)")
+    return problems
+
+
+def _front_matter_problems(source: Document, ours: Parsed, theirs: Parsed) -> list[str]:
+    path = source.path
+    fm_a, fm_b = ours.front_matter, theirs.front_matter
+    if fm_a is None and fm_b is None:
+        return []
+    if fm_a is None or fm_b is None or fm_a.format != fm_b.format:
+        fmt = (fm_b.format if fm_b else "no").upper()
+        return [f"{path}:1: front matter is {fmt}, not {(fm_a.format if fm_a else 'none').upper()}"]
+    data_a, data_b = fm_a.data, fm_b.data
+    if not isinstance(data_a, dict) or not isinstance(data_b, dict):
+        same = data_a == data_b or ours.raw(1, fm_a.last) == theirs.raw(1, fm_b.last)
+        return [] if same else [f"{path}:2: front matter changed"]
+    translated = {
+        dict(b.segment.meta).get("key") for b in source.blocks if b.kind == "front_matter"
+    }
+    problems = []
+    if list(data_a) != list(data_b):
+        problems.append(f"{path}:2: front matter keys are {list(data_b)}, not {list(data_a)}")
+    for key, value in data_a.items():
+        if key in data_b and key not in translated and data_b[key] != value:
+            line = _key_line(theirs, fm_b.last, str(key))
+            problems.append(f"{path}:{line}: front matter value of {key!r} changed")
+    return problems
+
+
+def _key_line(parsed: Parsed, last: int, key: str) -> int:
+    """1-based line where top-level `key` is set in the front matter (2 if not found)."""
+    for n in range(1, last):
+        row = parsed.raw(n, n + 1)
+        if row.startswith(key) and row[len(key) :].lstrip(" \t")[:1] in (":", "="):
+            return n + 1
+    return 2

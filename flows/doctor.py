@@ -1,0 +1,145 @@
+"""`locflow doctor`: one line per finding about configuration, database, sources, engine."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from flows.config import Config, ConfigError, load_config
+
+Status = Literal["ok", "warn", "fail"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    status: Status
+    topic: str
+    message: str
+
+    def line(self) -> str:
+        return f"{self.status.upper():4} {self.topic}: {self.message}"
+
+
+def diagnose(config_path: str | None, *, probe_engine: bool = True) -> list[Finding]:
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        return [Finding("fail", "config", str(exc))]
+    findings = [Finding("ok", "config", f"{config.file} ({len(config.locales)} locales)")]
+    for check in (_database, _sources, _schedules, _prefect, _gettext):
+        findings.extend(check(config))
+    if probe_engine:
+        findings.extend(_engine(config))
+    return findings
+
+
+def _database(config: Config) -> Iterator[Finding]:
+    from db.session import create_db_engine, current_revision, head_revision
+    from flows.errors import redact_url
+
+    url = redact_url(config.database_url)
+    try:
+        engine = create_db_engine(config.database_url)
+        current = current_revision(engine)
+        engine.dispose()
+    except Exception as exc:
+        yield Finding("fail", "database", f"{url}: {str(exc).splitlines()[0]}")
+        return
+    head = head_revision()
+    if current == head:
+        yield Finding("ok", "database", f"{url} at revision {current}")
+    elif current is None:
+        yield Finding(
+            "warn", "database", f"{url} is empty; `locflow init` (or any run) migrates it"
+        )
+    else:
+        yield Finding(
+            "warn", "database", f"{url} at {current}, newest is {head}; run `locflow init`"
+        )
+
+
+def _sources(config: Config) -> Iterator[Finding]:
+    from connectors.po import PoError, read_po
+
+    sources = config.catalog_sources()
+    if not sources and not config.docs:
+        yield Finding("warn", "sources", "no [[catalogs]] or [[docs]] configured")
+    for src in sources:
+        if not src.template.exists():
+            yield Finding("fail", "template", f"{src.name}: not found")
+            continue
+        try:
+            entries = len(read_po(src.template).entries)
+        except PoError as exc:
+            yield Finding("fail", "template", str(exc))
+            continue
+        yield Finding("ok", "template", f"{src.name}: {entries} entries")
+        for locale in config.locales:
+            path = src.catalog_path(locale)
+            if not path.exists():
+                continue
+            try:
+                read_po(path)
+            except PoError as exc:
+                yield Finding("fail", "catalogue", str(exc))
+
+
+def _schedules(config: Config) -> Iterator[Finding]:
+    if not config.schedules:
+        return
+    from flows.deploy import schedule_specs
+
+    try:
+        specs = schedule_specs(config)
+    except ConfigError as exc:
+        yield Finding("fail", "schedules", str(exc))
+        return
+    yield Finding("ok", "schedules", ", ".join(f"{s.name} ({s.flow}, {s.cron})" for s in specs))
+
+
+def _prefect(config: Config) -> Iterator[Finding]:
+    url = os.environ.get("PREFECT_API_URL")
+    if not url:
+        yield Finding("ok", "prefect", "no PREFECT_API_URL: runs use a temporary local API")
+        return
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=5) as r:
+            ok = r.status == 200
+    except OSError as exc:
+        yield Finding("fail", "prefect", f"{url}: {exc}")
+        return
+    yield Finding("ok" if ok else "fail", "prefect", f"{url} answers")
+
+
+def _gettext(config: Config) -> Iterator[Finding]:
+    if shutil.which("msgfmt"):
+        yield Finding("ok", "gettext", "msgfmt found (for `msgfmt -c` checks)")
+    else:
+        yield Finding("warn", "gettext", "msgfmt not found; install GNU gettext to validate output")
+
+
+def _engine(config: Config) -> Iterator[Finding]:
+    from connectors.engines.base import EngineError
+    from connectors.engines.registry import create_engine
+
+    try:
+        engine = create_engine(config.engine)
+    except (EngineError, ValueError) as exc:
+        yield Finding("fail", "engine", f"{config.engine.name}: {exc}")
+        return
+    probe: Callable[[], object] | None = getattr(engine, "probe", None)
+    if probe is None:
+        yield Finding("ok", "engine", f"{engine.name}: offline, nothing to probe")
+        return
+    try:
+        info = asyncio.run(probe())  # type: ignore[arg-type]
+    except (EngineError, OSError) as exc:
+        yield Finding("fail", "engine", f"{engine.name}: {exc}")
+        return
+    yield Finding("ok", "engine", f"{engine.name} answers: {info}")

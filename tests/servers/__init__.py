@@ -1,0 +1,1 @@
+"""Test servers that speak real HTTP (OpenAI-compatible, …)."""

@@ -1,0 +1,304 @@
+"""An OpenAI-compatible test server: `/v1/chat/completions`, `/v1/completions`, `/v1/models`.
+
+It behaves like an instruct model behind vLLM or llama.cpp that follows the JSON schema it
+is given: it reads the `{"items": [...]}` JSON at the end of the user message and answers
+with every item "translated" (letters of each word reversed, `[XnX]` tokens kept). A
+completion prompt ending in `<Source>: text` / `<Target>:` gets the same translation of
+its last source line, cut at the `stop` strings. Requests are recorded; faults can be
+scripted one per request (`script("429", "fence")`) or applied to all (`always`):
+
+  model output  think, think_open, think_close, fence, chatter, count, reorder, swap,
+                drop_token, invalid_json, empty, echo
+  HTTP          429 (Retry-After: 0), 500, 503, 400, 401, 404, bad_body (200, not JSON)
+
+Like llama.cpp, a wrongly typed field is answered with HTTP 500, and unknown fields are
+ignored; `formats` limits the accepted `response_format` types (llama-cpp-python's server
+takes only text and json_object, and answers json_schema with 500).
+Start: `with ChatServer() as server: server.url` (a free port, ready at once).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+TOKEN = re.compile(r"\[X\d+X\]")
+WORD = re.compile(r"\[X\d+X\]|\w+")
+MODEL_FAULTS = {
+    "think", "think_open", "think_close", "fence", "chatter", "count", "reorder", "swap",
+    "drop_token", "invalid_json", "empty", "echo",
+}
+HTTP_FAULTS = {"429", "500", "503", "400", "401", "404", "bad_body"}
+SECRET_IN_ERRORS = "sk-testsecret0123456789"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    path: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+    fault: str | None
+
+
+def fake_translate(text: str) -> str:
+    """Deterministic stand-in for a translation: each word reversed, tokens untouched."""
+    return WORD.sub(lambda m: m.group() if TOKEN.fullmatch(m.group()) else m.group()[::-1], text)
+
+
+class ChatServer:
+    def __init__(
+        self,
+        *,
+        model: str = "test-model",
+        always: Iterable[str] = (),
+        formats: Iterable[str] = ("text", "json_object", "json_schema"),
+    ) -> None:
+        self.model = model
+        self.formats = set(formats)
+        """response_format types accepted; llama-cpp-python: text and json_object only."""
+        self.always: set[str] = set(always)
+        self.requests: list[Recorded] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.delay = 0.0
+        self._script: deque[str] = deque()
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def script(self, *faults: str) -> None:
+        """One fault per coming request, in order ("ok" for a clean one)."""
+        unknown = set(faults) - MODEL_FAULTS - HTTP_FAULTS - {"ok"}
+        if unknown:
+            raise ValueError(f"unknown faults {sorted(unknown)}")
+        with self._lock:
+            self._script.extend(faults)
+
+    def bodies(self, path: str = "") -> list[dict[str, Any]]:
+        return [r.body for r in self.requests if r.path.endswith(path)]
+
+    def __enter__(self) -> ChatServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    # --- behaviour ------------------------------------------------------------------
+
+    def next_faults(self) -> set[str]:
+        with self._lock:
+            scripted = self._script.popleft() if self._script else "ok"
+        return set(self.always) | ({scripted} - {"ok"})
+
+    def chat(self, body: dict[str, Any], faults: set[str]) -> tuple[str, int, int]:
+        messages = body["messages"]
+        user = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+        prompt_len = sum(len(m["content"]) for m in messages)
+        items = _items_in(user)
+        if "echo" in faults or items is None:
+            content = user
+        else:
+            out = [{"id": it["id"], "text": fake_translate(it["text"])} for it in items]
+            if "drop_token" in faults and out:
+                out[0]["text"] = TOKEN.sub("", out[0]["text"])
+            if "count" in faults and out:
+                out.pop()
+            if "reorder" in faults:
+                out.reverse()
+            if "swap" in faults and len(out) > 1:
+                out[0]["text"], out[1]["text"] = out[1]["text"], out[0]["text"]
+            content = json.dumps({"items": out}, ensure_ascii=False)
+        content = _decorate(content, faults)
+        return content, prompt_len // 4 + 1, len(content) // 4 + 1
+
+    def complete(self, body: dict[str, Any], faults: set[str]) -> tuple[str, int, int]:
+        prompt: str = body["prompt"]
+        lines = prompt.rstrip(" ").split("\n")
+        source = lines[-2].split(":", 1)[1].strip() if len(lines) >= 2 and ":" in lines[-2] else ""
+        text = source if "echo" in faults else fake_translate(source)
+        if "drop_token" in faults:
+            text = TOKEN.sub("", text)
+        text = _decorate(text, faults - {"fence", "think", "think_open"})
+        if "think" in faults:  # on one line: a multi-line block would end at stop="\n"
+            text = f"<think>The user wants French.</think> {text}"
+        if "think_open" in faults:
+            text = f"<think>{text}"
+        out = f" {text}\n{lines[-2].split(':', 1)[0]}: something else\n"
+        stops = body.get("stop") or []
+        for stop in [stops] if isinstance(stops, str) else stops:
+            if stop and stop in out:
+                out = out[: out.index(stop)]
+        return out, len(prompt) // 4 + 1, len(out) // 4 + 1
+
+
+def _items_in(user: str) -> list[dict[str, str]] | None:
+    for line in reversed(user.splitlines()):
+        if line.startswith("{"):
+            try:
+                items = json.loads(line)["items"]
+            except (ValueError, KeyError, TypeError):
+                return None
+            return [{"id": str(i["id"]), "text": str(i["text"])} for i in items]
+    return None
+
+
+def _decorate(content: str, faults: set[str]) -> str:
+    if "invalid_json" in faults:
+        content = content[: max(1, len(content) - 5)]
+    if "empty" in faults:
+        content = ""
+    if "fence" in faults:
+        content = f"```json\n{content}\n```"
+    if "chatter" in faults:
+        content = f"Sure! Here are the translations:\n{content}"
+    if "think" in faults:
+        content = f"<think>\nThe user wants a translation. Let me think.\n</think>\n\n{content}"
+    if "think_open" in faults:
+        content = f"<think>\n{content}"
+    if "think_close" in faults:
+        content = f"Okay, the reasoning the template opened.\n</think>\n\n{content}"
+    return content
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "model": (str,), "messages": (list,), "prompt": (str, list), "temperature": (int, float),
+    "max_tokens": (int,), "stop": (str, list), "response_format": (dict,), "top_p": (int, float),
+    "chat_template_kwargs": (dict,), "reasoning_effort": (str,),
+}
+
+
+def _wrong_type(body: dict[str, Any]) -> str | None:
+    for key, types in _TYPES.items():
+        value = body.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, types)):
+            return f"{key}: expected {types[0].__name__}, got {type(value).__name__}"
+    return None
+
+
+def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+            data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _error(self, status: int, message: str, code: str = "", **headers: str) -> None:
+            err = {"message": message, "type": "error", "code": code or status}
+            self._send(status, {"error": err}, headers)
+
+        def do_GET(self) -> None:
+            with server._lock:
+                server.requests.append(Recorded(self.path, {}, dict(self.headers), None))
+            if self.path.rstrip("/").endswith("/models"):
+                model = {"id": server.model, "object": "model", "owned_by": "test"}
+                self._send(200, {"object": "list", "data": [model]})
+            else:
+                self._error(404, f"no route {self.path}")
+
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                self._error(400, "request body is not JSON")
+                return
+            faults = server.next_faults()
+            record = Recorded(self.path, body, {k.lower(): v for k, v in self.headers.items()},
+                              ",".join(sorted(faults)) or None)
+            with server._lock:
+                server.requests.append(record)
+                server.in_flight += 1
+                server.max_in_flight = max(server.max_in_flight, server.in_flight)
+            try:
+                time.sleep(server.delay)
+                self._answer(body, faults)
+            finally:
+                with server._lock:
+                    server.in_flight -= 1
+
+        def _answer(self, body: dict[str, Any], faults: set[str]) -> None:
+            if "429" in faults:
+                self._error(429, "Rate limit reached for requests", "rate_limit_exceeded",
+                            **{"Retry-After": "0"})
+            elif "500" in faults or "503" in faults:
+                status = 503 if "503" in faults else 500
+                self._error(status, "the server had an error", "server_error")
+            elif "400" in faults:
+                self._error(400, "the prompt exceeds the context window", "invalid_request")
+            elif "401" in faults:
+                self._error(401, f"Incorrect API key provided: {SECRET_IN_ERRORS}",
+                            "invalid_api_key")
+            elif "404" in faults:
+                self._error(404, f"The model `{body.get('model')}` does not exist",
+                            "model_not_found")
+            elif "bad_body" in faults:
+                self._send(200, b'{"id": "x", "choices": [')
+            elif (kind := (body.get("response_format") or {}).get("type", "text")) not in (
+                server.formats
+            ):  # llama-cpp-python's pydantic error, answered with 500
+                allowed = " or ".join(repr(f) for f in sorted(server.formats))
+                self._error(500, f"1 validation error: {{'type': 'literal_error', 'loc': ('body', "
+                                 f"'response_format', 'type'), 'msg': 'Input should be {allowed}',"
+                                 f" 'input': {kind!r}}}")
+            elif wrong := _wrong_type(body):
+                self._error(500, f"Internal Server Error: {wrong}")  # what llama.cpp does
+            elif self.path.endswith("/chat/completions"):
+                self._reply("chat.completion", body, *server.chat(body, faults))
+            elif self.path.endswith("/completions"):
+                self._reply("text_completion", body, *server.complete(body, faults))
+            else:
+                self._error(404, f"no route {self.path}")
+
+        def _reply(self, kind: str, body: dict[str, Any], text: str, tin: int, tout: int) -> None:
+            choice: dict[str, Any] = {"index": 0, "finish_reason": "stop", "logprobs": None}
+            if kind == "chat.completion":
+                choice["message"] = {"role": "assistant", "content": text}
+            else:
+                choice["text"] = text
+            self._send(200, {
+                "id": f"{kind}-{len(server.requests)}", "object": kind, "created": int(time.time()),
+                "model": body.get("model") or server.model, "choices": [choice],
+                "usage": {"prompt_tokens": tin, "completion_tokens": tout,
+                          "total_tokens": tin + tout},
+            })
+
+    return Handler
+
+
+_SHARED: ChatServer | None = None
+
+
+def shared_server() -> ChatServer:
+    """One fault-free server for the whole process (the engine contract test's factory)."""
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = ChatServer().__enter__()
+    return _SHARED

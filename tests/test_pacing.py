@@ -1,0 +1,196 @@
+"""Pacing and retries: Pacer with a fake clock, with_retries, and real pacing against the
+simulator (which throttles per second like the real API)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+
+import pytest
+
+from bench.qwen_sim import QwenSim
+from connectors.engines.base import EngineSettings, Fatal, RateLimited, Rejected, Request, Transient
+from connectors.engines.pacing import CallStats, Pacer, RetryPolicy, estimate_tokens, with_retries
+from connectors.engines.qwen_mt import QwenMTEngine
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_requests_are_spaced_evenly() -> None:
+    clock = FakeClock()
+    pacer = Pacer(rpm=60, tpm=None, clock=clock)
+    assert [pacer.reserve(10) - 100 for _ in range(4)] == [0, 1, 2, 3]
+
+
+def test_tokens_are_spaced_by_their_cost() -> None:
+    clock = FakeClock()
+    pacer = Pacer(rpm=None, tpm=6000, clock=clock)  # 100 tokens per second
+    starts = [pacer.reserve(tokens) - 100 for tokens in (50, 200, 100, 10)]
+    assert starts == pytest.approx([0, 0.5, 2.5, 3.5])
+
+
+def test_the_stricter_limit_wins() -> None:
+    clock = FakeClock()
+    pacer = Pacer(rpm=120, tpm=6000, clock=clock)  # 0.5 s per request, 100 tokens/s
+    starts = [pacer.reserve(tokens) - 100 for tokens in (10, 10, 300, 10)]
+    assert starts == pytest.approx([0, 0.5, 1.0, 4.0])
+
+
+def test_no_burst_credit_after_idle() -> None:
+    clock = FakeClock()
+    pacer = Pacer(rpm=60, tpm=None, clock=clock)
+    pacer.reserve(1)
+    clock.now += 30  # idle for 30 slots: no burst may follow
+    assert [pacer.reserve(1) - clock.now for _ in range(3)] == [0, 1, 2]
+
+
+def test_settle_corrects_the_token_budget() -> None:
+    clock = FakeClock()
+    pacer = Pacer(rpm=None, tpm=6000, clock=clock)
+    pacer.reserve(100)  # next at +1 s
+    pacer.settle(estimated=100, actual=300)  # it really cost 3 s worth
+    assert pacer.reserve(1) - 100 == pytest.approx(3.0)
+
+
+def test_block_for() -> None:
+    clock = FakeClock()
+    pacer = Pacer(rpm=600, tpm=None, clock=clock)
+    pacer.block_for(5)
+    assert pacer.reserve(1) - 100 == 5
+
+
+def test_acquire_sleeps_until_its_slot() -> None:
+    clock = FakeClock()
+    pacer = Pacer(rpm=30, tpm=None, clock=clock, sleep=clock.sleep)
+
+    async def three() -> None:
+        for _ in range(3):
+            await pacer.acquire(1)
+
+    asyncio.run(three())
+    assert clock.sleeps == [2, 2]
+
+
+def test_unlimited_never_waits() -> None:
+    clock = FakeClock()
+    pacer = Pacer(rpm=None, tpm=None, clock=clock)
+    assert {pacer.reserve(10**6) for _ in range(5)} == {100}
+
+
+def test_backoff_is_full_jitter_and_capped() -> None:
+    policy = RetryPolicy(base=0.5, cap=4)
+    rng = random.Random(7)
+    for attempt in range(8):
+        values = [policy.backoff(attempt, rng) for _ in range(200)]
+        ceiling = min(4, 0.5 * 2**attempt)
+        assert all(0 <= v <= ceiling for v in values)
+        assert max(values) > ceiling * 0.8  # spread over the whole range
+
+
+def _flaky(errors: list[Exception], result: str = "done"):
+    calls = {"n": 0}
+
+    async def call() -> str:
+        calls["n"] += 1
+        if errors:
+            raise errors.pop(0)
+        return result
+
+    return call, calls
+
+
+def test_retries_honour_retry_after_and_back_off() -> None:
+    clock = FakeClock()
+    call, calls = _flaky([RateLimited("429", retry_after=7.0), Transient("503"),
+                          RateLimited("429")])
+    stats = CallStats()
+    out = asyncio.run(with_retries(call, RetryPolicy(base=1, cap=10), stats=stats,
+                                   sleep=clock.sleep, rng=random.Random(1)))
+    assert out == "done" and calls["n"] == 4
+    assert clock.sleeps[0] == 7.0  # exactly what the server asked for
+    assert 0 <= clock.sleeps[1] <= 2 and 0 <= clock.sleeps[2] <= 4
+    assert (stats.attempts, stats.rate_limited, stats.transient) == (4, 2, 1)
+
+
+@pytest.mark.parametrize("error", [Rejected("400"), Fatal("401")])
+def test_no_retry_for_rejected_or_fatal(error: Exception) -> None:
+    clock = FakeClock()
+    call, calls = _flaky([error])
+    with pytest.raises(type(error)):
+        asyncio.run(with_retries(call, RetryPolicy(), sleep=clock.sleep))
+    assert calls["n"] == 1 and clock.sleeps == []
+
+
+def test_gives_up_after_the_last_attempt() -> None:
+    clock = FakeClock()
+    call, calls = _flaky([Transient("x")] * 5)
+    with pytest.raises(Transient):
+        asyncio.run(with_retries(call, RetryPolicy(attempts=3), sleep=clock.sleep))
+    assert calls["n"] == 3 and len(clock.sleeps) == 2
+
+
+def test_estimate_tokens() -> None:
+    assert estimate_tokens("") == 1
+    assert estimate_tokens("a" * 40) == 10
+    assert estimate_tokens("日本語") == 3
+
+
+# --- against the simulator ----------------------------------------------------------------
+
+
+def _engine(sim: QwenSim, rpm: float, tpm: float) -> QwenMTEngine:
+    settings = EngineSettings(name="qwen_mt", base_url=sim.base_url, rpm=rpm, tpm=tpm,
+                              concurrency=8, pack=False, timeout=5)
+    return QwenMTEngine(settings, env={"DASHSCOPE_API_KEY": sim.api_key},
+                        policy=RetryPolicy(attempts=12, base=0.1, cap=0.4))
+
+
+def _requests(n: int, words: int = 3) -> list[Request]:
+    return [Request(f"k{i}", " ".join(["Save"] * words) + f" {i}", "en", "de") for i in range(n)]
+
+
+def test_rpm_pacing_against_the_simulator() -> None:
+    n = 16
+    with QwenSim(rpm=600) as sim:  # 10 per second
+        started = time.perf_counter()
+        results = asyncio.run(_engine(sim, rpm=600, tpm=10**8).translate(_requests(n)))
+        elapsed = time.perf_counter() - started
+        assert all(r.ok for r in results)
+        assert elapsed >= (n - 1) / 10
+        assert sim.counters.throttled == 0 and sim.counters.charged == n
+        at = sim.charged_at  # the server's per-second rule: ≤ 10 arrivals in any second
+        assert all(at[i + 10] - at[i] >= 0.9 for i in range(len(at) - 10))
+
+
+def test_tpm_pacing_against_the_simulator() -> None:
+    tpm = 30_000  # 500 input tokens per second
+    with QwenSim(tpm=tpm) as sim:
+        started = time.perf_counter()
+        results = asyncio.run(_engine(sim, rpm=60_000, tpm=tpm).translate(_requests(14, 8)))
+        elapsed = time.perf_counter() - started
+        assert all(r.ok for r in results)
+        charged = sim.counters.prompt_tokens
+        per_request = charged / sim.counters.charged
+        assert elapsed >= 0.85 * (charged - per_request) / (tpm / 60)
+        assert sim.counters.throttled == 0
+
+
+def test_unpaced_bursts_do_get_throttled() -> None:
+    """The control for the two tests above: the same load, unpaced, is throttled for real."""
+    with QwenSim(rpm=600) as sim:
+        engine = _engine(sim, rpm=60_000, tpm=10**8)
+        results = asyncio.run(engine.translate(_requests(20)))
+        assert sim.counters.throttled > 0
+        assert all(r.ok for r in results)  # …and the retries still get everything through
