@@ -14,6 +14,9 @@ it is: code blocks, `$$` math blocks, HTML blocks (but for `<img alt>`), link ta
 reference definitions, other front-matter keys, thematic breaks, and every byte around a
 translated span. Inline code, links, autolinks, emphasis and inline HTML stay in the msgid
 as Markdown source; `mask(..., markdown=True)` turns them into tokens for the engine.
+
+Modules: markdown_source (decoding, lines, front matter), markdown_tokens (markdown-it and
+exact line spans), markdown_parse (blocks and segments), markdown_rebuild (rebuild, verify).
 """
 
 from __future__ import annotations

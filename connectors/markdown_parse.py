@@ -74,9 +74,9 @@ class Document:
     """yaml | toml | None"""
 
 
-def inline_flags(kind: str = "paragraph") -> tuple[str, ...]:
-    """The flags of a doc segment: mask it with `mask(msgid, flags, markdown=True)`."""
-    del kind  # every kind is masked the same way today
+def inline_flags() -> tuple[str, ...]:
+    """The flags every doc segment carries; mask its msgid with
+    `mask(msgid, flags, markdown=True)` so inline code, links and tags become tokens."""
     return DOC_FLAGS
 
 

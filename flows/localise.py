@@ -5,6 +5,7 @@ by running again."""
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -13,6 +14,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
+from prefect.futures import PrefectFuture
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.engines.base import Engine, Fatal
@@ -36,7 +38,8 @@ from flows.steps.translate import (
 )
 
 BATCH = 40
-"""Strings per stored batch: a crash loses at most one batch of engine work."""
+"""Strings per stored batch. Up to the engine's concurrency batches are in flight at once,
+so a crash re-sends at most one batch per concurrency slot."""
 
 
 @cache
@@ -55,6 +58,13 @@ class LocaleSummary:
     cost: float = 0.0
     counts: StoreCounts = field(default_factory=StoreCounts)
 
+    def add(self, done: BatchResult) -> None:
+        self.counts.add(done.counts)
+        self.requests += done.requests
+        self.tokens_in += done.tokens_in
+        self.tokens_out += done.tokens_out
+        self.cost += done.cost
+
 
 @dataclass(frozen=True)
 class BatchResult:
@@ -69,6 +79,8 @@ class BatchResult:
 class Budget:
     limit: float | None
     spent: float = 0.0
+    reserved: float = 0.0
+    """Estimated cost of batches sent but not finished."""
 
 
 @task(name="sync", cache_policy=NO_CACHE)
@@ -148,23 +160,41 @@ def _translate_locale(
     if plan.reused:
         summary.counts.add(store_reused_task(config, plan, run_id))
     jobs = jobs_of(plan)
-    for start in range(0, len(jobs), BATCH):
-        batch = jobs[start : start + BATCH]
-        if budget.limit is not None:
-            expected = estimate_jobs(batch, config.engine, config.source_locale).cost
-            if budget.spent + expected > budget.limit:
-                raise CostCapReached(
-                    f"cost cap reached: spent ${budget.spent:.4f} of ${budget.limit:.4f}; the next "
-                    f"batch would need about ${expected:.4f}. Work so far is stored."
-                )
-        done = translate_batch_task(config, engine, runner, batch, run_id)
+    batches = [jobs[i : i + BATCH] for i in range(0, len(jobs), BATCH)]
+    window = max(1, engine.limits().concurrency)
+    in_flight: deque[tuple[PrefectFuture[BatchResult], float, int]] = deque()
+    finished = 0
+
+    def settle_oldest() -> None:
+        nonlocal finished
+        future, expected, size = in_flight.popleft()
+        budget.reserved -= expected
+        done = future.result()
         budget.spent += done.cost
-        summary.counts.add(done.counts)
-        summary.requests += done.requests
-        summary.tokens_in += done.tokens_in
-        summary.tokens_out += done.tokens_out
-        summary.cost += done.cost
-        report.progress(summary.locale, min(start + BATCH, len(jobs)), len(jobs))
+        summary.add(done)
+        finished += size
+        report.progress(summary.locale, finished, len(jobs))
+
+    try:
+        for batch in batches:
+            if len(in_flight) >= window:
+                settle_oldest()
+            expected = 0.0
+            if budget.limit is not None:
+                expected = estimate_jobs(batch, config.engine, config.source_locale).cost
+                committed = budget.spent + budget.reserved
+                if committed + expected > budget.limit:
+                    raise CostCapReached(
+                        f"cost cap reached: spent ${budget.spent:.4f} of ${budget.limit:.4f}; "
+                        f"the next batch would need about ${expected:.4f}. Work so far is stored."
+                    )
+            budget.reserved += expected
+            future = translate_batch_task.submit(config, engine, runner, batch, run_id)
+            in_flight.append((future, expected, len(batch)))
+    finally:
+        # batches already sent finish and are stored even when the run stops
+        while in_flight:
+            settle_oldest()
 
 
 @flow(name="localise", log_prints=True)

@@ -126,3 +126,33 @@ def test_doctor_reports_one_line_per_finding(demo_project, cli_env):
     broken = run_cli("doctor", "--no-engine", cwd=demo_project, env=cli_env)
     assert broken.returncode == 1
     assert "FAIL template: locale/messages.pot: not found" in broken.stdout
+
+
+def test_qwen_mt_through_the_cli_against_the_strict_simulator(demo_project, cli_env):
+    from bench.qwen_sim import QwenSim
+
+    toml = demo_project / "locflow.toml"
+    with QwenSim(api_key="sk-cli-secret-0123456789") as sim:
+        toml.write_text(
+            toml.read_text().replace(
+                'name = "pseudo"', f'name = "qwen_mt"\nbase_url = "{sim.base_url}"\nrpm = 6000'
+            )
+        )
+        keyless = {k: v for k, v in cli_env.items()}
+        estimate = run_cli("translate", "--dry-run", "-l", "ru", cwd=demo_project, env=keyless)
+        assert estimate.returncode == 0 and "nothing was sent" in estimate.stdout
+        assert sim.counters.attempts == 0
+        no_key = run_cli("probe", cwd=demo_project, env={**keyless, "DASHSCOPE_API_KEY": ""})
+        assert no_key.returncode == 1 and "DASHSCOPE_API_KEY" in no_key.stderr
+        env = {**cli_env, "DASHSCOPE_API_KEY": sim.api_key}
+        probe = run_cli("probe", "--json", cwd=demo_project, env=env)
+        assert probe.returncode == 0, probe.stderr
+        assert json.loads(probe.stdout)["model"] == "qwen-mt-flash"
+        done = run_cli("run", "-l", "ru,ar", cwd=demo_project, env=env)
+        assert done.returncode == 0, done.stderr
+        stats = json.loads(run_cli("stats", "--json", cwd=demo_project, env=env).stdout)
+        assert stats["usage"]["ru"]["tokens_in"] > 0 and stats["usage"]["ru"]["cost"] > 0
+        assert stats["runs"][0]["engine"]["packs_verified"] >= 1
+        for out in (probe.stdout, probe.stderr, done.stdout, done.stderr, json.dumps(stats)):
+            assert sim.api_key not in out
+        assert sim.counters.invalid == 0 and sim.counters.throttled == 0

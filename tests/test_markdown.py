@@ -125,7 +125,7 @@ def test_segment_fields() -> None:
     assert header.extracted_comments == "table header cell"
     assert cell.extracted_comments == "table cell"
     assert cell.occurrences == (("docs/a.md", "7"),)
-    assert inline_flags("table_cell") == DOC_FLAGS
+    assert inline_flags() == DOC_FLAGS
 
 
 def test_spans_point_at_the_source() -> None:

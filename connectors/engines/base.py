@@ -87,7 +87,8 @@ class EngineSettings:
     domains: str = ""
     rpm: float | None = None
     tpm: float | None = None
-    concurrency: int = 1
+    concurrency: int | None = None
+    """In-flight requests; None lets each engine choose (Qwen-MT 4, local servers 1)."""
     pack: bool = True
     timeout: float = 60.0
     extra: tuple[tuple[str, object], ...] = ()

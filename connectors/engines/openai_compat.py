@@ -119,7 +119,7 @@ class OpenAICompatEngine:
             rpm=self.settings.rpm,
             tpm=self.settings.tpm,
             max_input_tokens=self.options.max_input_tokens,
-            concurrency=max(1, self.settings.concurrency),
+            concurrency=max(1, self.settings.concurrency or 1),
         )
 
     @property

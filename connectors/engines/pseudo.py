@@ -21,6 +21,7 @@ _ACCENTS = str.maketrans(
 _TOKEN = re.compile(r"\[X\d+X\]")
 _FILLER = "ļöŕéɱ íþšûɱ ðöļöŕ šíţ áɱéţ çöñšéçţéţûŕ áðíþíšçíñĝ éļíţ "
 _EXPANSION = 0.35
+DEFAULT_CONCURRENCY = 4
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class PseudoEngine:
     @classmethod
     def from_settings(cls, settings: EngineSettings) -> PseudoEngine:
         return cls(
-            concurrency=max(1, settings.concurrency),
+            concurrency=max(1, settings.concurrency or DEFAULT_CONCURRENCY),
             reject_marker=str(settings.option("reject", "") or ""),
         )
 

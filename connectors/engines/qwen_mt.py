@@ -69,6 +69,8 @@ MAX_INPUT_TOKENS = 8192
 HEADROOM_TOKENS = 256
 """Kept free under the 8,192-token input cap: the hidden wrapper and estimate error."""
 OVERHEAD_TOKENS = 53
+DEFAULT_CONCURRENCY = 4
+"""Requests in flight; the pacer, not this, keeps to the RPM (60 RPM at ~1-2 s latency)."""
 """Prompt tokens Qwen-MT adds around the text (the docs bill 53 for one short sentence)."""
 MAX_PACK = 20
 """Strings per request at most; the pack size adapts below it when replies fail to verify."""
@@ -148,7 +150,7 @@ class QwenMTEngine:
             rpm=settings.rpm or DEFAULT_RPM,
             tpm=settings.tpm or DEFAULT_TPM[self.region],
             max_input_tokens=MAX_INPUT_TOKENS - HEADROOM_TOKENS,
-            concurrency=max(1, settings.concurrency),
+            concurrency=max(1, settings.concurrency or DEFAULT_CONCURRENCY),
         )
         size = settings.option("pack_size", settings.option("batch_size", MAX_PACK))
         try:
