@@ -71,7 +71,8 @@ STATUS_FAULTS = {
     "403": (403, "AccessDenied", "Access denied."),
     "role": (500, "InternalError", "Role must be in [user, assistant]"),
 }
-CONTENT_FAULTS = ("drop_token", "merge", "reorder", "chatter", "truncate")
+CONTENT_FAULTS = ("drop_token", "merge", "reorder", "chatter", "truncate", "ignore_terms")
+"""ignore_terms: translate as if `terms` had not been sent (a glossary the model ignored)."""
 FAULTS = (*STATUS_FAULTS, "timeout", *CONTENT_FAULTS)
 
 _TOKENISE = re.compile(r"[A-Za-z]{1,6}|\d|\S")
@@ -288,7 +289,9 @@ class QwenSim:
         if self.moderation_marker and self.moderation_marker in content:
             return self._invalid(400, "DataInspectionFailed",
                                  "Input data may contain inappropriate content.")
-        text, finish = self._apply(fault, sim_translate(content, terms))
+        text, finish = self._apply(
+            fault, sim_translate(content, () if fault == "ignore_terms" else terms)
+        )
         completion = sim_tokens(text)
         with self._lock:
             self.counters.ok += fault != "timeout"  # the client has given up on that one

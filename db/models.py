@@ -171,3 +171,19 @@ class Run(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class GlossaryVersion(Base):
+    """One version of a glossary, by content hash; the newest per name is current."""
+
+    __tablename__ = "glossaries"
+    __table_args__ = (UniqueConstraint("project_id", "name", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    path: Mapped[str] = mapped_column(String(1000), default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    terms: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    """The terms, canonical and complete: a glossary can be exported from the database."""
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

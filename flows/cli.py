@@ -15,6 +15,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from flows.cli_docs import add_docs_parser
+from flows.cli_glossary import add_glossary_parser
+from review.cli import add_review_parsers
+
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CHANGES, EXIT_STOPPED = 0, 1, 2, 3, 4
 
 _PREFECT_DEFAULTS = {
@@ -96,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     doc.add_argument("--no-engine", action="store_true", help="do not contact the engine")
     sub.add_parser("serve", parents=[common], help="serve the [[schedules]] as Prefect deployments")
     sub.add_parser("stats", parents=[common], help="translation state per locale")
+    add_docs_parser(sub, [common, loc, dry])
+    add_glossary_parser(sub, [common])
+    add_review_parsers(sub, [common])
     return p
 
 
@@ -107,7 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
     out = Output(quiet=args.quiet, verbose=args.verbose, as_json=args.json)
     try:
-        return COMMANDS[args.command](args, out)
+        handler = getattr(args, "handler", None) or COMMANDS[args.command]
+        return handler(args, out)
     except KeyboardInterrupt:
         print("locflow: interrupted; work stored so far is kept", file=sys.stderr)
         return 130
@@ -320,6 +328,7 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
 def cmd_stats(args: argparse.Namespace, out: Output) -> int:
     from db import repo
     from flows.localise import sessions
+    from flows.steps.terms import compliance
 
     config = _config(args)
     with sessions(config.database_url)() as s:
@@ -327,6 +336,9 @@ def cmd_stats(args: argparse.Namespace, out: Output) -> int:
         total = repo.live_segment_count(s, project.id) if project else 0
         counts = repo.state_counts(s, project.id) if project else {}
         usage = repo.usage_by_locale(s, project.id) if project else {}
+        terms = (
+            {loc: compliance(s, project, loc).percent for loc in config.locales} if project else {}
+        )
         runs = repo.recent_runs(s, project.id) if project else []
     locales = {}
     for loc in config.locales:
@@ -335,6 +347,7 @@ def cmd_stats(args: argparse.Namespace, out: Output) -> int:
     payload = {
         "segments": total,
         "locales": locales,
+        "glossary_compliance": terms,
         "usage": {
             loc: usage.get(loc, {"tokens_in": 0, "tokens_out": 0, "cost": 0.0})
             for loc in config.locales

@@ -25,9 +25,10 @@ from flows import report
 from flows.config import Config, load_config
 from flows.steps.cost import estimate_jobs, prices_for
 from flows.steps.export import FileResult, export_project
-from flows.steps.plan import LocalePlan, plan_locale
+from flows.steps.plan import LocalePlan, apply_glossary_changes, plan_locale
 from flows.steps.runner import LoopRunner
 from flows.steps.sync import SyncReport, sync_project
+from flows.steps.terms import compliance
 from flows.steps.translate import (
     Job,
     StoreCounts,
@@ -56,6 +57,9 @@ class LocaleSummary:
     tokens_in: int = 0
     tokens_out: int = 0
     cost: float = 0.0
+    glossary_stale: int = 0
+    glossary_flagged: int = 0
+    glossary_compliance: float | None = None
     counts: StoreCounts = field(default_factory=StoreCounts)
 
     def add(self, done: BatchResult) -> None:
@@ -101,6 +105,19 @@ def plan_task(config: Config, locale: str) -> LocalePlan:
     with sessions(config.database_url)() as s:
         project = repo.get_or_create_project(s, config.project, config.source_locale)
         return plan_locale(s, project, locale)
+
+
+@task(name="apply-glossary-changes", cache_policy=NO_CACHE)
+def glossary_changes_task(config: Config, plan: LocalePlan) -> None:
+    with sessions(config.database_url)() as s, s.begin():
+        apply_glossary_changes(s, plan)
+
+
+@task(name="glossary-compliance", cache_policy=NO_CACHE)
+def compliance_task(config: Config, locale: str) -> float | None:
+    with sessions(config.database_url)() as s:
+        project = repo.get_or_create_project(s, config.project, config.source_locale)
+        return compliance(s, project, locale).percent
 
 
 @task(name="store-memory-hits", cache_policy=NO_CACHE)
@@ -157,6 +174,10 @@ def _translate_locale(
 ) -> None:
     plan = plan_task(config, summary.locale)
     summary.queued, summary.up_to_date = plan.queued_items, plan.up_to_date
+    summary.glossary_stale = len(plan.stale_by_glossary)
+    summary.glossary_flagged = len(plan.flagged_by_glossary)
+    if plan.stale_by_glossary or plan.flagged_by_glossary:
+        glossary_changes_task(config, plan)
     if plan.reused:
         summary.counts.add(store_reused_task(config, plan, run_id))
     jobs = jobs_of(plan)
@@ -232,6 +253,7 @@ def localise(
                 for locale in chosen:
                     summaries.append(LocaleSummary(locale))
                     _translate_locale(config, engine, runner, summaries[-1], run_id, budget)
+                    summaries[-1].glossary_compliance = compliance_task(config, locale)
     except (Fatal, CostCapReached) as exc:
         result["status"], result["message"] = "stopped", str(exc)
         get_run_logger().error("run stopped: %s", exc)

@@ -29,6 +29,10 @@ def locale_dict(summary: Any) -> dict[str, Any]:
         "needs_review": c.needs_review,
         "issues": dict(c.issues),
         "deferred": c.deferred,
+        "glossary_retried": c.retried,
+        "glossary_stale": summary.glossary_stale,
+        "glossary_flagged": summary.glossary_flagged,
+        "glossary_compliance": summary.glossary_compliance,
         "requests": summary.requests,
         "tokens_in": summary.tokens_in,
         "tokens_out": summary.tokens_out,
@@ -60,6 +64,13 @@ def markdown_summary(result: dict[str, Any]) -> str:
             f"| {locale} | {v['queued']} | {v['reused']} | {v['machine']} | {v['needs_review']} "
             f"| {v['requests']} | {v['tokens_in']} | {v['tokens_out']} |"
         )
+    compliance = {k: v.get("glossary_compliance") for k, v in result.get("locales", {}).items()}
+    if any(c is not None for c in compliance.values()):
+        lines += [
+            "",
+            "Glossary compliance: "
+            + ", ".join(f"{k} {c}%" for k, c in compliance.items() if c is not None),
+        ]
     issues: dict[str, int] = {}
     for v in result.get("locales", {}).values():
         for k, n in v["issues"].items():

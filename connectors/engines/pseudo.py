@@ -62,16 +62,20 @@ def pseudo_localise(text: str, terms: Sequence[tuple[str, str]] = ()) -> str:
     """`Save [X0X]` → `[Šávé [X0X] ļöŕ]`: same input, same output."""
     if not text.strip():
         return text
-    protected = [_TOKEN.pattern]
-    protected += [rf"(?<!\w){re.escape(src)}(?!\w)" for src, _ in terms if src]
-    splitter = re.compile("|".join(f"({p})" for p in protected), re.IGNORECASE)
-    targets = {src.casefold(): dst for src, dst in terms}
+    # glossary terms, longest first, also in simple English inflections (notes, notebook's)
+    ordered = sorted((t for t in terms if t[0]), key=lambda t: len(t[0]), reverse=True)
+    protected = [f"(?P<tok>{_TOKEN.pattern})"]
+    protected += [
+        rf"(?P<t{i}>(?<!\w){re.escape(src)}(?:s|es|'s|s')?(?!\w))"
+        for i, (src, _) in enumerate(ordered)
+    ]
+    splitter = re.compile("|".join(protected), re.IGNORECASE)
     out: list[str] = []
     pos = 0
     for m in splitter.finditer(text):
         out.append(text[pos : m.start()].translate(_ACCENTS))
-        piece = m.group()
-        out.append(piece if _TOKEN.fullmatch(piece) else targets.get(piece.casefold(), piece))
+        name = m.lastgroup or "tok"
+        out.append(m.group() if name == "tok" else ordered[int(name[1:])][1])
         pos = m.end()
     out.append(text[pos:].translate(_ACCENTS))
     body = "".join(out)

@@ -75,6 +75,13 @@ def choose(
     for v in usable:
         if v.state == State.APPROVED and v.source_hash == row.source_hash:
             return Wanted(tuple(v.forms), False)
+    for v in usable:  # approved, then flagged (a glossary change): stays live until reviewed
+        if (
+            v.state == State.NEEDS_REVIEW
+            and v.id in approved_ids
+            and v.source_hash == row.source_hash
+        ):
+            return Wanted(tuple(v.forms), False)
     for v in usable:
         if v.state == State.STALE and (v.origin == "human" or v.id in approved_ids):
             if v.previous_msgid is None or v.previous_msgid == row.msgid:
@@ -230,7 +237,13 @@ def export_catalog(
     rows = repo.segment_rows(s, source.id, include_obsolete=False)
     current = repo.current_versions(s, [r.id for r in rows], locale)
     approved = repo.ever_approved(
-        s, [v.id for vs in current.values() for v in vs if v.state == State.STALE]
+        s,
+        [
+            v.id
+            for vs in current.values()
+            for v in vs
+            if v.state in (State.STALE, State.NEEDS_REVIEW)
+        ],
     )
     wanted = {r.id: choose(current.get(r.id, ()), r, approved, config.export.machine) for r in rows}
     catalog = build_catalog(base, rows, wanted, plural)

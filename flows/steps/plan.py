@@ -9,7 +9,7 @@ translation of the same (msgctxt, msgid, msgid_plural) anywhere in the project i
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
@@ -17,9 +17,12 @@ from sqlalchemy.orm import Session
 
 from catalog.plurals import PluralInfo, plural_info
 from catalog.segment import Segment
+from catalog.terms import check_terms
 from connectors.po import parse_po
 from db import repo
-from db.models import Project, Source
+from db.models import Project, Source, Translation
+from db.states import State
+from flows.steps.terms import NO_TERMS, SegmentTermFinder, SegmentTerms, project_glossary
 
 Key = tuple[str | None, str, str | None]
 MEMORY_EXAMPLES = 3
@@ -36,6 +39,8 @@ class WorkItem:
     plural: PluralInfo
     memory: tuple[tuple[str, str], ...] = ()
     """Similar approved translations (source, target), sent as style examples."""
+    terms: SegmentTerms = NO_TERMS
+    glossary_hash: str = ""
 
     @property
     def nforms(self) -> int:
@@ -49,6 +54,10 @@ class LocalePlan:
     """One engine job per key; every item under it gets the result."""
     reused: list[tuple[WorkItem, tuple[str, ...]]] = field(default_factory=list)
     up_to_date: int = 0
+    stale_by_glossary: list[int] = field(default_factory=list)
+    """Unreviewed machine versions made under other terms: retranslated."""
+    flagged_by_glossary: list[tuple[int, str]] = field(default_factory=list)
+    """(version id, reason): approved or human work that breaks the current terms."""
 
     @property
     def queued_items(self) -> int:
@@ -65,24 +74,50 @@ def plural_for(s: Session, source: Source, locale: str) -> PluralInfo:
 
 
 def plan_locale(
-    s: Session, project: Project, locale: str, *, examples: int = MEMORY_EXAMPLES
+    s: Session,
+    project: Project,
+    locale: str,
+    *,
+    examples: int = MEMORY_EXAMPLES,
+    finder: SegmentTermFinder | None = None,
 ) -> LocalePlan:
     plan = LocalePlan(locale)
     memory = repo.approved_memory(s, project.id, locale)
     similar = SimilarTranslations(memory) if examples else None
+    if finder is None:
+        finder = SegmentTermFinder(project_glossary(s, project.id), project.source_locale)
     for source in repo.sources_of(s, project):
         rows = repo.segment_rows(s, source.id, include_obsolete=False)
         if not rows:
             continue
         plural = plural_for(s, source, locale)
         current = repo.current_versions(s, [r.id for r in rows], locale)
+        flagged = repo.ever_approved(
+            s, [v.id for vs in current.values() for v in vs if v.state == State.NEEDS_REVIEW]
+        )
         for row in rows:
-            if any(v.source_hash == row.source_hash for v in current.get(row.id, ())):
+            seg = repo.row_to_segment(row)
+            terms = finder.for_segment(seg, locale)
+            versions = current.get(row.id, ())
+            if _up_to_date(plan, versions, row.source_hash, terms, locale, flagged):
                 plan.up_to_date += 1
                 continue
-            seg = repo.row_to_segment(row)
-            item = WorkItem(row.id, locale, seg, row.source_hash, plural)
+            item = WorkItem(
+                row.id,
+                locale,
+                seg,
+                row.source_hash,
+                plural,
+                terms=terms,
+                glossary_hash=finder.glossary_hash,
+            )
             remembered = memory.get(seg.key)
+            if (
+                remembered is not None
+                and terms.expectations
+                and check_terms(remembered, terms.expectations, locale)
+            ):
+                remembered = None  # the remembered text breaks today's glossary
             if similar is not None and remembered is None and seg.key not in plan.queued:
                 item = replace(item, memory=similar.nearest(seg.msgid, examples))
             if remembered is not None and len(remembered) == item.nforms and all(remembered):
@@ -90,6 +125,47 @@ def plan_locale(
             else:
                 plan.queued.setdefault(seg.key, []).append(item)
     return plan
+
+
+def _up_to_date(
+    plan: LocalePlan,
+    versions: Sequence[Translation],
+    source_hash: str,
+    terms: SegmentTerms,
+    locale: str,
+    once_approved: set[int],
+) -> bool:
+    """A version for this source text counts when it was made under today's terms, or is
+    reviewed or human work (never replaced; flagged when it breaks the terms)."""
+    done = False
+    for v in versions:
+        if v.source_hash != source_hash or v.state == State.STALE:
+            continue
+        reviewed = v.state == State.APPROVED or v.origin == "human" or v.id in once_approved
+        if v.terms_hash == terms.hash:
+            done = True
+        elif reviewed:
+            done = True
+            problems = check_terms(tuple(v.forms), terms.expectations, locale)
+            if problems and v.state != State.NEEDS_REVIEW:
+                plan.flagged_by_glossary.append((v.id, "; ".join(problems)))
+        else:
+            plan.stale_by_glossary.append(v.id)
+    return done
+
+
+def apply_glossary_changes(s: Session, plan: LocalePlan) -> None:
+    """Retire machine versions made under other terms; flag reviewed work that breaks them."""
+    for vid in plan.stale_by_glossary:
+        version = s.get(Translation, vid)
+        if version is not None and version.state != State.STALE:
+            repo.transition(s, version, State.STALE, action="glossary-changed")
+    for vid, reason in plan.flagged_by_glossary:
+        version = s.get(Translation, vid)
+        if version is not None and version.state != State.NEEDS_REVIEW:
+            repo.transition(
+                s, version, State.NEEDS_REVIEW, action="glossary-changed", comment=reason
+            )
 
 
 class SimilarTranslations:

@@ -23,6 +23,7 @@ from db import repo
 from db.models import Project, SegmentRow, Source
 from db.states import State
 from flows.config import CatalogSource, Config
+from flows.steps.terms import sync_glossaries
 
 FUZZY_THRESHOLD = 0.6
 """msgmerge's own threshold for offering a previous translation as fuzzy."""
@@ -41,6 +42,7 @@ class SyncReport:
     approved_by_file: int = 0
     catalogs_read: int = 0
     catalogs_unchanged: int = 0
+    glossaries_changed: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
@@ -74,6 +76,7 @@ def template_segments(catalog: PoCatalog) -> list[Segment]:
 def sync_project(s: Session, config: Config, *, locales: Iterable[str] | None = None) -> SyncReport:
     project = repo.get_or_create_project(s, config.project, config.source_locale)
     report = SyncReport()
+    report.glossaries_changed = sync_glossaries(s, config, project.id)
     wanted = tuple(locales) if locales is not None else config.locales
     for src in config.catalog_sources():
         report.sources += 1

@@ -8,7 +8,7 @@ output is stored as `machine`, anything with issues as `needs_review` with the r
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
@@ -16,10 +16,12 @@ from catalog.checks import CheckContext, Issue, run_checks
 from catalog.placeholders import Masked, PlaceholderMismatch, mask, unmask
 from catalog.plural_sample import count_placeholder, restore_count, with_sample
 from catalog.plurals import plural_info
+from catalog.terms import TermExpectation, check_terms
 from connectors.engines.base import Engine, RateLimited, Request, Result, Transient
 from db import repo
 from db.states import State
 from flows.steps.plan import LocalePlan, WorkItem
+from flows.steps.terms import protect_dnt, restore_dnt, violated
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class Outcome:
     requests: int = 0
     retry_later: bool = False
     """A transient failure outlasted its retries: store nothing, the next run tries again."""
+    retried: bool = False
+    """The first answer ignored the glossary and was asked for again."""
 
 
 @dataclass
@@ -52,6 +56,7 @@ class StoreCounts:
     needs_review: int = 0
     reused: int = 0
     deferred: int = 0
+    retried: int = 0
     issues: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: StoreCounts) -> None:
@@ -59,6 +64,7 @@ class StoreCounts:
         self.needs_review += other.needs_review
         self.reused += other.reused
         self.deferred += other.deferred
+        self.retried += other.retried
         for k, v in other.issues.items():
             self.issues[k] = self.issues.get(k, 0) + v
 
@@ -75,6 +81,8 @@ class FormRequest:
     sample: int | None = None
     count_placeholder: str | None = None
     occurrences: int = 0
+    dnt: tuple[tuple[str, str], ...] = ()
+    """(sentinel, term) for do-not-translate terms protected as tokens."""
 
 
 def form_requests(item: WorkItem, source_locale: str) -> list[FormRequest]:
@@ -85,8 +93,16 @@ def form_requests(item: WorkItem, source_locale: str) -> list[FormRequest]:
     carries the number, else msgid_plural, so the number stays in the translation.
     """
     seg = item.segment
+
+    def masked(
+        text: str, sample: int | None = None, placeholder: str | None = None, occurrences: int = 0
+    ) -> FormRequest:
+        protected, dnt = protect_dnt(text, item.terms.dnt)
+        m = mask(protected, seg.flags, markdown="markdown" in seg.flags)
+        return FormRequest(m, sample, placeholder, occurrences, tuple(dnt.items()))
+
     if not seg.is_plural:
-        return [FormRequest(mask(seg.msgid, seg.flags))]
+        return [masked(seg.msgid)]
     source_plural = plural_info(source_locale)
     out = []
     for form in item.plural.forms:
@@ -102,22 +118,29 @@ def form_requests(item: WorkItem, source_locale: str) -> list[FormRequest]:
         placeholder = count_placeholder(text, seg.flags) if n is not None else None
         if placeholder is not None and n is not None:
             occurrences = text.count(placeholder)
-            text = with_sample(text, placeholder, n)
-            out.append(FormRequest(mask(text, seg.flags), n, placeholder, occurrences))
+            out.append(masked(with_sample(text, placeholder, n), n, placeholder, occurrences))
         else:
-            out.append(FormRequest(mask(text, seg.flags), n))
+            out.append(masked(text, n))
     return out
 
 
 def build_requests(
-    job: Job, source_locale: str, job_key: str
+    job: Job, source_locale: str, job_key: str, insist: Sequence[TermExpectation] = ()
 ) -> tuple[list[Request], list[FormRequest]]:
+    """The requests for one job; `insist` names terms a first answer ignored (the retry sends
+    only those as terms, and says so in the context for engines that read it)."""
     item = job.lead
     requests = []
     forms = form_requests(item, source_locale)
-    context = "\n".join(
-        x for x in (item.segment.msgctxt or "", item.segment.extracted_comments) if x
-    )
+    notes = [item.segment.msgctxt or "", item.segment.extracted_comments]
+    terms = item.terms.pairs
+    if insist:
+        terms = tuple((e.source, e.accepted[0]) for e in insist if e.accepted)
+        wanted = ", ".join(f'"{e.source}" as "{e.accepted[0]}"' for e in insist if e.accepted)
+        forbidden = ", ".join(f'"{f}"' for e in insist for f in e.forbidden)
+        notes.append(f"Required terminology: translate {wanted}." if wanted else "")
+        notes.append(f"Never use {forbidden}." if forbidden else "")
+    context = "\n".join(x for x in notes if x)
     for i, form in enumerate(forms):
         requests.append(
             Request(
@@ -127,6 +150,7 @@ def build_requests(
                 target_locale=item.locale,
                 tokens=tuple(t.token for t in form.masked.tokens),
                 context=context,
+                terms=terms,
                 memory=item.memory,
                 plural_sample=form.sample,
             )
@@ -149,6 +173,7 @@ def _restore(form: FormRequest, result: Result) -> tuple[str, Issue | None]:
             masked.leading + text + masked.trailing,
             Issue("placeholders", "error", str(exc)),
         )
+    text = restore_dnt(text, dict(form.dnt))
     if form.count_placeholder is not None and form.sample is not None:
         restored = restore_count(text, form.sample, form.count_placeholder, form.occurrences)
         if restored is None:
@@ -163,11 +188,45 @@ def _restore(form: FormRequest, result: Result) -> tuple[str, Issue | None]:
 
 
 async def translate_jobs(engine: Engine, jobs: Sequence[Job], source_locale: str) -> list[Outcome]:
-    """Send every job's requests in one engine batch; the engine paces and splits."""
+    """Send every job's requests in one engine batch (the engine paces and splits); answers
+    that ignore the glossary get one more try with only the violated terms."""
+    outcomes = await _send(engine, jobs, source_locale, {})
+    insist: dict[int, tuple[TermExpectation, ...]] = {}
+    for i, outcome in enumerate(outcomes):
+        item = outcome.job.lead
+        if item.terms.expectations and all(outcome.forms) and not outcome.retry_later:
+            problems = check_terms(outcome.forms, item.terms.expectations, item.locale)
+            broken = violated(item.terms.expectations, problems)
+            if broken:
+                insist[i] = broken
+    if not insist:
+        return outcomes
+    retried = await _send(
+        engine, [outcomes[i].job for i in insist], source_locale, dict(enumerate(insist.values()))
+    )
+    for i, second in zip(insist, retried, strict=True):
+        first = outcomes[i]
+        keep = second if all(second.forms) and not second.retry_later else first
+        outcomes[i] = replace(
+            keep,
+            tokens_in=first.tokens_in + second.tokens_in,
+            tokens_out=first.tokens_out + second.tokens_out,
+            requests=first.requests + second.requests,
+            retried=True,
+        )
+    return outcomes
+
+
+async def _send(
+    engine: Engine,
+    jobs: Sequence[Job],
+    source_locale: str,
+    insist: dict[int, tuple[TermExpectation, ...]],
+) -> list[Outcome]:
     batch: list[Request] = []
     spans: list[tuple[int, int, list[FormRequest]]] = []
     for j, job in enumerate(jobs):
-        requests, forms = build_requests(job, source_locale, str(j))
+        requests, forms = build_requests(job, source_locale, str(j), insist.get(j, ()))
         spans.append((len(batch), len(requests), forms))
         batch.extend(requests)
     results = await engine.translate(batch) if batch else []
@@ -181,11 +240,8 @@ async def translate_jobs(engine: Engine, jobs: Sequence[Job], source_locale: str
             forms.append(text)
             if issue is not None:
                 issues.append(issue)
-            tin, tout, model = (
-                tin + result.tokens_in,
-                tout + result.tokens_out,
-                result.model or model,
-            )
+            tin, tout = tin + result.tokens_in, tout + result.tokens_out
+            model = result.model or model
         chunk = results[start : start + count]
         retry_later = any(isinstance(r.error, Transient | RateLimited) for r in chunk)
         outcomes.append(
@@ -196,7 +252,12 @@ async def translate_jobs(engine: Engine, jobs: Sequence[Job], source_locale: str
 
 def check_outcome(outcome: Outcome, source_locale: str) -> tuple[Issue, ...]:
     item = outcome.job.lead
-    ctx = CheckContext(source_locale=source_locale, target_locale=item.locale, plural=item.plural)
+    ctx = CheckContext(
+        source_locale=source_locale,
+        target_locale=item.locale,
+        plural=item.plural,
+        terms=item.terms.expectations,
+    )
     issues = list(outcome.issues)
     seen = {i.check for i in issues}
     if "engine" in seen:
@@ -222,6 +283,7 @@ def store_outcomes(
             continue
         issues = check_outcome(outcome, source_locale)
         state = State.NEEDS_REVIEW if issues else State.MACHINE
+        counts.retried += len(outcome.job.items) if outcome.retried else 0
         cost = cost_of(outcome.tokens_in, outcome.tokens_out) if cost_of else 0.0
         for k, item in enumerate(outcome.job.items):
             pending.append(
@@ -236,6 +298,8 @@ def store_outcomes(
                     engine=engine_name,
                     model=outcome.model,
                     issues=tuple(_issue_dict(i) for i in issues),
+                    terms_hash=item.terms.hash,
+                    glossary_hash=item.glossary_hash,
                     # usage is billed once, to the first item sharing the request
                     tokens_in=outcome.tokens_in if k == 0 else 0,
                     tokens_out=outcome.tokens_out if k == 0 else 0,
@@ -265,6 +329,8 @@ def store_reused(
             state=State.MACHINE,
             origin="tm",
             source_hash=item.source_hash,
+            terms_hash=item.terms.hash,
+            glossary_hash=item.glossary_hash,
             author="memory",
             run_id=run_id,
         )

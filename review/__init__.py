@@ -1,0 +1,1 @@
+"""Reviewer workflow: users and roles, review actions (shared by CLI and web UI), the UI."""
