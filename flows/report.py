@@ -82,21 +82,37 @@ def markdown_summary(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def locale_rows(locale: str, d: dict[str, Any]) -> list[dict[str, Any]]:
+    """One table per locale: what happened to its strings, and what it cost."""
+    rows = [
+        {"metric": "new (queued for the engine)", "value": d["queued"]},
+        {"metric": "reused from memory", "value": d["reused"]},
+        {"metric": "machine (clean)", "value": d["machine"]},
+        {"metric": "needs review", "value": d["needs_review"]},
+    ]
+    rows += [{"metric": f"needs review: {k}", "value": n} for k, n in sorted(d["issues"].items())]
+    rows += [
+        {"metric": "deferred (transient errors)", "value": d.get("deferred", 0)},
+        {"metric": "glossary retries", "value": d.get("glossary_retried", 0)},
+        {"metric": "glossary compliance %", "value": d.get("glossary_compliance")},
+        {"metric": "requests", "value": d["requests"]},
+        {"metric": "tokens in", "value": d["tokens_in"]},
+        {"metric": "tokens out", "value": d["tokens_out"]},
+        {"metric": "cost (USD)", "value": d.get("cost", 0.0)},
+    ]
+    return rows
+
+
 def publish_artifacts(result: dict[str, Any]) -> None:
-    """A table per run (one row per locale) and a markdown summary, in Prefect's UI."""
+    """A table artifact per locale and a markdown summary, in Prefect's UI."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-    rows = [
-        {
-            "locale": k,
-            **{n: v for n, v in d.items() if n != "issues"},
-            "issues": ", ".join(f"{i}:{c}" for i, c in d["issues"].items()),
-        }
-        for k, d in result.get("locales", {}).items()
-    ]
     try:
-        if rows:
-            create_table_artifact(rows, key="locflow-locales", description="Per-locale counts")
+        for locale, d in result.get("locales", {}).items():
+            key = "locflow-" + "".join(c if c.isalnum() else "-" for c in locale.lower())
+            create_table_artifact(
+                locale_rows(locale, d), key=key, description=f"locflow run: {locale}"
+            )
         create_markdown_artifact(markdown_summary(result), key="locflow-summary")
     except Exception:
         pass

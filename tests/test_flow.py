@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -46,8 +47,11 @@ def test_localise_runs_end_to_end_and_resumes_with_nothing_to_do(demo_project, d
     assert not any(f["changed"] for f in second["files"])
     (summary,) = _artifacts("locflow-summary", first["flow_run_id"])
     assert "| ru | 19 |" in summary.data
-    (table,) = _artifacts("locflow-locales", first["flow_run_id"])
-    assert '"locale": "fr"' in str(table.data) or "'locale': 'fr'" in str(table.data)
+    for locale in ("fr", "ru"):
+        (table,) = _artifacts(f"locflow-{locale}", first["flow_run_id"])
+        rows = {r["metric"]: r["value"] for r in json.loads(table.data)}
+        assert rows["new (queued for the engine)"] == 19
+        assert rows["requests"] == first["locales"][locale]["requests"]
 
 
 def test_publish_flow_writes_only_catalogues_that_change(demo_project, db_url, monkeypatch):
