@@ -187,3 +187,32 @@ class GlossaryVersion(Base):
     terms: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     """The terms, canonical and complete: a glossary can be exported from the database."""
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class User(Base):
+    """A person who reviews: an admin, or a reviewer of some locales."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    """argon2id, in the PHC string format (never the password itself)."""
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    locales: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """The locales this user reviews (an admin reviews every locale)."""
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class UiSession(Base):
+    """A signed-in browser: the cookie carries a random token, the table only its HMAC."""
+
+    __tablename__ = "ui_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)

@@ -333,6 +333,15 @@ def transition(
     translation.state = int(to)
 
 
+def review_actions(s: Session, translation_ids: Sequence[int]) -> set[tuple[int, str]]:
+    """(translation id, action) of every review recorded for these versions."""
+    out: set[tuple[int, str]] = set()
+    for chunk in _chunks(list(translation_ids), 900):
+        q = select(Review.translation_id, Review.action).where(Review.translation_id.in_(chunk))
+        out.update((tid, action) for tid, action in s.execute(q))
+    return out
+
+
 def mark_stale(s: Session, segment_id: int, source_hash: str) -> int:
     """Versions made for another source text become stale (kept, never deleted)."""
     rows = s.scalars(

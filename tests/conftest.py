@@ -200,11 +200,21 @@ def prefect_api(prefect_server: str) -> Iterator[str]:
 
 
 def run_cli(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """The installed `locflow` console script, as a user runs it."""
+    """The installed `locflow` console script, as a user runs it (`input`: its stdin)."""
     exe = Path(sys.executable).parent / "locflow"
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
     return subprocess.run(
-        [str(exe), *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout
+        [str(exe), *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input,
     )

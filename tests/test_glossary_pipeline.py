@@ -170,6 +170,12 @@ def test_a_glossary_edit_replans_only_segments_with_the_changed_term(demo_projec
         assert approved.state == State.NEEDS_REVIEW  # flagged for a reviewer, text untouched
     stored, _ = translate(Session, config)
     assert stored.machine + stored.needs_review == len(containing) - 1
+    # a reviewer re-approves the flagged text on purpose: the flag does not come back
+    with Session() as s, s.begin():
+        row = s.scalar(select(SegmentRow).where(SegmentRow.msgid == "Settings"))
+        (flagged,) = repo.versions(s, row.id, "fr")
+        repo.transition(s, flagged, State.APPROVED, actor="alice", comment="house style")
+    assert _plan(Session, config, "fr").flagged_by_glossary == []
 
 
 @pytest.mark.parametrize("bad", ["source,fr\n,carnet\n", "source,xx_QQ\nnote,x\n"])

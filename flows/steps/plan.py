@@ -56,8 +56,9 @@ class LocalePlan:
     up_to_date: int = 0
     stale_by_glossary: list[int] = field(default_factory=list)
     """Unreviewed machine versions made under other terms: retranslated."""
-    flagged_by_glossary: list[tuple[int, str]] = field(default_factory=list)
-    """(version id, reason): approved or human work that breaks the current terms."""
+    flagged_by_glossary: list[tuple[int, str, str]] = field(default_factory=list)
+    """(version id, reason, terms hash): approved or human work that breaks the current
+    terms. Flagged once per terms hash: a reviewer's later approval with override sticks."""
 
     @property
     def queued_items(self) -> int:
@@ -124,7 +125,16 @@ def plan_locale(
                 plan.reused.append((item, remembered))
             else:
                 plan.queued.setdefault(seg.key, []).append(item)
+    if plan.flagged_by_glossary:
+        done = repo.review_actions(s, [vid for vid, _, _ in plan.flagged_by_glossary])
+        plan.flagged_by_glossary = [
+            f for f in plan.flagged_by_glossary if (f[0], _flag_action(f[2])) not in done
+        ]
     return plan
+
+
+def _flag_action(terms_hash: str) -> str:
+    return f"glossary-changed:{terms_hash[:8]}"
 
 
 def _up_to_date(
@@ -148,7 +158,7 @@ def _up_to_date(
             done = True
             problems = check_terms(tuple(v.forms), terms.expectations, locale)
             if problems and v.state != State.NEEDS_REVIEW:
-                plan.flagged_by_glossary.append((v.id, "; ".join(problems)))
+                plan.flagged_by_glossary.append((v.id, "; ".join(problems), terms.hash))
         else:
             plan.stale_by_glossary.append(v.id)
     return done
@@ -160,11 +170,11 @@ def apply_glossary_changes(s: Session, plan: LocalePlan) -> None:
         version = s.get(Translation, vid)
         if version is not None and version.state != State.STALE:
             repo.transition(s, version, State.STALE, action="glossary-changed")
-    for vid, reason in plan.flagged_by_glossary:
+    for vid, reason, terms_hash in plan.flagged_by_glossary:
         version = s.get(Translation, vid)
         if version is not None and version.state != State.NEEDS_REVIEW:
             repo.transition(
-                s, version, State.NEEDS_REVIEW, action="glossary-changed", comment=reason
+                s, version, State.NEEDS_REVIEW, action=_flag_action(terms_hash), comment=reason
             )
 
 

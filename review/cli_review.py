@@ -1,0 +1,261 @@
+"""`locflow review list | show | approve | reject | edit | bulk-approve | revert`.
+
+IDs are the version ids `review list` prints. Actions run as `--user NAME` (else
+`$LOCFLOW_USER`); exit 1 when any of them was refused or did not apply.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from typing import Any
+
+from review.cli import EXIT_ERROR, EXIT_OK, config_of, fail, sessions_of
+
+STATES = ("pending", "needs_review", "machine", "stale", "approved", "all")
+
+
+def add_parsers(sub: argparse._SubParsersAction, common: list[argparse.ArgumentParser]) -> None:
+    acting = argparse.ArgumentParser(add_help=False)
+    acting.add_argument("--user", help="act as this user (default $LOCFLOW_USER)")
+    filters = argparse.ArgumentParser(add_help=False)
+    filters.add_argument("-l", "--locale", action="append", metavar="LOCALE", help="locale(s)")
+    filters.add_argument("--state", choices=STATES, default="pending", help="default: pending")
+    filters.add_argument("--issue", metavar="KIND", help="a check id (placeholders…) or 'any'")
+    filters.add_argument("--source", metavar="FILE", help="a template path as synced")
+    filters.add_argument("--search", metavar="TEXT", help="text in the source or translation")
+
+    review = sub.add_parser("review", help="review translations")
+    rsub = review.add_subparsers(dest="review_command", required=True, metavar="ACTION")
+    ls = rsub.add_parser("list", parents=[*common, filters], help="the review queue")
+    ls.add_argument("--limit", type=int, default=100, help="rows to show (default 100)")
+    ls.add_argument("--offset", type=int, default=0, help="rows to skip")
+    ls.set_defaults(handler=cmd_list)
+    show = rsub.add_parser("show", parents=common, help="one string: history, diffs, provenance")
+    show.add_argument("id", type=int, metavar="ID", help="a version id from `review list`")
+    show.set_defaults(handler=cmd_show)
+    ap = rsub.add_parser("approve", parents=[*common, acting], help="approve versions")
+    ap.add_argument("ids", type=int, nargs="+", metavar="ID")
+    ap.add_argument("--override", action="store_true", help="approve despite failing checks")
+    ap.add_argument("--comment", default="", help="a note for the history")
+    ap.set_defaults(handler=cmd_approve)
+    rj = rsub.add_parser(
+        "reject", parents=[*common, acting], help="reject versions (with a reason)"
+    )
+    rj.add_argument("ids", type=int, nargs="+", metavar="ID")
+    rj.add_argument("--reason", required=True, help="why (required; shown in the history)")
+    rj.set_defaults(handler=cmd_reject)
+    ed = rsub.add_parser(
+        "edit", parents=[*common, acting], help="write a new version (checked; approved when clean)"
+    )
+    ed.add_argument("id", type=int, metavar="ID", help="the current version's id")
+    ed.add_argument("--text", action="append", required=True, help="the new text (per form)")
+    ed.add_argument(
+        "--form", type=int, action="append", metavar="N", help="msgstr index each --text is for"
+    )
+    ed.add_argument("--override", action="store_true", help="approve despite failing checks")
+    ed.add_argument("--comment", default="", help="a note for the history")
+    ed.set_defaults(handler=cmd_edit)
+    bulk = rsub.add_parser(
+        "bulk-approve",
+        parents=[*common, acting, filters],
+        help="approve every clean item of a locale",
+    )
+    bulk.set_defaults(handler=cmd_bulk)
+    rv = rsub.add_parser("revert", parents=[*common, acting], help="restore an earlier version")
+    rv.add_argument("id", type=int, metavar="ID", help="any version id of the string")
+    rv.add_argument("--to", type=int, required=True, metavar="N", help="the version number")
+    rv.add_argument("--override", action="store_true", help="approve despite failing checks")
+    rv.set_defaults(handler=cmd_revert)
+
+
+def _states(name: str) -> tuple[Any, ...]:
+    from db.review_repo import PENDING
+    from db.states import State
+
+    if name == "pending":
+        return PENDING
+    if name == "all":
+        return ()
+    return (State[name.upper()],)
+
+
+def _filters(args: argparse.Namespace, config: Any) -> list[Any]:
+    from db.review_repo import QueueFilter
+    from review.users import parse_locales
+
+    locales = parse_locales(args.locale) if args.locale else config.locales
+    st = _states(args.state)
+    return [QueueFilter(loc, st, args.issue, args.source, args.search) for loc in locales]
+
+
+def _project_id(s: Any, config: Any) -> int | None:
+    from db import repo
+
+    project = repo.find_project(s, config.project)
+    return project.id if project is not None else None
+
+
+def cmd_list(args: argparse.Namespace, out: Any) -> int:
+    from db import review_repo
+    from review.detail import row_line
+
+    config = config_of(args)
+    rows: list[Any] = []
+    total = 0
+    with sessions_of(config)() as s:
+        pid = _project_id(s, config)
+        if pid is None:
+            return fail(f"project {config.project!r} is not in the database: run locflow sync")
+        for f in _filters(args, config):
+            total += review_repo.queue_count(s, pid, f)
+            room = args.limit - len(rows)
+            if room > 0:
+                rows += review_repo.queue_page(s, pid, f, limit=room, offset=args.offset)
+    for r in rows:
+        out.say(row_line(r))
+    out.say(f"{len(rows)} of {total} shown" if total > len(rows) else f"{total} in the queue")
+    out.data({"total": total, "items": [_row_dict(r) for r in rows]})
+    return EXIT_OK
+
+
+def _row_dict(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.version_id,
+        "locale": r.locale,
+        "n": r.n,
+        "state": r.state.name.lower(),
+        "source": r.source_name,
+        "msgctxt": r.msgctxt,
+        "msgid": r.msgid,
+        "msgid_plural": r.msgid_plural,
+        "forms": list(r.forms),
+        "issues": list(r.issues),
+        "origin": r.origin,
+        "author": r.author,
+        "engine": r.engine,
+        "model": r.model,
+        "created_at": r.created_at,
+        "outdated": r.outdated,
+    }
+
+
+def cmd_show(args: argparse.Namespace, out: Any) -> int:
+    from review.detail import detail_lines, load_detail
+
+    config = config_of(args)
+    with sessions_of(config)() as s:
+        detail = load_detail(s, args.id)
+    if detail is None:
+        return fail(f"no translation #{args.id}")
+    for line in detail_lines(detail):
+        out.say(line)
+    out.data(detail.as_dict())
+    return EXIT_OK
+
+
+def _act(
+    args: argparse.Namespace, out: Any, ids: list[int], fn: Callable[[Any, Any, int], Any]
+) -> int:
+    """Run `fn(session, actor, id)` per id, each in its own transaction."""
+    from review.actions import ActionError, PermissionDenied, actor_for
+
+    config = config_of(args)
+    factory = sessions_of(config)
+    name = args.user or os.environ.get("LOCFLOW_USER")
+    results, failed = [], 0
+    for vid in ids:
+        try:
+            with factory() as s, s.begin():
+                result = fn(s, actor_for(s, name), vid)
+        except PermissionDenied as exc:
+            failed += 1
+            fail(f"permission denied: {exc}")
+            continue
+        except ActionError as exc:
+            failed += 1
+            fail(str(exc))
+            continue
+        results.append(result.as_dict())
+        out.say(result.message)
+    out.data({"results": results, "failed": failed})
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+def cmd_approve(args: argparse.Namespace, out: Any) -> int:
+    from review.actions import approve
+
+    return _act(
+        args,
+        out,
+        args.ids,
+        lambda s, actor, vid: approve(s, actor, vid, override=args.override, comment=args.comment),
+    )
+
+
+def cmd_reject(args: argparse.Namespace, out: Any) -> int:
+    from review.actions import reject
+
+    return _act(args, out, args.ids, lambda s, actor, vid: reject(s, actor, vid, args.reason))
+
+
+def cmd_edit(args: argparse.Namespace, out: Any) -> int:
+    from review.actions import edit
+
+    texts = list(args.text)
+    forms: dict[int, str] | list[str]
+    if args.form:
+        if len(args.form) != len(texts):
+            return fail("give one --text per --form")
+        forms = dict(zip(args.form, texts, strict=True))
+    else:
+        forms = texts
+    return _act(
+        args,
+        out,
+        [args.id],
+        lambda s, actor, vid: edit(
+            s, actor, vid, forms, override=args.override, comment=args.comment
+        ),
+    )
+
+
+def cmd_revert(args: argparse.Namespace, out: Any) -> int:
+    from review.actions import revert
+
+    return _act(
+        args,
+        out,
+        [args.id],
+        lambda s, actor, vid: revert(s, actor, vid, args.to, override=args.override),
+    )
+
+
+def cmd_bulk(args: argparse.Namespace, out: Any) -> int:
+    from review.actions import ActionError, PermissionDenied, actor_for, bulk_approve
+
+    config = config_of(args)
+    if not args.locale:
+        return fail("bulk-approve needs --locale")
+    name = args.user or os.environ.get("LOCFLOW_USER")
+    summary = {}
+    try:
+        with sessions_of(config)() as s, s.begin():
+            pid = _project_id(s, config)
+            if pid is None:
+                return fail(f"project {config.project!r} is not in the database: run locflow sync")
+            actor = actor_for(s, name)
+            for f in _filters(args, config):
+                result = bulk_approve(s, actor, pid, f)
+                summary[f.locale] = {"approved": list(result.approved), "skipped": result.skipped}
+                out.say(
+                    f"{f.locale}: approved {len(result.approved)}; left {result.skipped} "
+                    "with issues or outdated for review"
+                )
+    except PermissionDenied as exc:
+        return fail(f"permission denied: {exc}")
+    except ActionError as exc:
+        return fail(str(exc))
+    out.data(summary)
+    return EXIT_OK
