@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from catalog.markup import md_code_spans, md_link_spans, rst_spans
+
 FORMAT_KINDS = ("c-format", "python-format", "python-brace-format")
 
 # gettext's printf grammar (format-c.c): %[argnum$][flags][width][.precision][size]conv
@@ -56,7 +58,6 @@ TAG = re.compile(
 ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#\d{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 URL = re.compile(r"(?:\b(?:https?|ftp)://|\bmailto:|\bwww\.)[^\s<>\"'`]+", re.IGNORECASE)
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-MD_CODE = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 MD_AUTOLINK = re.compile(
     r"<(?:(?:https?|ftp|mailto):[^\s<>]*|[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)>",
     re.IGNORECASE,
@@ -69,7 +70,10 @@ MD_LINK = re.compile(
 )
 # What an engine may turn `[X12X]` into: other case, inner spaces, fullwidth or escaped
 # brackets, Cyrillic/Greek/fullwidth look-alikes of X, fullwidth digits.
-TOKEN_LIKE = re.compile(r"\\?[\[［]\s*[XxХхΧχＸｘ]\s*(?P<n>\d+)\s*[XxХхΧχＸｘ]\s*\\?[\]］]")
+TOKEN_LIKE = re.compile(
+    r"(?P<esc>\\)?[\[［]\s*[XxХхΧχＸｘ]\s*(?P<n>\d+)\s*[XxХхΧχＸｘ]\s*\\?[\]］]"
+)
+_TOKEN = re.compile(r"\[X(?P<n>\d+)X\]")
 _URL_TAIL = ".,;:!?'\""
 
 
@@ -80,7 +84,8 @@ class Token:
     original: str
     kind: str
     """c-format, python-format, python-brace-format, tag, entity, url, email, newline,
-    token (literal text that already looked like a token), md-code, md-link, md-autolink."""
+    token (literal text that already looked like a token), md-code, md-link, md-autolink,
+    rst-literal, rst-role, rst-ref."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,8 @@ def mask(text: str, flags: Iterable[str], *, markdown: bool = False) -> Masked:
     tokens: list[Token] = []
     pos = 0
     for begin, end, kind in spans:
+        if begin > pos and core[begin - 1] == "\\":
+            begin -= 1  # the backslash before a span travels with it, so none is lost
         token = f"[X{len(tokens)}X]"
         tokens.append(Token(token=token, original=core[begin:end], kind=kind))
         out.append(core[pos:begin])
@@ -171,15 +178,19 @@ def unmask(masked: Masked, translated: str) -> str:
     if missing or unexpected:
         raise PlaceholderMismatch(missing, unexpected, {t.token: t.original for t in masked.tokens})
 
-    def restore(m: re.Match[str]) -> str:
-        token = known[f"[X{int(m['n'])}X]"]
-        return token.original
+    # a backslash right before a token is the engine escaping the bracket, unless the
+    # source had one there too (`\\<array>`, `C:\\%s`): that one is text and stays
+    escaped = {t for t in known if "\\" + t in masked.text}
 
-    body = TOKEN_LIKE.sub(lambda m: f"[X{int(m['n'])}X]", translated.strip())
+    def normalise(m: re.Match[str]) -> str:
+        token = f"[X{int(m['n'])}X]"
+        return ("\\" if m["esc"] and token in escaped else "") + token
+
+    body = TOKEN_LIKE.sub(normalise, translated.strip())
     for t in masked.tokens:
         if t.kind == "newline":  # an engine pads a line break with spaces the source lacks
             body = _unpad(body, masked.text, t.token)
-    body = TOKEN_LIKE.sub(restore, body)
+    body = _TOKEN.sub(lambda m: known[m.group()].original, body)
     return masked.leading + body + masked.trailing
 
 
@@ -299,11 +310,10 @@ def _spans(text: str, formats: tuple[str, ...], markdown: bool) -> list[tuple[in
     spans: list[tuple[int, int, str]] = []
     spans.extend((m.start(), m.end(), "token") for m in TOKEN_LIKE.finditer(text))
     if markdown:
-        spans.extend((m.start(), m.end(), "md-code") for m in MD_CODE.finditer(text))
+        spans.extend((a, b, "md-code") for a, b in md_code_spans(text))
         spans.extend((m.start(), m.end(), "md-autolink") for m in MD_AUTOLINK.finditer(text))
-        for m in MD_LINK.finditer(text):
-            spans.append((m.start("open"), m.end("open"), "md-link"))
-            spans.append((m.start("close"), m.end("close"), "md-link"))
+        spans.extend(md_link_spans(text))
+    spans.extend(rst_spans(text))
     for kind in formats:
         spans.extend((m.start(), m.end(), kind) for m in FORMAT_PATTERNS[kind].finditer(text))
     spans.extend((m.start(), m.end(), "tag") for m in TAG.finditer(text))
@@ -315,9 +325,14 @@ def _spans(text: str, formats: tuple[str, ...], markdown: bool) -> list[tuple[in
 
 def _url_spans(text: str) -> list[tuple[int, int, str]]:
     spans = []
-    for m in URL.finditer(text):
-        end = m.start() + len(_trim_url(m.group()))
-        spans.append((m.start(), end, "url"))
+    pos = 0
+    while (m := URL.search(text, pos)) is not None:
+        # a URL ends where a Markdown link's target begins: `b.svg)](https://ci/job)`
+        url = m.group().split("](", 1)[0]
+        end = m.start() + len(_trim_url(url))
+        if end > m.start():
+            spans.append((m.start(), end, "url"))
+        pos = max(end, m.start() + 1)
     for m in EMAIL.finditer(text):
         spans.append((m.start(), m.start() + len(m.group().rstrip(".")), "email"))
     return spans

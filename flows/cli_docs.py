@@ -1,12 +1,153 @@
-"""`locflow docs …` (registered by flows/cli.py)."""
+"""`locflow docs …` (registered by flows/cli.py): the `translate_docs` flow for CI.
+
+    locflow docs [--changed-since REF] [-l LOCALE] [--json] [--dry-run]
+
+Exit codes: 0 every document was written or is unchanged; 1 a document failed its
+structure check (it is not written; one line per problem on stderr), the engine refused a
+block or stopped the run (fatal error), or the setup is wrong (bad config, unknown git ref).
+`--dry-run` runs no flow and sends nothing: it reports what would be translated and which
+outputs would change, and exits 1 if a document would fail its check as things stand.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flows.cli import Output
+    from flows.config import Config
+
+EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def add_docs_parser(
     sub: argparse._SubParsersAction, parents: Sequence[argparse.ArgumentParser]
 ) -> None:
     """Add the docs subcommand; it sets `handler=fn(args, out) -> int`."""
+    p = sub.add_parser(
+        "docs",
+        parents=list(parents),
+        help="translate the [[docs]] and write translated documents (the translate_docs flow)",
+        description="Sync the Markdown docs, translate new and changed blocks, write the "
+        "translated documents. Exit 1 if a document fails its structure check or the engine "
+        "refuses a block.",
+    )
+    p.add_argument(
+        "--changed-since",
+        metavar="REF",
+        help="only send blocks of docs changed since this git ref (e.g. origin/main)",
+    )
+    p.set_defaults(handler=cmd_docs)
+
+
+def cmd_docs(args: argparse.Namespace, out: Output) -> int:
+    from flows.cli import _locales, _progress
+    from flows.config import load_config
+
+    config = load_config(args.config)
+    locales = _locales(args.locale) or list(config.locales)
+    if args.changed_since:
+        from flows.steps.docs import verify_ref
+
+        verify_ref(config, args.changed_since)  # a typo is one line, before any flow runs
+    if args.dry_run:
+        result = dry_run(config, locales, args.changed_since)
+    else:
+        from flows import report
+        from flows.docs import translate_docs
+
+        with _progress(out) as hook:
+            report.set_progress_hook(hook)
+            try:
+                result = translate_docs(str(config.file), locales, args.changed_since)
+            finally:
+                report.set_progress_hook(None)
+    for line in summary_lines(result):
+        out.say(line)
+    out.data(result)
+    for problem in result["failed"]:
+        print(f"locflow: {problem}", file=sys.stderr)
+    return EXIT_FAILED if result["failed"] else EXIT_OK
+
+
+def dry_run(config: Config, locales: list[str], ref: str | None) -> dict[str, Any]:
+    """What a run would do, from a transaction that is rolled back: nothing is sent or
+    written."""
+    from db import repo
+    from flows.localise import sessions
+    from flows.steps.docs import (
+        changed_since,
+        discover_docs,
+        plan_docs,
+        segment_docs,
+        sync_docs,
+    )
+    from flows.steps.docs_export import export_docs
+
+    docs = discover_docs(config)
+    selected = sorted(changed_since(config, ref, docs)) if ref else None
+    with sessions(config.database_url)() as s:
+        s.begin()
+        try:
+            synced = sync_docs(s, config, docs)
+            project = repo.get_or_create_project(s, config.project, config.source_locale)
+            segments = segment_docs(s, project)
+            queued: dict[tuple[str, str], int] = {}
+            for locale in locales:
+                plan = plan_docs(s, project, locale, selected)
+                for items in plan.queued.values():
+                    for item in items:
+                        key = (segments[item.segment_id], locale)
+                        queued[key] = queued.get(key, 0) + 1
+            results = export_docs(s, config, locales=locales, dry_run=True)
+        finally:
+            s.rollback()
+    rows = [{**d.as_dict(), "to_translate": queued.get((d.doc, d.locale), 0)} for d in results]
+    return {
+        "dry_run": True,
+        "changed_since": ref,
+        "selected": selected if selected is not None else [d.name for d in docs],
+        "sync": synced.as_dict(),
+        "docs": rows,
+        "failed": [
+            *synced.problems,  # a doc that cannot be read
+            *(f"{p} [{d.locale}]" for d in results for p in d.problems),
+        ],
+    }
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
+    lines = []
+    if result.get("changed_since"):
+        lines.append(
+            f"{len(result['selected'])} doc(s) changed since {result['changed_since']}: "
+            + (", ".join(result["selected"]) or "none")
+        )
+    dry = result.get("dry_run", False)
+    for d in result["docs"]:
+        if d["problems"]:
+            state = f"NOT WRITTEN ({len(d['problems'])} structure problem(s))"
+        elif dry:
+            state = "would change" if d["changed"] else "unchanged"
+        else:
+            state = "written" if d["written"] else "unchanged"
+        counts = (
+            f"{d['to_translate']} to translate"
+            if dry
+            else f"{d['translated']} translated, {d['reused']} reused"
+        )
+        lines.append(
+            f"{d['doc']} [{d['locale']}]: {d['blocks']} blocks, {counts}, "
+            f"{d['source_text']} untranslated -> {d['path']}: {state}"
+        )
+    if not dry:
+        requests = sum(v["requests"] for v in result.get("locales", {}).values())
+        written = sum(1 for d in result["docs"] if d["written"])
+        lines.append(
+            f"{written} of {len(result['docs'])} documents written, {requests} engine requests"
+            f" (run {result.get('run_id', '')}, {result.get('status', '')})"
+        )
+    return lines

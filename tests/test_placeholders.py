@@ -250,7 +250,16 @@ def test_stray_format_characters(text: str, kind: str, stray: list[str]) -> None
 
 
 _ALPHABET = st.sampled_from(
-    [*"ab Z%sd()[]{}<>/&;#\n\t`!:@._-X0123", "%1$s", "{x}", "<b>", "http://e.org/", "［"]
+    [
+        *"ab Z%sd()[]{}<>/&;#\n\t`!:@._-X0123\\",
+        "%1$s",
+        "{x}",
+        "<b>",
+        "http://e.org/",
+        "［",
+        "](",
+        "![",
+    ]
 )
 _FLAGS = st.lists(
     st.sampled_from(["c-format", "python-format", "python-brace-format", "no-c-format"])
@@ -263,3 +272,124 @@ def test_round_trip_is_identity(text: str, flags: list[str], markdown: bool) -> 
     assert unmask(m, m.text) == text
     for token in m.tokens:
         assert m.text.count(token.token) == 1
+
+
+# --- regressions: the Markdown helper's findings ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "flags", "markdown", "originals"),
+    [
+        ("use \\<array>.push", (), True, ["\\<array>"]),
+        ("use \\\\`x` here", (), True, ["\\`x`"]),  # an escaped backslash, then code
+        ("C:\\%s and %d", C, False, ["\\%s", "%d"]),
+        ("a \\\\<b>", (), False, ["\\<b>"]),  # an escaped backslash, then a tag
+    ],
+)
+def test_backslash_before_a_span_is_kept(text: str, flags, markdown: bool, originals) -> None:
+    m = mask(text, flags, markdown=markdown)
+    assert [t.original for t in m.tokens] == originals
+    assert unmask(m, m.text) == text
+    # the engine translates around the token; the backslash cannot get lost on the way
+    assert originals[0] in unmask(m, m.text.replace("[X0X]", "x [X0X]"))
+
+
+def test_escaped_backtick_opens_no_code_span() -> None:
+    text = "Use `a : \\`${b}\\`` and \\`keep` this"  # as CommonMark reads it
+    m = mask(text, (), markdown=True)
+    # markdown-it: <code>a : \</code>${b}`<code> and \</code>keep` this
+    assert [t.original for t in m.tokens] == ["`a : \\`", "` and \\`"]
+    assert m.text == "Use [X0X]${b}\\`[X1X]keep` this"
+    assert unmask(m, m.text) == text
+
+
+def test_backslash_the_source_had_before_a_token_is_not_an_engine_escape() -> None:
+    m = mask("a \\\\<b>", (), markdown=False)  # masked text is `a \[X0X]`
+    assert unmask(m, "b \\[X0X]") == "b \\\\<b>"
+    plain = mask("%1$s then %2$s", C)  # no backslash in the source: `\[X1X\]` is an escape
+    assert unmask(plain, "\\[X1X\\] puis [X0X]") == "%2$s puis %1$s"
+
+
+def test_link_text_with_brackets_is_masked() -> None:
+    m = mask("See [`f([x])`](api.md#f) now", (), markdown=True)
+    assert [t.original for t in m.tokens] == ["[", "`f([x])`", "](api.md#f)"]
+    assert m.text == "See [X0X][X1X][X2X] now"
+    assert "api.md" not in m.text
+
+
+def test_linked_badge_masks_both_targets() -> None:
+    text = "[![CI](https://ci.example/b.svg)](https://ci.example/job) text"
+    m = mask(text, (), markdown=True)
+    assert [t.original for t in m.tokens] == [
+        "[",
+        "![",
+        "](https://ci.example/b.svg)",
+        "](https://ci.example/job)",
+    ]
+    assert m.text == "[X0X][X1X]CI[X2X][X3X] text"
+    assert unmask(m, m.text) == text
+
+
+def test_url_stops_at_a_markdown_link_boundary() -> None:
+    text = "[![CI](https://ci.example/b.svg)](https://ci.example/job)"
+    m = mask(text, (), markdown=False)
+    assert [t.original for t in m.tokens] == [
+        "https://ci.example/b.svg",
+        "https://ci.example/job",
+    ]
+
+
+def test_reference_style_badge_masks_its_label() -> None:
+    m = mask("[![A][img]][link] text", (), markdown=True)
+    assert [t.original for t in m.tokens] == ["[", "![", "][img]", "][link]"]
+    assert m.text == "[X0X][X1X]A[X2X][X3X] text"
+    assert "link" not in m.text
+
+
+# --- reStructuredText, as Sphinx's gettext builder leaves it in msgids -----------------------
+
+RST_CASES = [
+    (
+        "Read :doc:`usage`, or :ref:`Installing Notes <install>` now.",
+        [":doc:`usage`", ":ref:`", " <install>`"],
+        "Read [X0X], or [X1X]Installing Notes[X2X] now.",
+    ),
+    (
+        "From the `project website <https://example.org/n>`_ run ``notes --init``:",
+        ["`", " <https://example.org/n>`_", "``notes --init``"],
+        "From the [X0X]project website[X1X] run [X2X]:",
+    ),
+    (
+        "Call :py:func:`the parser <json.loads>` or :func:`json.dumps`.",
+        [":py:func:`", " <json.loads>`", ":func:`json.dumps`"],
+        "Call [X0X]the parser[X1X] or [X2X].",
+    ),
+    (
+        "See `Python`_, `anon <https://a.org>`__, [#]_, [1]_, |project| and `x`:term:.",
+        ["`Python`_", "`", " <https://a.org>`__", "[#]_", "[1]_", "|project|", "`x`:term:"],
+        None,
+    ),
+    (
+        "Press :kbd:`Ctrl+N`; :math:`a<b>` and :samp:`print <x>` stay whole.",
+        [":kbd:`Ctrl+N`", ":math:`a<b>`", ":samp:`print <x>`"],
+        None,
+    ),
+    ("Yes|No|Cancel, a | b, file_name_ and `quoted` stay text", [], None),
+]
+
+
+@pytest.mark.parametrize(("text", "originals", "masked"), RST_CASES)
+def test_rst_markup_is_masked_in_every_text(text: str, originals: list[str], masked) -> None:
+    m = mask(text, ())
+    assert [t.original for t in m.tokens] == originals
+    if masked is not None:
+        assert m.text == masked
+    assert unmask(m, m.text) == text
+    assert {t.kind for t in m.tokens} <= {"rst-role", "rst-ref", "rst-literal"}
+
+
+def test_rst_target_keeps_the_space_before_it() -> None:
+    m = mask("Go to :ref:`Setup <setup>`.", ())
+    assert unmask(m, "Allez à [X0X]Configuration[X1X].") == (
+        "Allez à :ref:`Configuration <setup>`."
+    )

@@ -1,0 +1,405 @@
+"""Docs: Markdown files from `[[docs]]` as sources, synced like templates (no Prefect).
+
+```toml
+[[docs]]
+include = ["docs/**/*.md"]                # globs relative to the config file
+exclude = ["docs/drafts/**"]              # optional
+output = "build/docs/{locale}/{path}"     # {path}: relative to the include's base folder
+front_matter = ["title", "description"]   # optional (this is the default)
+```
+
+Each document is a `Source` (kind "md", name = its path relative to the config root) whose
+segments are its blocks; its bytes are kept in `Source.content`, so export needs no
+checkout. Sync reconciles blocks as the .po sync does entries: new ones are inserted,
+changed ones (a new kind of block) get a new source version and stale translations,
+vanished ones become obsolete (kept), a reworded paragraph is linked to its predecessor
+whose translation is offered as a stale suggestion. Outputs are never taken as sources.
+Writing translated documents is in `docs_export`.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import re
+import subprocess
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy.orm import Session
+
+from catalog.segment import Segment
+from connectors.markdown import MarkdownError, parse_markdown
+from db import repo
+from db.models import Project, SegmentRow, Source, Translation
+from db.states import State
+from flows.config import Config, ConfigError
+from flows.steps.plan import Key, LocalePlan, WorkItem, plan_locale
+from flows.steps.sync import FUZZY_THRESHOLD
+
+KIND = "md"
+DOCS_KEYS = frozenset({"include", "exclude", "output", "front_matter"})
+DEFAULT_FRONT_MATTER = ("title", "description")
+
+
+class DocsError(ValueError):
+    """A one-line problem with the docs setup (a git ref that does not resolve, …)."""
+
+
+# --- configuration --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocsSpec:
+    include: tuple[str, ...]
+    exclude: tuple[str, ...] = ()
+    output: str = ""
+    front_matter: tuple[str, ...] = DEFAULT_FRONT_MATTER
+
+    def base_of(self, name: str) -> str | None:
+        """The base folder of the first include that matches `name` (a root-relative posix
+        path) and no exclude does; None when the spec does not take it."""
+        if any(glob_regex(x).fullmatch(name) for x in self.exclude):
+            return None
+        return next((base_folder(i) for i in self.include if glob_regex(i).fullmatch(name)), None)
+
+    def output_for(self, name: str, base: str, locale: str) -> str:
+        rel = name[len(base) + 1 :] if base else name
+        return os.path.normpath(self.output.format(locale=locale, path=rel)).replace(os.sep, "/")
+
+
+@dataclass(frozen=True)
+class DocFile:
+    name: str
+    """Path relative to the config root (posix): the source's identity."""
+    spec: DocsSpec
+    base: str
+
+    def output(self, locale: str) -> str:
+        return self.spec.output_for(self.name, self.base, locale)
+
+
+def docs_specs(config: Config) -> tuple[DocsSpec, ...]:
+    out = []
+    for i, table in enumerate(config.docs, start=1):
+        where = f"{config.file_label}: [[docs]] #{i}"
+        unknown = sorted(set(table) - DOCS_KEYS)
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {unknown[0]!r}")
+        include = _strings(where, "include", table.get("include"))
+        if not include:
+            raise ConfigError(f"{where}: include needs at least one glob")
+        output = table.get("output")
+        if not isinstance(output, str) or "{locale}" not in output or "{path}" not in output:
+            raise ConfigError(f"{where}: output must be a path with {{locale}} and {{path}}")
+        try:
+            output.format(locale="xx", path="p")
+        except (KeyError, IndexError, ValueError):
+            raise ConfigError(f"{where}: output may use only {{locale}} and {{path}}") from None
+        fm = table.get("front_matter", list(DEFAULT_FRONT_MATTER))
+        out.append(
+            DocsSpec(
+                include=include,
+                exclude=_strings(where, "exclude", table.get("exclude", [])),
+                output=output,
+                front_matter=_strings(where, "front_matter", fm),
+            )
+        )
+    return tuple(out)
+
+
+def _strings(where: str, key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {key} must be a list of strings")
+    return tuple(value)
+
+
+def base_folder(pattern: str) -> str:
+    """The folders of `pattern` before its first glob character (a plain path: its folder)."""
+    parts = pattern.replace("\\", "/").split("/")
+    fixed = []
+    for part in parts[:-1]:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    return "/".join(p for p in fixed if p not in ("", "."))
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A root-relative glob as a regex: `**` spans folders, `*` and `?` do not."""
+    out, i, n = [], 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[" and (j := pattern.find("]", i + 2)) > 0:
+            inner = pattern[i + 1 : j]
+            out.append("[" + ("^" + inner[1:] if inner[:1] == "!" else inner) + "]")
+            i = j + 1
+            continue
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.compile("".join(out).removeprefix("\\./"))
+
+
+def discover_docs(config: Config) -> list[DocFile]:
+    """Every document the `[[docs]]` tables take, in name order; outputs excluded."""
+    specs = docs_specs(config)
+    found: dict[str, DocFile] = {}
+    for spec in specs:
+        for pattern in spec.include:
+            for p in sorted(glob.glob(str(config.root / pattern), recursive=True)):
+                if not os.path.isfile(p):
+                    continue
+                name = Path(os.path.relpath(p, config.root)).as_posix()
+                base = spec.base_of(name)
+                if base is not None and name not in found:
+                    found[name] = DocFile(name, spec, base)
+    outputs = {d.output(loc) for d in found.values() for loc in config.locales}
+    roots = _output_roots(specs, config.locales)
+    return [
+        d
+        for name, d in sorted(found.items())
+        if name not in outputs and not any(name.startswith(r) for r in roots)
+    ]
+
+
+def _output_roots(specs: Iterable[DocsSpec], locales: Iterable[str]) -> set[str]:
+    """Folders only outputs live in: the output pattern before {path}, per locale."""
+    roots = set()
+    for spec in specs:
+        head = spec.output.split("{path}", 1)[0]
+        folder = head[: head.rfind("/") + 1]
+        if "{locale}" not in folder:
+            continue  # no folder of its own per locale: exact output paths are excluded
+        for loc in locales:
+            rel = os.path.normpath(folder.format(locale=loc)).replace(os.sep, "/")
+            if rel not in (".", ""):
+                roots.add(rel + "/")
+    return roots
+
+
+def doc_file(specs: Sequence[DocsSpec], name: str) -> DocFile | None:
+    """What a stored doc name maps to under the current config (no file system needed)."""
+    for spec in specs:
+        base = spec.base_of(name)
+        if base is not None:
+            return DocFile(name, spec, base)
+    return None
+
+
+# --- git ------------------------------------------------------------------------------------
+
+
+def changed_since(config: Config, ref: str, docs: Sequence[DocFile]) -> set[str]:
+    """Names of the docs that differ from git `ref` (committed or not, or untracked)."""
+    verify_ref(config, ref)
+    pathspecs = [f":(glob){p}" for spec in docs_specs(config) for p in spec.include]
+    diff = _git(config.root, "diff", "--name-only", "--relative", "-z", ref, "--", *pathspecs)
+    untracked = _git(config.root, "ls-files", "--others", "--exclude-standard", "-z", "--")
+    names = {n for n in (diff + untracked).split("\0") if n}
+    return {d.name for d in docs if d.name in names}
+
+
+def verify_ref(config: Config, ref: str) -> None:
+    """A DocsError unless `ref` names a commit in the config root's repository."""
+    try:
+        _git(config.root, "rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}")
+    except DocsError as exc:
+        if "not installed" in str(exc):
+            raise
+        raise DocsError(f"--changed-since {ref}: no such commit in {config.root}") from None
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=120
+        )
+    except FileNotFoundError:
+        raise DocsError("git is not installed; --changed-since needs it") from None
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise DocsError(f"git {args[0]} failed: {lines[0] if lines else done.returncode}")
+    return done.stdout
+
+
+# --- sync -----------------------------------------------------------------------------------
+
+
+@dataclass
+class DocsSyncReport:
+    docs: int = 0
+    unchanged: int = 0
+    new: int = 0
+    changed: int = 0
+    obsolete: int = 0
+    linked: int = 0
+    removed: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def sync_docs(s: Session, config: Config, docs: Sequence[DocFile] | None = None) -> DocsSyncReport:
+    """Read every doc into the database; docs no longer found lose their live segments."""
+    docs = discover_docs(config) if docs is None else docs
+    project = repo.get_or_create_project(s, config.project, config.source_locale)
+    report = DocsSyncReport()
+    for doc in docs:
+        report.docs += 1
+        data = (config.root / doc.name).read_bytes()
+        source = repo.get_or_create_source(s, project, doc.name, KIND)
+        # the front-matter keys decide the blocks as much as the bytes do
+        digest = hashlib.sha256(repr(doc.spec.front_matter).encode() + b"\0" + data).hexdigest()
+        if source.content_hash == digest:
+            report.unchanged += 1
+            continue
+        try:
+            parsed = parse_markdown(data, doc.name, front_matter_keys=doc.spec.front_matter)
+        except MarkdownError as exc:
+            report.problems.append(str(exc))
+            continue
+        _reconcile(s, source, [b.segment for b in parsed.blocks], report)
+        source.content, source.content_hash = data, digest
+    present = {d.name for d in docs}
+    for source in doc_sources(s, project):
+        if source.name not in present and source.content is not None:
+            for row in repo.segment_rows(s, source.id, include_obsolete=False):
+                repo.mark_obsolete(s, row)
+                report.obsolete += 1
+            source.content, source.content_hash = None, ""
+            report.removed += 1
+    return report
+
+
+def doc_sources(s: Session, project: Project) -> list[Source]:
+    return [x for x in repo.sources_of(s, project) if x.kind == KIND]
+
+
+def segment_docs(s: Session, project: Project) -> dict[int, str]:
+    """The doc name of every live doc segment, by segment id."""
+    return {
+        r.id: source.name
+        for source in doc_sources(s, project)
+        for r in repo.segment_rows(s, source.id, include_obsolete=False)
+    }
+
+
+def _reconcile(s: Session, source: Source, segments: list[Segment], report: DocsSyncReport) -> None:
+    rows = {r.key_hash: r for r in repo.segment_rows(s, source.id)}
+    seen: set[str] = set()
+    new: list[tuple[Segment, int]] = []
+    for position, seg in enumerate(segments):
+        if seg.key_hash in seen:
+            continue  # the same text twice in a doc: one segment, one translation
+        seen.add(seg.key_hash)
+        row = rows.get(seg.key_hash)
+        if row is None:
+            new.append((seg, position))
+            continue
+        was_obsolete = row.obsolete
+        if repo.update_segment(s, row, seg, position) and not was_obsolete:
+            report.changed += 1
+            repo.mark_stale(s, row.id, row.source_hash)
+    gone = [r for k, r in rows.items() if k not in seen]
+    for row in gone:
+        if not row.obsolete:
+            repo.mark_obsolete(s, row)
+            report.obsolete += 1
+    matches = [_predecessor(seg, gone) for seg, _ in new]
+    ids = repo.insert_segments(
+        s,
+        source.id,
+        [(seg, pos, m.id if m else None) for (seg, pos), m in zip(new, matches, strict=True)],
+    )
+    report.new += len(ids)
+    for new_id, match in zip(ids, matches, strict=True):
+        if match is not None:
+            report.linked += 1
+            _offer_previous(s, match, new_id)
+
+
+def _predecessor(seg: Segment, candidates: list[SegmentRow]) -> SegmentRow | None:
+    best, cutoff = None, FUZZY_THRESHOLD * 100
+    for row in candidates:
+        score = fuzz.ratio(row.msgid, seg.msgid, score_cutoff=cutoff)
+        if score >= cutoff and (best is None or score > best[0]):
+            best = (score, row)
+    return best[1] if best else None
+
+
+def _offer_previous(s: Session, old: SegmentRow, new_id: int) -> None:
+    """The reworded block's newest translation, as a stale suggestion for reviewers."""
+    for locale in repo.locales_with_versions(s, old.id):
+        current = repo.current_versions(s, [old.id], locale).get(old.id)
+        if not current or not any(current[0].forms):
+            continue
+        best = current[0]
+        repo.add_version(
+            s,
+            repo.NewVersion(
+                segment_id=new_id,
+                locale=locale,
+                forms=tuple(best.forms),
+                state=State.STALE,
+                origin=best.origin,
+                source_hash=old.source_hash,
+                author=best.author,
+                engine=best.engine,
+                model=best.model,
+                previous_msgid=old.msgid,
+            ),
+        )
+
+
+# --- plan -----------------------------------------------------------------------------------
+
+
+def plan_docs(
+    s: Session, project: Project, locale: str, names: Iterable[str] | None = None
+) -> LocalePlan:
+    """The project's plan for `locale`, narrowed to the segments of these docs (all docs
+    when None): other sources' work waits for their own flow."""
+    segments = segment_docs(s, project)
+    wanted = set(names) if names is not None else set(segments.values())
+    allowed = {sid for sid, name in segments.items() if name in wanted}
+    full = plan_locale(s, project, locale)
+    queued: OrderedDict[Key, list[WorkItem]] = OrderedDict()
+    for key, items in full.queued.items():
+        mine = [i for i in items if i.segment_id in allowed]
+        if mine:
+            queued[key] = mine
+    reused = [(i, f) for i, f in full.reused if i.segment_id in allowed]
+
+    def ours(version_id: int) -> bool:
+        version = s.get(Translation, version_id)
+        return version is not None and version.segment_id in allowed
+
+    return replace(
+        full,
+        queued=queued,
+        reused=reused,
+        up_to_date=len(allowed) - sum(len(v) for v in queued.values()) - len(reused),
+        stale_by_glossary=[v for v in full.stale_by_glossary if ours(v)],
+        flagged_by_glossary=[(v, why) for v, why in full.flagged_by_glossary if ours(v)],
+    )

@@ -1,0 +1,153 @@
+"""Export docs: each stored document rebuilt per locale, checked, written if it changed.
+
+A block takes its approved translation for the current source text; without one, the
+newest machine (or unreviewed human) version when `[export] machine = "fuzzy"` (Markdown
+has no fuzzy marker, so "fuzzy" publishes unreviewed text), and its source text when
+"omit". Stale translations never go out. The result must keep the source's structure
+(`verify_structure`): a document that does not is not written and each problem is
+reported on one line. Writes are atomic and skipped when the bytes would not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connectors.markdown import MarkdownError, parse_markdown, rebuild, verify_structure
+from connectors.po import write_po_atomic
+from db import repo
+from db.models import SegmentRow, Source, Translation
+from db.states import State
+from flows.config import Config
+from flows.steps.docs import doc_file, doc_sources, docs_specs
+
+
+@dataclass(frozen=True)
+class DocResult:
+    doc: str
+    locale: str
+    path: str
+    """The output, relative to the config root."""
+    blocks: int
+    localised: int
+    """Blocks that go out translated."""
+    approved: int
+    source_text: int
+    """Blocks that go out in the source language (nothing usable yet)."""
+    changed: bool
+    written: bool
+    problems: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "problems": list(self.problems), "failed": self.failed}
+
+
+def doc_text(versions: Sequence[Translation], row: SegmentRow, machine: str) -> tuple[str, bool]:
+    """("", False) when nothing goes out, else (text, approved)."""
+    usable = [
+        v
+        for v in versions
+        if v.source_hash == row.source_hash and v.state != State.STALE and any(v.forms)
+    ]
+    for v in usable:
+        if v.state == State.APPROVED:
+            return v.forms[0], True
+    if machine == "fuzzy" and usable:
+        return usable[0].forms[0], False
+    return "", False
+
+
+def export_doc(
+    s: Session, config: Config, source: Source, locale: str, *, dry_run: bool = False
+) -> DocResult | None:
+    doc = doc_file(docs_specs(config), source.name)
+    if doc is None or source.content is None:
+        return None  # no longer configured, or gone from the checkout at the last sync
+    out_rel = doc.output(locale)
+    try:
+        parsed = parse_markdown(
+            source.content, source.name, front_matter_keys=doc.spec.front_matter
+        )
+    except MarkdownError as exc:
+        return DocResult(source.name, locale, out_rel, 0, 0, 0, 0, False, False, (str(exc),))
+    rows = repo.segment_rows(s, source.id, include_obsolete=False)
+    current = repo.current_versions(s, [r.id for r in rows], locale)
+    translations: dict[str, str] = {}
+    approved = 0
+    for row in rows:
+        text, is_approved = doc_text(current.get(row.id, ()), row, config.export.machine)
+        if text:
+            translations[row.msgid] = text
+            approved += is_approved
+    rendered = rebuild(parsed, translations)
+    problems = tuple(verify_structure(parsed, rendered))
+    data = rendered.encode("utf-8")
+    path = config.root / out_rel
+    try:
+        changed = path.read_bytes() != data
+    except FileNotFoundError:
+        changed = True
+    written = False
+    if not problems and changed and not dry_run:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written = write_po_atomic(path, data)
+    return DocResult(
+        doc=source.name,
+        locale=locale,
+        path=out_rel,
+        blocks=len(rows),
+        localised=len(translations),
+        approved=approved,
+        source_text=len(rows) - len(translations),
+        changed=changed,
+        written=written,
+        problems=problems,
+    )
+
+
+def export_docs(
+    s: Session,
+    config: Config,
+    *,
+    locales: Sequence[str] | None = None,
+    dry_run: bool = False,
+) -> list[DocResult]:
+    project = repo.find_project(s, config.project)
+    if project is None:
+        return []
+    results = []
+    for source in doc_sources(s, project):
+        for locale in locales or config.locales:
+            result = export_doc(s, config, source, locale, dry_run=dry_run)
+            if result is not None:
+                results.append(result)
+    return results
+
+
+def run_counts(s: Session, run_id: int) -> dict[tuple[str, str], dict[str, int]]:
+    """Per (doc, locale): versions a run stored, by what made them: engine output that came
+    back ("translated"), the memory ("memory"), engine errors ("errors")."""
+    q = (
+        select(Source.name, Translation.locale, Translation.origin, Translation.issues)
+        .join(SegmentRow, SegmentRow.id == Translation.segment_id)
+        .join(Source, Source.id == SegmentRow.source_id)
+        .where(Translation.run_id == run_id, Source.kind == "md")
+    )
+    out: dict[tuple[str, str], dict[str, int]] = {}
+    for name, locale, origin, issues in s.execute(q):
+        counts = out.setdefault((name, locale), {"translated": 0, "memory": 0, "errors": 0})
+        if origin == "tm":
+            counts["memory"] += 1
+        elif any(i.get("check") == "engine" for i in issues or ()):
+            counts["errors"] += 1
+        else:
+            counts["translated"] += 1
+    return out
