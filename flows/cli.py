@@ -17,6 +17,7 @@ from typing import Any
 
 from flows.cli_docs import add_docs_parser
 from flows.cli_glossary import add_glossary_parser
+from flows.cli_scale import add_deploy_parser
 from review.cli import add_review_parsers
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CHANGES, EXIT_STOPPED = 0, 1, 2, 3, 4
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("stats", parents=[common], help="translation state per locale")
     add_docs_parser(sub, [common, loc, dry])
     add_glossary_parser(sub, [common])
+    add_deploy_parser(sub, [common])
     add_review_parsers(sub, [common])
     return p
 

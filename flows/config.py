@@ -122,6 +122,7 @@ _ALLOWED = {
         "server",
         "temperature",
         "max_input_tokens",
+        "shared_limits",
     },
     "export": {"machine", "mo"},
     "docs": None,

@@ -21,7 +21,7 @@ from connectors.engines.base import Engine, Fatal
 from connectors.engines.registry import create_engine
 from db import repo
 from db.session import open_database
-from flows import report
+from flows import report, scale
 from flows.config import Config, load_config
 from flows.steps.cost import estimate_jobs, prices_for
 from flows.steps.export import FileResult, export_project
@@ -226,8 +226,11 @@ def localise(
     translate: bool = True,
     export: bool = True,
     max_cost: float | None = None,
+    fan_out: bool = False,
 ) -> dict[str, Any]:
-    """Sync, translate what is missing or stale, check, store and export."""
+    """Sync, translate what is missing or stale, check, store and export. `fan_out`: the
+    translation runs as one deployment run per locale spread over a work pool's workers
+    (see flows/scale.py); sync and export stay here."""
     config = load_config(config_path)
     chosen = list(locales or config.locales)
     Session = sessions(config.database_url)
@@ -246,8 +249,11 @@ def localise(
     try:
         if sync:
             result["sync"] = sync_task(config, chosen).as_dict()
-        if translate:
+        if translate and fan_out:
+            result.update(scale.fan_out(config, chosen, max_cost))
+        elif translate:
             engine = create_engine(config.engine)
+            scale.share_limits(engine, config.engine)
             budget = Budget(max_cost)
             with LoopRunner() as runner:
                 for locale in chosen:
@@ -258,7 +264,7 @@ def localise(
         result["status"], result["message"] = "stopped", str(exc)
         get_run_logger().error("run stopped: %s", exc)
     finally:
-        result["locales"] = {x.locale: report.locale_dict(x) for x in summaries}
+        result["locales"].update({x.locale: report.locale_dict(x) for x in summaries})
         engine_stats = getattr(engine, "stats", None)
         if engine_stats is not None and hasattr(engine_stats, "as_dict"):
             result["engine"] = engine_stats.as_dict()
@@ -271,6 +277,8 @@ def localise(
                 s, run_id, result["status"], report.run_counts(result), result.get("message", "")
             )
     report.publish_artifacts(result)
+    if result["status"] == "failed":
+        raise scale.FanOutFailed(result["message"])
     return result
 
 

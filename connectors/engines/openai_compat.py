@@ -109,6 +109,9 @@ class OpenAICompatEngine:
         self._format = 0
         """Index into FORMATS: the structured-output kind this server accepts."""
         self._api_key = os.environ.get("OPENAI_API_KEY") or "not-needed"
+        self.pacer = Pacer(settings.rpm, settings.tpm)
+        """One pacer for every event loop (it is loop-agnostic), so a shared limiter set on
+        it holds for all of them."""
 
     @classmethod
     def from_settings(cls, settings: EngineSettings) -> OpenAICompatEngine:
@@ -184,7 +187,7 @@ class OpenAICompatEngine:
             limits = self.limits()
             fresh = PackingTranslator(
                 self._send_pack,
-                pacer=Pacer(limits.rpm, limits.tpm),
+                pacer=self.pacer,
                 policy=self.policy,
                 concurrency=limits.concurrency,
                 max_pack=self.options.max_pack,

@@ -37,6 +37,10 @@ class Pacer:
         self._next_request = 0.0
         self._next_token = 0.0
         self._blocked_until = 0.0
+        self.shared: Callable[[int], Awaitable[None]] | None = None
+        """A limiter other processes share (the account's RPM/TPM across workers), awaited
+        after the local slot: `shared(tokens)` returns once the shared limits admit the call.
+        Set by the flows; engines never import Prefect."""
 
     def reserve(self, tokens: int) -> float:
         """Reserve a slot for a request of `tokens` input tokens; returns its start time."""
@@ -55,6 +59,8 @@ class Pacer:
         delay = start - self._clock()
         if delay > 0:
             await self._sleep(delay)
+        if self.shared is not None:
+            await self.shared(tokens)
 
     def settle(self, estimated: int, actual: int) -> None:
         """Correct the token budget once the provider reports real usage."""
