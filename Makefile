@@ -75,3 +75,8 @@ demo-llm: $(LLM_STAMP)
 	@echo
 	@echo "Output: $(DEMO_LLM)/locale/<locale>/LC_MESSAGES/messages.po (and .mo)"
 	@cd $(DEMO_LLM) && ../../$(BIN)/locflow stats --config locflow.toml --json | ../../$(BIN)/python -c 'import json, sys; d = json.load(sys.stdin); n = sum(c.get("needs_review", 0) for c in d["locales"].values()); print(f"Flagged needs_review: {n} strings; details: cd $(DEMO_LLM) && ../../$(BIN)/locflow stats")'
+
+# 100k segments (sync/plan/export: time, peak RSS) and a no-op re-run vs GNU msgcat (bench/scale_bench.py)
+.PHONY: bench-scale
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale_bench

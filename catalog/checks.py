@@ -137,6 +137,27 @@ def _newlines(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
     return None
 
 
+def _line_breaks(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
+    """As many line breaks as the source (a begin/end mismatch is `newlines`' business)."""
+    for i, form in enumerate(forms):
+        if not form:
+            continue
+        edges = (form.startswith("\n"), form.endswith("\n"))
+        counts = [
+            ref.count("\n")
+            for ref in _references(segment)
+            if (ref.startswith("\n"), ref.endswith("\n")) == edges
+        ]
+        got = form.count("\n")
+        if counts and got not in counts:
+            return f"{_label(segment, i)} has {_breaks(got)}, source {_breaks(counts[0])}"
+    return None
+
+
+def _breaks(n: int) -> str:
+    return f"{n} line break{'' if n == 1 else 's'}"
+
+
 def _edges(text: str) -> tuple[str, str]:
     core = text.strip()
     if not core:
@@ -153,12 +174,30 @@ def _whitespace(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None
             continue
         f_lead, f_trail = _edges(form)
         if f_lead != lead:
-            return f"{_label(segment, i)} leading whitespace {_show(f_lead)}, source {_show(lead)}"
+            return f"{_label(segment, i)} leading whitespace {_ws(f_lead)}, source {_ws(lead)}"
         if f_trail != trail:
-            return (
-                f"{_label(segment, i)} trailing whitespace {_show(f_trail)}, source {_show(trail)}"
-            )
+            return f"{_label(segment, i)} trailing whitespace {_ws(f_trail)}, source {_ws(trail)}"
     return None
+
+
+_WS_NAMES = {" ": "space", "\t": "tab", "\r": "CR", "\u00a0": "no-break space"}
+
+
+def _ws(text: str) -> str:
+    """Whitespace in words, since a message's runs of spaces are collapsed: '2 spaces, tab'."""
+    if not text:
+        return "none"
+    runs: list[tuple[str, int]] = []
+    for ch in text:
+        if runs and runs[-1][0] == ch:
+            runs[-1] = (ch, runs[-1][1] + 1)
+        else:
+            runs.append((ch, 1))
+    parts = []
+    for ch, n in runs:
+        name = _WS_NAMES.get(ch, f"U+{ord(ch):04X}")
+        parts.append(name if n == 1 else f"{n} {name}s")
+    return ", ".join(parts)
 
 
 def _empty(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
@@ -167,12 +206,49 @@ def _empty(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
     return None
 
 
+_ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
+_TRANSLATABLE_ATTRS = frozenset(
+    {
+        "alt",
+        "title",
+        "placeholder",
+        "label",
+        "summary",
+        "abbr",
+        "value",
+        "lang",
+        "xml:lang",
+        "dir",
+        "aria-label",
+        "aria-description",
+        "aria-placeholder",
+        "aria-roledescription",
+        "aria-valuetext",
+    }
+)
+"""Attributes a translation may change (text shown to users, or its language and direction);
+every other attribute (class, id, href, src, type, data-…) must come back as it was."""
+
+
 def _tag_key(tag: str) -> str:
+    """A tag as compared: lower-case name, and its untranslatable attributes in name order
+    (quotes, case of names and spacing do not matter; values do)."""
     if tag.startswith("<!--"):
         return "<!---->"
     m = re.match(r"<(/?)([^\s/>]+)", tag)
-    name = m.group(2).lower() if m else tag
-    return f"<{m.group(1) if m else ''}{name}{'/' if tag.endswith('/>') else ''}>"
+    if m is None:
+        return tag
+    attrs = []
+    for a in _ATTR.finditer(tag[m.end() : -1].rstrip("/")):
+        name = a.group(1).lower()
+        if name in _TRANSLATABLE_ATTRS:
+            continue
+        value = a.group(2)
+        if value is not None and value[:1] in ("'", '"'):
+            value = value[1:-1]
+        attrs.append(name if value is None else f'{name}="{value}"')
+    shown = "".join(" " + a for a in sorted(attrs))
+    return f"<{m.group(1)}{m.group(2).lower()}{shown}{'/' if tag.endswith('/>') else ''}>"
 
 
 def _inventory(
@@ -325,6 +401,7 @@ CHECKS: dict[str, tuple[CheckFn, Severity]] = _table(
     empty=(_empty, "error"),
     placeholders=(_placeholders, "error"),
     newlines=(_newlines, "error"),
+    line_breaks=(_line_breaks, "warning"),
     whitespace=(_whitespace, "warning"),
     tags=(_tags, "error"),
     urls=(_urls, "error"),

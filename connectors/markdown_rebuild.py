@@ -16,7 +16,14 @@ from markdown_it.token import Token
 
 from connectors.markdown_parse import DocBlock, Document
 from connectors.markdown_source import EOL, MarkdownError, decode, encode_value
-from connectors.markdown_tokens import Parsed, code_spans, parse_tokens, table_cells, walk
+from connectors.markdown_tokens import (
+    Parsed,
+    code_spans,
+    markdown_it,
+    parse_tokens,
+    table_cells,
+    walk,
+)
 
 _BREAKS = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t\r\n]*")
 _LINE_BREAK = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t]*")
@@ -25,6 +32,7 @@ _ALT_VALUE = re.compile(r"(\salt\s*=\s*)(\"[^\"\n]*\"|'[^'\n]*')", re.IGNORECASE
 _CODE_KINDS = ("fence", "code_block", "math_block")
 _DEFINITION = re.compile(r"\[(?:[^\[\]\\]|\\.)+\]:")
 _UNDERLINE = re.compile(r"(?:=+|-+)[ \t]*")
+_TABLE_DELIMITER = re.compile(r"[ \t]{0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 
 
 # --- rebuild -----------------------------------------------------------------------------
@@ -90,8 +98,12 @@ def _outermost(blocks: Sequence[DocBlock]) -> list[tuple[DocBlock, list[DocBlock
 
 
 def _translation(block: DocBlock, translations: Mapping[str, str]) -> str | None:
+    """The block's translation without surrounding blank space (spaces, tabs, line breaks
+    only: a leading vertical tab or no-break space is text, and it may be what keeps a `#`
+    or `>` after it from starting a heading or a quote)."""
     text = translations.get(block.segment.msgid)
-    return text.strip() if text is not None and text.strip() else None
+    text = text.strip(" \t\r\n") if text is not None else None
+    return text or None
 
 
 def _render(doc: Document, block: DocBlock, text: str) -> str:
@@ -131,9 +143,46 @@ def _render(doc: Document, block: DocBlock, text: str) -> str:
     lines[1:] = ["\\" + ln if _UNDERLINE.fullmatch(ln) else ln for ln in lines[1:]]
     if _DEFINITION.match(lines[0]):
         lines[0] = "\\" + lines[0]  # `[x]: y` joined onto one line reads as a definition
+    following = _next_line(src, block.end)
+    if (
+        "|" in lines[-1]
+        and _TABLE_DELIMITER.fullmatch(following)
+        and _starts_table(lines[-1], following)
+    ):
+        # the last line and the next one would read as a table's header and delimiter row
+        # (the source's soft breaks, now spaces, kept it from matching the column count):
+        # escaped pipes change the count; `&#124;` leaves no pipe at all (both show `|`)
+        for fixed in (_escape_pipes(lines[-1], False), _escape_pipes(lines[-1], True)):
+            if not _starts_table(fixed, following):
+                lines[-1] = fixed
+                break
     # an empty line between two breaks keeps a backslash, or it would end the paragraph
     ended = [ln + (marker if ln else "\\") for ln in lines[:-1]]
     return (eol + prefix).join([*ended, lines[-1]])
+
+
+def _next_line(text: str, offset: int) -> str:
+    """The line after the one `offset` is on (without its line break), or ''."""
+    m = EOL.search(text, offset)
+    if m is None:
+        return ""
+    end = EOL.search(text, m.end())
+    return text[m.end() : end.start() if end else len(text)]
+
+
+def _starts_table(line: str, following: str) -> bool:
+    tokens = markdown_it().parse(f"{line}\n{following}\n")
+    return bool(tokens) and tokens[0].type == "table_open"
+
+
+def _escape_pipes(line: str, entity: bool) -> str:
+    """`|` outside code spans as `\\|`, or (`entity`) every `|` and `\\|` as `&#124;`."""
+    pattern, repl = (r"\\?\|", "&#124;") if entity else (r"(?<!\\)\|", r"\\|")
+    out, pos = [], 0
+    for a, b in [*code_spans(line), (len(line), len(line))]:
+        out += [re.sub(pattern, repl, line[pos:a]), line[a:b]]
+        pos = b
+    return "".join(out)
 
 
 def _line_start(text: str, offset: int) -> int:

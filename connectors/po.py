@@ -22,6 +22,7 @@ from connectors.po_parse import (
     PoEntry,
     PoError,
     gnu_charset,
+    parse_header_fields,
     parse_po,
     python_codec,
     split_strings,
@@ -37,9 +38,9 @@ from connectors.po_wrap import (
 )
 
 __all__ = [
-    "PoCatalog", "PoEntry", "PoError", "as_obsolete", "new_catalog", "new_entry", "parse_po",
-    "read_po", "render_po", "with_entries", "with_header_fields", "with_translation",
-    "write_mo", "write_po_atomic",
+    "PoCatalog", "PoEntry", "PoError", "as_obsolete", "new_catalog", "new_entry",
+    "parse_header_fields", "parse_po", "read_po", "render_po", "with_entries",
+    "with_header_fields", "with_translation", "write_mo", "write_po_atomic",
 ]
 
 # Markers in PoEntry._tmpl for parts rendered at write time (they need the catalogue's width).
@@ -382,7 +383,7 @@ def with_header_fields(catalog: PoCatalog, updates: Mapping[str, str | None], *,
         charset = value.partition("charset=")[2].split()[0]
         try:
             changes["encoding"] = python_codec(charset)
-        except LookupError:
+        except (LookupError, ValueError):  # ValueError: a NUL in the name
             line = header.line if header is not None else 0
             raise PoError(catalog.name, line, f"unknown charset {charset!r}") from None
         changes["_charset"] = gnu_charset(changes["encoding"])

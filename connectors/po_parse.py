@@ -95,6 +95,8 @@ def python_codec(charset: str) -> str:
     info = codecs.lookup(charset)
     if any(info.name.startswith(bad) for bad in _UNSUPPORTED_CODECS):
         raise LookupError(charset)
+    if not getattr(info, "_is_text_encoding", True):  # uu, base64, rot13…: not a charset
+        raise LookupError(charset)
     return info.name
 
 
@@ -114,7 +116,7 @@ def _sniff_charset(data: bytes, name: str) -> tuple[str, str]:
     charset = m.group(1).decode("ascii", "replace")
     try:
         codec = python_codec(charset)
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
         line = data.count(b"\n", 0, m.start()) + 1
         raise PoError(name, line, f"unknown or unsupported charset {charset!r}") from None
     return codec, gnu_charset(codec)
@@ -144,7 +146,9 @@ def split_strings(text: str, codec: str = "utf-8") -> list[str]:
 def _simple_escape(m: re.Match[str]) -> str:
     value = _SIMPLE_ESC.get(m.group(1))
     if value is None:
-        raise ValueError(f"invalid escape sequence '\\{m.group(1)[:1]}'")
+        ch = m.group(1)[:1]
+        shown = f"'\\{ch}'" if ch.isprintable() else f"(a backslash before U+{ord(ch):04X})"
+        raise ValueError(f"invalid escape sequence {shown}")
     return value
 
 
@@ -220,7 +224,7 @@ class _Parser:
     # -- main loop --
     def run(self) -> None:
         e = self.e
-        last_wrapped = -1  # length of the previous string line when it may have been wrapped
+        last_wrapped: str | None = None  # the previous string line, when it may have wrapped
         text = self.text
         find, size = text.find, len(text)
         pos, idx = 0, -1
@@ -242,13 +246,13 @@ class _Parser:
                 if self.sampling and not e.hdr:
                     last_wrapped = self.sample(content, last_wrapped)
                 continue
-            last_wrapped = -1
+            last_wrapped = None
             if self.bare >= 0 and not (c == "#" and content.startswith("#~ \"")):
                 raise self.error(self.bare, "keyword without a string")
             if c == "m":
                 self.keyword(content, idx, False)
                 if self.sampling and not e.hdr:
-                    last_wrapped = self.sample(content, -1)
+                    last_wrapped = self.sample(content, None)
             elif c == "#":
                 c2 = content[1:2]
                 if c2 == "~":
@@ -273,27 +277,29 @@ class _Parser:
         elif e.phase:
             raise self.error(e.msgid_line if e.phase >= 2 else idx, self.missing(e))
 
-    def sample(self, content: str, last: int) -> int:
-        """Collect evidence for the wrap width; returns this line's width if it may have been
-        wrapped (no `\\n` at its end, a space inside), else -1."""
-        if last >= 0:
+    def sample(self, content: str, last: str | None) -> str | None:
+        """Collect evidence for the wrap width; returns this line if it may have been wrapped
+        (no `\\n` at its end, a space inside), else None. `last`, the line before this
+        continuation, is measured only now: most string lines are never continued."""
+        if last is not None:
+            width = display_width(last)
             body = content[1:]
             cut = body.find(" ")
             piece = len(body) if cut < 0 else len(body) - len(body[cut:].lstrip(" "))
-            self.samples.append((last, last + piece))
+            self.samples.append((width, width + piece))
             if len(self.samples) >= _MAX_SAMPLES:
                 self.sampling = False
         quote = content.find('"') + 1
         if content.endswith('\\n"') or content.endswith('""'):
             if len(content) > 79 and not self.samples and " " in content[quote:-3].strip(" "):
                 self.long_lines += 1
-            return -1
+            return None
         if " " not in content[quote:-1].strip(" "):
-            return -1
-        width = len(content) if content.isascii() else display_width(content)
-        if width > 79 and not self.samples:
-            self.long_lines += 1
-        return width
+            return None
+        # a character takes at most 2 columns: shorter lines cannot be wider than 79
+        if not self.samples and len(content) * (1 if content.isascii() else 2) > 79:
+            self.long_lines += display_width(content) > 79
+        return content
 
     @staticmethod
     def missing(e: _Entry) -> str:
@@ -492,3 +498,18 @@ def parse_po(data: bytes, name: str) -> PoCatalog:
         width=parser.width(), _charset=charset, _newline=newline, _bom=bom, _tail=tail,
         _header_index=parser.header_index,
     )
+
+
+def parse_header_fields(data: bytes, name: str) -> tuple[tuple[str, str], ...]:
+    """The header's `Key: value` fields, reading only as far as the header when it comes
+    first (as gettext writes it); else the whole catalogue. Raises PoError when malformed."""
+    start = data.find(b"msgstr")
+    ends = [i for i in (data.find(b"\n\n", start), data.find(b"\n\r\n", start)) if i >= 0]
+    if start >= 0 and ends:
+        try:
+            head = parse_po(data[: min(ends) + 1], name)
+        except PoError:
+            head = None
+        if head is not None and head.header is not None:
+            return head.header_fields()
+    return parse_po(data, name).header_fields()

@@ -141,6 +141,11 @@ def _parse(data: bytes, origin: str) -> _Node:
     except expat.ExpatError as e:
         reason = expat.ErrorString(e.code)
         raise GlossaryError(origin, e.lineno, f"malformed XML: {reason}") from None
+    except GlossaryError:
+        raise
+    except (LookupError, ValueError) as e:  # pyexpat: an encoding it does not know or handle
+        line = parser.CurrentLineNumber or 1
+        raise GlossaryError(origin, line, f"unsupported XML encoding: {e}; use UTF-8") from None
     if not roots:
         raise GlossaryError(origin, 1, "empty document")
     return roots[0]

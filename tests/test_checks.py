@@ -56,6 +56,13 @@ CASES = [
     ("newlines", seg("Usage\n"), ("Utilisation",), "fr", True),
     ("newlines", seg("Usage"), ("Utilisation\n",), "fr", True),
     ("newlines", seg("a\nb"), ("a b",), "fr", False),
+    # line_breaks (inner ones; a begin/end mismatch is the newlines check's)
+    ("line_breaks", seg("a\nb"), ("c\nd",), "fr", False),
+    ("line_breaks", seg("a\nb"), ("c d",), "fr", True),
+    ("line_breaks", seg("a b"), ("c\nd",), "fr", True),
+    ("line_breaks", seg("a\nb\n"), ("c\nd",), "fr", False),
+    ("line_breaks", seg("\n\na"), ("\nb",), "fr", True),
+    ("line_breaks", seg("One\nfile", "Two\nfiles"), ("Ein\nDatei", "Zwei\nDateien"), "de", False),
     # whitespace
     ("whitespace", seg("  Name: "), ("  Nom : ",), "fr", False),
     ("whitespace", seg("  Name: "), ("Nom : ",), "fr", True),
@@ -72,6 +79,19 @@ CASES = [
     ("tags", seg("<b>Bold</b>"), ("<b>Gras",), "fr", True),
     ("tags", seg("<b>Bold</b>"), ("<i>Gras</i>",), "fr", True),
     ("tags", seg("Bold"), ("<b>Gras</b>",), "fr", True),
+    # attributes: values must stay, but for text shown to users (alt, title…)
+    ("tags", seg('<span class="warn">!</span>'), ("<span class='warn'>!</span>",), "fr", False),
+    ("tags", seg('<span class="warn">!</span>'), ('<span class="alerte">!</span>',), "fr", True),
+    ("tags", seg('<a href="/start">Go</a>'), ('<a href="/debut">Aller</a>',), "fr", True),
+    (
+        "tags",
+        seg('<img src="a.png" alt="Logo">'),
+        ('<img alt="Le logo" src="a.png">',),
+        "fr",
+        False,
+    ),
+    ("tags", seg('<img src="a.png" alt="Logo">'), ('<img alt="Le logo">',), "fr", True),
+    ("tags", seg("<input checked>"), ("<input>",), "fr", True),
     # urls
     ("urls", seg("See https://x.org/a."), ("Voir https://x.org/a.",), "fr", False),
     ("urls", seg("See https://x.org/a"), ("Voir https://x.org/b",), "fr", True),
@@ -143,7 +163,7 @@ def test_every_check_has_a_passing_and_a_failing_case() -> None:
 
 def test_severities() -> None:
     warnings = {check for check, (_, severity) in CHECKS.items() if severity == "warning"}
-    assert warnings == {"whitespace", "chatter", "untranslated"}
+    assert warnings == {"line_breaks", "whitespace", "chatter", "untranslated"}
 
 
 def test_run_checks_clean_translation() -> None:
