@@ -64,11 +64,13 @@ def parse_plural_forms(header: str) -> tuple[int, str]:
     return nplurals, expr
 
 
+@lru_cache(maxsize=512)
 def plural_info(locale: str, plural_forms: str | None = None) -> PluralInfo:
     """Plural forms of `locale`: from the catalogue's header when given, else from Babel/CLDR.
 
     Categories always come from CLDR for the sample number, so a header that disagrees with
-    CLDR keeps its own forms and still gets meaningful category names.
+    CLDR keeps its own forms and still gets meaningful category names. Cached: a no-op run
+    asks once per catalogue, and each answer scans n = 0..1000.
     """
     header = plural_forms.strip() if plural_forms and plural_forms.strip() else None
     try:

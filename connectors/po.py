@@ -17,16 +17,15 @@ from pathlib import Path
 import polib
 
 from catalog.segment import Segment
-from connectors.po_parse import (
+from connectors.po_model import (
     PoCatalog,
     PoEntry,
     PoError,
     gnu_charset,
-    parse_header_fields,
-    parse_po,
     python_codec,
     split_strings,
 )
+from connectors.po_parse import parse_header_fields, parse_po
 from connectors.po_wrap import (
     comment_lines,
     fields_lines,

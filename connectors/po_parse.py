@@ -7,177 +7,40 @@ lines before it (`_sep`), so an unchanged catalogue renders back byte for byte.
 from __future__ import annotations
 
 import codecs
-import re
-from dataclasses import dataclass, field
 
 from catalog.segment import Segment
+from connectors.po_model import (
+    PoCatalog,
+    PoEntry,
+    PoError,
+    sniff_charset,
+    split_strings,
+)
 from connectors.po_wrap import display_width
 
 _BOM = codecs.BOM_UTF8
-_CHARSET_RE = re.compile(rb'Content-Type:[^"\n]*?charset=([^\s"\\;]+)', re.I)
-_STR_RE = re.compile(r'\s*"((?:[^"\\]|\\.)*)"')
-_ESC_RE = re.compile(r"\\(x[0-9A-Fa-f]+|[0-7]{1,3}|.)", re.S)
-_NUMERIC_ESC = re.compile(r"\\(?:x[0-9A-Fa-f]|[0-7])")
-_SIMPLE_ESC = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
-               "\\": "\\", '"': '"'}
-_UNSUPPORTED_CODECS = ("utf_16", "utf_32", "utf_7", "iso2022", "hz", "punycode", "idna")
 _MAX_SAMPLES = 2000
-
-
-class PoError(ValueError):
-    """A malformed catalogue; str(e) is `name:line: what is wrong`."""
-
-    def __init__(self, name: str, line: int, message: str) -> None:
-        super().__init__(f"{name}:{line}: {message}")
-        self.name, self.line, self.message = name, line, message
-
-    def __reduce__(self) -> tuple[type, tuple[str, int, str]]:
-        return (PoError, (self.name, self.line, self.message))
-
-
-@dataclass(frozen=True, slots=True)
-class PoEntry:
-    """One message: its Segment, its translation and (when unchanged) its original text."""
-
-    segment: Segment
-    forms: tuple[str, ...]
-    line: int = 0
-    raw: str | None = None
-    _tmpl: tuple[str | int, ...] | None = field(default=None, repr=False)
-    """Lines to render for a new or changed entry: kept lines, or po.py's part markers."""
-    _sep: str | None = field(default=None, repr=False)
-    """The blank lines before the entry as read; None means one blank line."""
-
-    @property
-    def fuzzy(self) -> bool:
-        return "fuzzy" in self.segment.flags
-
-
-@dataclass(frozen=True, slots=True)
-class PoCatalog:
-    """A whole .po/.pot file: header, entries in file order and what it takes to write it
-    back exactly (charset, newline style, BOM, text after the last entry)."""
-
-    name: str
-    encoding: str = "utf-8"
-    header: PoEntry | None = None
-    entries: tuple[PoEntry, ...] = ()
-    width: int | None = 79
-    _charset: str = "UTF-8"
-    """The charset as gettext names it (libunistring counts columns per charset)."""
-    _newline: str = "\n"
-    _bom: bool = False
-    _tail: str = ""
-    _header_index: int = 0
-
-    def header_fields(self) -> tuple[tuple[str, str], ...]:
-        """The ordered `Key: value` pairs of the header's msgstr."""
-        if self.header is None or not self.header.forms:
-            return ()
-        fields = []
-        for line in self.header.forms[0].split("\n"):
-            key, sep, value = line.partition(":")
-            if sep and key.strip():
-                fields.append((key.strip(), value.strip()))
-        return tuple(fields)
-
-    def plural_forms(self) -> str | None:
-        for key, value in self.header_fields():
-            if key.lower() == "plural-forms":
-                return value
-        return None
-
-
-def python_codec(charset: str) -> str:
-    """Python codec name for a PO charset (`CHARSET`, the .pot placeholder, means UTF-8)."""
-    if charset.upper() == "CHARSET":
-        return "utf-8"
-    info = codecs.lookup(charset)
-    if any(info.name.startswith(bad) for bad in _UNSUPPORTED_CODECS):
-        raise LookupError(charset)
-    if not getattr(info, "_is_text_encoding", True):  # uu, base64, rot13…: not a charset
-        raise LookupError(charset)
-    return info.name
-
-
-_GNU_NAMES = {"utf-8": "UTF-8", "euc_jp": "EUC-JP", "gb2312": "GB2312", "gbk": "GBK",
-              "big5": "BIG5", "euc_kr": "EUC-KR", "cp949": "CP949", "johab": "JOHAB"}
-
-
-def gnu_charset(codec: str) -> str:
-    return _GNU_NAMES.get(codec, codec.upper())
-
-
-def _sniff_charset(data: bytes, name: str) -> tuple[str, str]:
-    end = data.find(b"\nmsgid", data.find(b"msgid") + 5)
-    m = _CHARSET_RE.search(data, 0, end if end > 0 else len(data))
-    if m is None:
-        return "utf-8", "UTF-8"
-    charset = m.group(1).decode("ascii", "replace")
-    try:
-        codec = python_codec(charset)
-    except (LookupError, ValueError):  # ValueError: a NUL in the name
-        line = data.count(b"\n", 0, m.start()) + 1
-        raise PoError(name, line, f"unknown or unsupported charset {charset!r}") from None
-    return codec, gnu_charset(codec)
-
-
-def split_strings(text: str, codec: str = "utf-8") -> list[str]:
-    """The unescaped string literals in `text` (`"a" "b"`); ValueError if malformed."""
-    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
-        inner = text[1:-1]
-        if '"' not in inner and "\\" not in inner:
-            return [inner]
-    out, pos, n = [], 0, len(text)
-    while pos < n:
-        m = _STR_RE.match(text, pos)
-        if m is None:
-            rest = text[pos:].lstrip()
-            if not rest:
-                break
-            if rest[0] == '"':
-                raise ValueError("unterminated string (missing closing '\"')")
-            raise ValueError(f"unexpected text {rest[:20]!r} after string")
-        out.append(_unescape(m.group(1), codec) if "\\" in m.group(1) else m.group(1))
-        pos = m.end()
-    return out
-
-
-def _simple_escape(m: re.Match[str]) -> str:
-    value = _SIMPLE_ESC.get(m.group(1))
-    if value is None:
-        ch = m.group(1)[:1]
-        shown = f"'\\{ch}'" if ch.isprintable() else f"(a backslash before U+{ord(ch):04X})"
-        raise ValueError(f"invalid escape sequence {shown}")
-    return value
-
-
-def _unescape(s: str, codec: str) -> str:
-    if not _NUMERIC_ESC.search(s):
-        return _ESC_RE.sub(_simple_escape, s)
-    out, pos = bytearray(), 0
-    for m in _ESC_RE.finditer(s):
-        out += s[pos:m.start()].encode(codec)
-        code = m.group(1)
-        if code[0] == "x":
-            out.append(int(code[1:], 16) & 0xFF)
-        elif code[0] in "01234567":
-            out.append(int(code, 8) & 0xFF)
-        else:
-            out += _simple_escape(m).encode(codec)
-        pos = m.end()
-    out += s[pos:].encode(codec)
-    try:
-        return out.decode(codec)
-    except UnicodeDecodeError:
-        raise ValueError(f"escape sequences give invalid {codec} bytes") from None
 
 
 class _Entry:
     """Mutable state of the entry being read."""
 
-    __slots__ = ("comments", "ctxt", "cur", "hdr", "msgid", "msgid_line", "obsolete", "phase",
-                 "plural", "prev", "prev_cur", "start", "start_off", "strs")
+    __slots__ = (
+        "comments",
+        "ctxt",
+        "cur",
+        "hdr",
+        "msgid",
+        "msgid_line",
+        "obsolete",
+        "phase",
+        "plural",
+        "prev",
+        "prev_cur",
+        "start",
+        "start_off",
+        "strs",
+    )
 
     def __init__(self) -> None:
         self.start = self.start_off = -1
@@ -247,7 +110,7 @@ class _Parser:
                     last_wrapped = self.sample(content, last_wrapped)
                 continue
             last_wrapped = None
-            if self.bare >= 0 and not (c == "#" and content.startswith("#~ \"")):
+            if self.bare >= 0 and not (c == "#" and content.startswith('#~ "')):
                 raise self.error(self.bare, "keyword without a string")
             if c == "m":
                 self.keyword(content, idx, False)
@@ -345,8 +208,8 @@ class _Parser:
             e.prev_cur += self.strings(rest, idx)
             return
         for kw in ("msgctxt", "msgid_plural", "msgid"):
-            if rest.startswith(kw) and rest[len(kw):len(kw) + 1] in (" ", "\t", '"'):
-                e.prev_cur = e.prev[kw] = self.strings(rest[len(kw):].strip(), idx)
+            if rest.startswith(kw) and rest[len(kw) : len(kw) + 1] in (" ", "\t", '"'):
+                e.prev_cur = e.prev[kw] = self.strings(rest[len(kw) :].strip(), idx)
                 return
         raise self.error(idx, f"syntax error in '#|' line: {rest[:30]!r}")
 
@@ -367,7 +230,7 @@ class _Parser:
             close = rest.find("]")
             if close < 0 or not rest[1:close].isdigit():
                 raise self.error(idx, "malformed msgstr[N] index")
-            index, rest = int(rest[1:close]), rest[close + 1:]
+            index, rest = int(rest[1:close]), rest[close + 1 :]
         if rest and rest[0] not in ' \t"':
             raise self.error(idx, f"syntax error: unknown keyword {content.split()[0][:30]!r}")
         parts = self.strings(rest.strip(), idx) if rest.strip() else []
@@ -402,8 +265,9 @@ class _Parser:
                 if e.plural is None:
                     raise self.error(idx, f"msgstr[{index}] without msgid_plural")
                 if index != len(e.strs):
-                    raise self.error(idx, f"msgstr[{index}] out of order "
-                                          f"(expected msgstr[{len(e.strs)}])")
+                    raise self.error(
+                        idx, f"msgstr[{index}] out of order (expected msgstr[{len(e.strs)}])"
+                    )
             e.strs.append(parts)
             e.phase = 4
             e.hdr = e.ctxt is None and not obsolete and not "".join(e.msgid)
@@ -416,8 +280,8 @@ class _Parser:
         """Close the current entry at text offset `end` (exclusive)."""
         e, text = self.e, self.text
         start = e.start
-        sep = text[self.prev_end:e.start_off] if e.start_off else None  # None: first in file
-        raw = text[e.start_off:end]
+        sep = text[self.prev_end : e.start_off] if e.start_off else None  # None: first in file
+        raw = text[e.start_off : end]
         self.prev_end = end
         tcomments, ecomments, refs, flags = [], [], [], []
         for com in e.comments:
@@ -453,8 +317,9 @@ class _Parser:
             key = (seg.msgctxt, seg.msgid)
             first = self.seen.get(key)
             if first is not None:
-                raise self.error(e.msgid_line, f"duplicate message definition "
-                                               f"(first defined at line {first})")
+                raise self.error(
+                    e.msgid_line, f"duplicate message definition (first defined at line {first})"
+                )
             self.seen[key] = e.msgid_line + 1
         if e.hdr and self.header is None:
             self.header, self.header_index = entry, len(self.entries)
@@ -480,7 +345,7 @@ def parse_po(data: bytes, name: str) -> PoCatalog:
     """Parse PO/POT bytes; raises PoError (`name:line: message`) for malformed input."""
     bom = data.startswith(_BOM)
     body = data[3:] if bom else data
-    codec, charset = _sniff_charset(body, name)
+    codec, charset = sniff_charset(body, name)
     try:
         text = body.decode(codec)
     except UnicodeDecodeError as exc:
@@ -490,12 +355,19 @@ def parse_po(data: bytes, name: str) -> PoCatalog:
         raise PoError(name, 1, f"bytes do not round-trip through charset {charset}")
     parser = _Parser(text, name, codec)
     parser.run()
-    tail = text[parser.prev_end:]
+    tail = text[parser.prev_end :]
     first_nl = text.find("\n")
     newline = "\r\n" if first_nl > 0 and text[first_nl - 1] == "\r" else "\n"
     return PoCatalog(
-        name=name, encoding=codec, header=parser.header, entries=tuple(parser.entries),
-        width=parser.width(), _charset=charset, _newline=newline, _bom=bom, _tail=tail,
+        name=name,
+        encoding=codec,
+        header=parser.header,
+        entries=tuple(parser.entries),
+        width=parser.width(),
+        _charset=charset,
+        _newline=newline,
+        _bom=bom,
+        _tail=tail,
         _header_index=parser.header_index,
     )
 

@@ -150,9 +150,14 @@ class CatalogFile(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
     locale: Mapped[str] = mapped_column(String(35))
     path: Mapped[str] = mapped_column(String(1000))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    export_key: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    """What the last export was made from (db.repo.export_fingerprint, content, policy):
+    equal on the next run means nothing to rebuild."""
+    export_counts: Mapped[list[int] | None] = mapped_column(JSON, nullable=True, default=None)
+    """[translated, fuzzy, total] of that export, reported when it is skipped."""
 
 
 class Run(Base):

@@ -8,15 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from catalog.segment import Segment
 from db.base import utcnow
 from db.models import (
-    CatalogFile,
     Project,
     Review,
-    Run,
     SegmentRow,
     Source,
     SourceVersion,
@@ -212,15 +210,23 @@ class NewVersion:
     tokens_out: int = 0
     cost: float = 0.0
     run_id: int | None = None
+    base_n: int | None = None
+    """Store only if the newest version of (segment, locale) is still number `base_n` (0:
+    none), the one the caller planned from; None stores unconditionally. A run that finds
+    a reviewer or another run got there first keeps their version and drops its own."""
 
 
 def add_versions(s: Session, new: Sequence[NewVersion]) -> list[int]:
     """Append versions in bulk (explicit INSERT; n = previous n + 1 per segment and locale).
-    Returns their ids in order."""
+    The segments' rows are locked first (PostgreSQL: SELECT … FOR UPDATE in id order, so two
+    writers cannot deadlock; SQLite: its single write lock), so concurrent writers number
+    versions one after the other. Returns the ids of the versions stored, in order; a version
+    whose `base_n` no longer holds is left out."""
     if not new:
         return []
     top: dict[tuple[int, str], int] = {}
     for chunk in _chunks(sorted({v.segment_id for v in new}), 900):
+        _lock_rows(s, chunk)
         q = (
             select(Translation.segment_id, Translation.locale, func.max(Translation.n))
             .where(Translation.segment_id.in_(chunk))
@@ -230,6 +236,8 @@ def add_versions(s: Session, new: Sequence[NewVersion]) -> list[int]:
     now = utcnow()
     values = []
     for v in new:
+        if v.base_n is not None and top.get((v.segment_id, v.locale), 0) != v.base_n:
+            continue
         n = top.get((v.segment_id, v.locale), 0) + 1
         top[(v.segment_id, v.locale)] = n
         values.append(
@@ -256,11 +264,30 @@ def add_versions(s: Session, new: Sequence[NewVersion]) -> list[int]:
                 "created_at": now,
             }
         )
+    if not values:
+        return []
     return list(
         s.scalars(
             insert(Translation).returning(Translation.id, sort_by_parameter_order=True), values
         )
     )
+
+
+def _lock_rows(s: Session, segment_ids: list[int]) -> None:
+    """Lock segment rows against other writers until the transaction ends."""
+    if s.get_bind().dialect.name == "sqlite":
+        # no row locks: a no-op write takes SQLite's one write lock before we read
+        # (pysqlite starts its transaction at the first write, not at the first read)
+        s.execute(
+            update(SegmentRow).where(SegmentRow.id.in_(segment_ids)).values(id=SegmentRow.id)
+        )
+        return
+    s.execute(
+        select(SegmentRow.id)
+        .where(SegmentRow.id.in_(segment_ids))
+        .order_by(SegmentRow.id)
+        .with_for_update()
+    ).all()
 
 
 def add_version(s: Session, v: NewVersion) -> int:
@@ -279,6 +306,19 @@ def versions(s: Session, segment_id: int, locale: str) -> list[Translation]:
     )
 
 
+def newest_numbers(s: Session, segment_ids: Iterable[int], locale: str) -> dict[int, int]:
+    """{segment id: n of its newest version in `locale`, rejected ones included}."""
+    out: dict[int, int] = {}
+    for chunk in _chunks(list(segment_ids), 900):
+        q = (
+            select(Translation.segment_id, func.max(Translation.n))
+            .where(Translation.segment_id.in_(chunk), Translation.locale == locale)
+            .group_by(Translation.segment_id)
+        )
+        out.update({sid: n for sid, n in s.execute(q)})
+    return out
+
+
 def current_versions(
     s: Session, segment_ids: Iterable[int], locale: str
 ) -> dict[int, list[Translation]]:
@@ -294,6 +334,7 @@ def current_versions(
                 Translation.state != int(State.REJECTED),
             )
             .order_by(Translation.segment_id, Translation.n.desc())
+            .options(defer(Translation.issues))  # QA details: the review screens read them
         )
         for t in rows:
             out.setdefault(t.segment_id, []).append(t)
@@ -393,140 +434,6 @@ def approved_memory(
         .order_by(Translation.id)
     )
     return {(c, i, p): tuple(f) for c, i, p, f in s.execute(q)}
-
-
-# --- catalogue files ----------------------------------------------------------------------
-
-
-def catalog_file(s: Session, source_id: int, locale: str) -> CatalogFile | None:
-    return s.scalar(
-        select(CatalogFile).where(CatalogFile.source_id == source_id, CatalogFile.locale == locale)
-    )
-
-
-def put_catalog_file(
-    s: Session, source_id: int, locale: str, path: str, content: bytes, content_hash: str
-) -> bool:
-    """Store a catalogue's bytes; returns False when they were already stored."""
-    row = catalog_file(s, source_id, locale)
-    if row is None:
-        s.add(
-            CatalogFile(
-                source_id=source_id,
-                locale=locale,
-                path=path,
-                content=content,
-                content_hash=content_hash,
-            )
-        )
-        s.flush()
-        return True
-    if row.content_hash == content_hash and row.path == path:
-        return False
-    row.path, row.content, row.content_hash, row.updated_at = path, content, content_hash, utcnow()
-    return True
-
-
-# --- runs and stats -----------------------------------------------------------------------
-
-
-def start_run(s: Session, project: Project, kind: str, flow_run_id: str = "") -> Run:
-    run = Run(project_id=project.id, kind=kind, flow_run_id=flow_run_id, status="running")
-    s.add(run)
-    s.flush()
-    return run
-
-
-def finish_run(
-    s: Session, run_id: int, status: str, counts: dict[str, Any], message: str = ""
-) -> None:
-    run = s.get(Run, run_id)
-    if run is None:
-        return
-    totals = s.execute(
-        select(
-            func.coalesce(func.sum(Translation.tokens_in), 0),
-            func.coalesce(func.sum(Translation.tokens_out), 0),
-            func.coalesce(func.sum(Translation.cost), 0.0),
-        ).where(Translation.run_id == run_id)
-    ).one()
-    run.status, run.counts, run.message, run.finished_at = status, counts, message, utcnow()
-    run.tokens_in, run.tokens_out, run.cost = int(totals[0]), int(totals[1]), float(totals[2])
-    run.requests = int(counts.get("requests", 0))
-
-
-def state_counts(s: Session, project_id: int) -> dict[str, dict[str, int]]:
-    """{locale: {state name: number of (segment, locale) whose current version is in it}}."""
-    newest = (
-        select(
-            Translation.segment_id,
-            Translation.locale,
-            func.max(Translation.n).label("n"),
-        )
-        .join(SegmentRow, SegmentRow.id == Translation.segment_id)
-        .join(Source, Source.id == SegmentRow.source_id)
-        .where(
-            Source.project_id == project_id,
-            SegmentRow.obsolete.is_(False),
-            Translation.state != int(State.REJECTED),
-        )
-        .group_by(Translation.segment_id, Translation.locale)
-        .subquery()
-    )
-    q = (
-        select(Translation.locale, Translation.state, func.count())
-        .join(
-            newest,
-            (newest.c.segment_id == Translation.segment_id)
-            & (newest.c.locale == Translation.locale)
-            & (newest.c.n == Translation.n),
-        )
-        .group_by(Translation.locale, Translation.state)
-    )
-    out: dict[str, dict[str, int]] = {}
-    for locale, state, count in s.execute(q):
-        out.setdefault(locale, {})[State(state).name.lower()] = count
-    return out
-
-
-def usage_by_locale(s: Session, project_id: int) -> dict[str, dict[str, float]]:
-    """Tokens and cost spent per locale, over every version ever stored."""
-    q = (
-        select(
-            Translation.locale,
-            func.coalesce(func.sum(Translation.tokens_in), 0),
-            func.coalesce(func.sum(Translation.tokens_out), 0),
-            func.coalesce(func.sum(Translation.cost), 0.0),
-        )
-        .join(SegmentRow, SegmentRow.id == Translation.segment_id)
-        .join(Source, Source.id == SegmentRow.source_id)
-        .where(Source.project_id == project_id)
-        .group_by(Translation.locale)
-    )
-    return {
-        loc: {"tokens_in": int(a), "tokens_out": int(b), "cost": round(float(c), 6)}
-        for loc, a, b, c in s.execute(q)
-    }
-
-
-def recent_runs(s: Session, project_id: int, limit: int = 5) -> list[Run]:
-    return list(
-        s.scalars(
-            select(Run).where(Run.project_id == project_id).order_by(Run.id.desc()).limit(limit)
-        )
-    )
-
-
-def live_segment_count(s: Session, project_id: int) -> int:
-    return (
-        s.scalar(
-            select(func.count())
-            .select_from(SegmentRow)
-            .join(Source, Source.id == SegmentRow.source_id)
-            .where(Source.project_id == project_id, SegmentRow.obsolete.is_(False))
-        )
-        or 0
-    )
 
 
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:

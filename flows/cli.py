@@ -12,7 +12,6 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from flows.cli_docs import add_docs_parser
@@ -165,10 +164,10 @@ def cmd_init(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_sync(args: argparse.Namespace, out: Output) -> int:
-    from flows.localise import sync_task
+    from flows.jobs import sync_catalogues
 
     config = _config(args)
-    report = sync_task.fn(config, _locales(args.locale) or list(config.locales), args.dry_run)
+    report = sync_catalogues(config, _locales(args.locale) or list(config.locales), args.dry_run)
     d = report.as_dict()
     prefix = "would sync" if args.dry_run else "synced"
     out.say(
@@ -184,10 +183,10 @@ def cmd_translate(args: argparse.Namespace, out: Output) -> int:
     config = _config(args)
     locales = _locales(args.locale) or list(config.locales)
     if args.dry_run:
-        from flows.localise import plan_task
+        from flows.jobs import plan
         from flows.steps.cost import estimate
 
-        plans = {loc: plan_task.fn(config, loc) for loc in locales}
+        plans = {loc: plan(config, loc) for loc in locales}
         d: dict[str, Any] = {}
         for loc, p in plans.items():
             est = estimate([p], config.engine, config.source_locale)
@@ -282,12 +281,9 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
     config = _config(args)
     locales = _locales(args.locale) or list(config.locales)
     if args.check or args.dry_run:
-        from flows.localise import sessions
-        from flows.steps.export import export_project
+        from flows.jobs import export_catalogues
 
-        with sessions(config.database_url)() as s:
-            files = export_project(s, config, locales=locales, now=datetime.now(UTC), dry_run=True)
-            s.rollback()
+        files = export_catalogues(config, locales, dry_run=True)
         changed = [f for f in files if f.changed]
         for f in changed:
             out.say(f"would change: {f.path}")
@@ -328,20 +324,20 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, out: Output) -> int:
-    from db import repo
-    from flows.localise import sessions
+    from db import repo, run_repo
+    from flows.jobs import sessions
     from flows.steps.terms import compliance
 
     config = _config(args)
     with sessions(config.database_url)() as s:
         project = repo.find_project(s, config.project)
-        total = repo.live_segment_count(s, project.id) if project else 0
-        counts = repo.state_counts(s, project.id) if project else {}
-        usage = repo.usage_by_locale(s, project.id) if project else {}
+        total = run_repo.live_segment_count(s, project.id) if project else 0
+        counts = run_repo.state_counts(s, project.id) if project else {}
+        usage = run_repo.usage_by_locale(s, project.id) if project else {}
         terms = (
             {loc: compliance(s, project, loc).percent for loc in config.locales} if project else {}
         )
-        runs = repo.recent_runs(s, project.id) if project else []
+        runs = run_repo.recent_runs(s, project.id) if project else []
     locales = {}
     for loc in config.locales:
         states = counts.get(loc, {})

@@ -77,7 +77,7 @@ def dry_run(config: Config, locales: list[str], ref: str | None) -> dict[str, An
     """What a run would do, from a transaction that is rolled back: nothing is sent or
     written."""
     from db import repo
-    from flows.localise import sessions
+    from flows.jobs import sessions
     from flows.steps.docs import (
         changed_since,
         discover_docs,

@@ -40,7 +40,7 @@ def add_glossary_parser(
 def _project(args: argparse.Namespace) -> tuple[Any, Any]:
     from db import repo
     from flows.config import load_config
-    from flows.localise import sessions
+    from flows.jobs import sessions
 
     config = load_config(args.config)
     Session = sessions(config.database_url)

@@ -8,22 +8,24 @@ complete. Unchanged paragraphs keep their versions: only new or changed blocks a
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
-from prefect.futures import PrefectFuture
 
 from connectors.engines.base import Engine, Fatal
 from connectors.engines.registry import create_engine
-from db import repo
-from flows import report
+from db import repo, run_repo
 from flows.config import Config, load_config
-from flows.localise import BATCH, sessions
-from flows.steps.cost import prices_for
+from flows.jobs import sessions, translate_scope, work_lock
+from flows.localise import (
+    BatchResult,
+    Budget,
+    send_batches,
+    store_reused_task,
+)
 from flows.steps.docs import (
     DocsSyncReport,
     changed_since,
@@ -35,12 +37,8 @@ from flows.steps.docs_export import DocResult, export_docs, run_counts
 from flows.steps.plan import LocalePlan, apply_glossary_changes
 from flows.steps.runner import LoopRunner
 from flows.steps.translate import (
-    Job,
     StoreCounts,
     jobs_of,
-    store_outcomes,
-    store_reused,
-    translate_jobs,
 )
 
 
@@ -55,14 +53,12 @@ class LocaleDocs:
     cost: float = 0.0
     counts: StoreCounts = field(default_factory=StoreCounts)
 
-
-@dataclass(frozen=True)
-class DocsBatch:
-    counts: StoreCounts
-    requests: int
-    tokens_in: int
-    tokens_out: int
-    cost: float
+    def add(self, done: BatchResult) -> None:
+        self.counts.add(done.counts)
+        self.requests += done.requests
+        self.tokens_in += done.tokens_in
+        self.tokens_out += done.tokens_out
+        self.cost += done.cost
 
 
 @task(name="discover-docs", cache_policy=NO_CACHE)
@@ -75,7 +71,8 @@ def discover_task(config: Config, changed: str | None) -> tuple[list[str], list[
 
 @task(name="sync-docs", cache_policy=NO_CACHE)
 def sync_docs_task(config: Config) -> DocsSyncReport:
-    with sessions(config.database_url)() as s, s.begin():
+    lock = work_lock(config, "catalogues", _log_wait)
+    with lock, sessions(config.database_url)() as s, s.begin():
         return sync_docs(s, config)
 
 
@@ -89,35 +86,10 @@ def plan_docs_task(config: Config, locale: str, names: list[str] | None) -> Loca
         return plan
 
 
-@task(name="store-docs-memory-hits", cache_policy=NO_CACHE)
-def store_reused_task(config: Config, plan: LocalePlan, run_id: int) -> StoreCounts:
-    with sessions(config.database_url)() as s, s.begin():
-        return store_reused(s, plan.reused, run_id=run_id)
-
-
-@task(name="translate-docs-batch", cache_policy=NO_CACHE)
-def translate_batch_task(
-    config: Config, engine: Engine, runner: LoopRunner, jobs: list[Job], run_id: int
-) -> DocsBatch:
-    outcomes = runner.run(translate_jobs(engine, jobs, config.source_locale))
-    prices = prices_for(config.engine)
-    with sessions(config.database_url)() as s, s.begin():
-        counts = store_outcomes(
-            s,
-            outcomes,
-            source_locale=config.source_locale,
-            engine_name=engine.name,
-            run_id=run_id,
-            cost_of=prices.cost,
-        )
-    tin = sum(o.tokens_in for o in outcomes)
-    tout = sum(o.tokens_out for o in outcomes)
-    return DocsBatch(counts, sum(o.requests for o in outcomes), tin, tout, prices.cost(tin, tout))
-
-
 @task(name="export-docs", cache_policy=NO_CACHE)
 def export_docs_task(config: Config, locales: list[str]) -> list[DocResult]:
-    with sessions(config.database_url)() as s, s.begin():
+    lock = work_lock(config, "catalogues", _log_wait)
+    with lock, sessions(config.database_url)() as s, s.begin():
         return export_docs(s, config, locales=locales)
 
 
@@ -129,37 +101,17 @@ def _translate_locale(
     names: list[str] | None,
     run_id: int,
 ) -> None:
-    plan = plan_docs_task(config, summary.locale, names)
-    summary.queued, summary.up_to_date = plan.queued_items, plan.up_to_date
-    if plan.reused:
-        summary.counts.add(store_reused_task(config, plan, run_id))
-    jobs = jobs_of(plan)
-    window = max(1, engine.limits().concurrency)
-    in_flight: deque[tuple[PrefectFuture[DocsBatch], int]] = deque()
-    done = 0
+    with work_lock(config, translate_scope(summary.locale), _log_wait):
+        plan = plan_docs_task(config, summary.locale, names)
+        summary.queued, summary.up_to_date = plan.queued_items, plan.up_to_date
+        if plan.reused:
+            summary.counts.add(store_reused_task(config, plan, run_id))
+        label = f"docs {summary.locale}"
+        send_batches(config, engine, runner, summary, jobs_of(plan), run_id, Budget(None), label)
 
-    def settle_oldest() -> None:
-        nonlocal done
-        future, size = in_flight.popleft()
-        batch = future.result()
-        summary.counts.add(batch.counts)
-        summary.requests += batch.requests
-        summary.tokens_in += batch.tokens_in
-        summary.tokens_out += batch.tokens_out
-        summary.cost += batch.cost
-        done += size
-        report.progress(f"docs {summary.locale}", done, len(jobs))
 
-    try:
-        for i in range(0, len(jobs), BATCH):
-            if len(in_flight) >= window:
-                settle_oldest()
-            batch = jobs[i : i + BATCH]
-            future = translate_batch_task.submit(config, engine, runner, batch, run_id)
-            in_flight.append((future, len(batch)))
-    finally:
-        while in_flight:  # batches already sent are stored even when the run stops
-            settle_oldest()
+def _log_wait(message: str) -> None:
+    get_run_logger().warning("another run holds %s", message)
 
 
 def _flow_run_id() -> str:
@@ -185,7 +137,7 @@ def translate_docs(
     Session = sessions(config.database_url)
     with Session() as s, s.begin():
         project = repo.get_or_create_project(s, config.project, config.source_locale)
-        run_id = repo.start_run(s, project, "translate_docs", _flow_run_id()).id
+        run_id = run_repo.start_run(s, project, "translate_docs", _flow_run_id()).id
     result: dict[str, Any] = {
         "run_id": run_id,
         "flow_run_id": _flow_run_id(),
@@ -226,7 +178,7 @@ def translate_docs(
                 "docs_written": sum(1 for d in result["docs"] if d["written"]),
                 "docs_failed": sum(1 for d in result["docs"] if d["failed"]),
             }
-            repo.finish_run(s, run_id, result["status"], counts, result.get("message", ""))
+            run_repo.finish_run(s, run_id, result["status"], counts, result.get("message", ""))
     _publish(result)
     return result
 

@@ -7,27 +7,24 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 from prefect.futures import PrefectFuture
-from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.engines.base import Engine, Fatal
 from connectors.engines.registry import create_engine
-from db import repo
-from db.session import open_database
-from flows import report, scale
+from db import repo, run_repo
+from flows import jobs, report, scale
 from flows.config import Config, load_config
+from flows.jobs import sessions
 from flows.steps.cost import estimate_jobs, prices_for
-from flows.steps.export import FileResult, export_project
-from flows.steps.plan import LocalePlan, apply_glossary_changes, plan_locale
+from flows.steps.export import FileResult
+from flows.steps.plan import LocalePlan, apply_glossary_changes
 from flows.steps.runner import LoopRunner
-from flows.steps.sync import SyncReport, sync_project
+from flows.steps.sync import SyncReport
 from flows.steps.terms import compliance
 from flows.steps.translate import (
     Job,
@@ -41,11 +38,6 @@ from flows.steps.translate import (
 BATCH = 40
 """Strings per stored batch. Up to the engine's concurrency batches are in flight at once,
 so a crash re-sends at most one batch per concurrency slot."""
-
-
-@cache
-def sessions(url: str) -> sessionmaker[Session]:
-    return open_database(url)
 
 
 @dataclass
@@ -89,22 +81,12 @@ class Budget:
 
 @task(name="sync", cache_policy=NO_CACHE)
 def sync_task(config: Config, locales: list[str], dry_run: bool = False) -> SyncReport:
-    with sessions(config.database_url)() as s:
-        tx = s.begin()
-        try:
-            result = sync_project(s, config, locales=locales)
-        except BaseException:
-            tx.rollback()
-            raise
-        tx.rollback() if dry_run else tx.commit()
-    return result
+    return jobs.sync_catalogues(config, locales, dry_run, _log_wait)
 
 
 @task(name="plan", cache_policy=NO_CACHE)
 def plan_task(config: Config, locale: str) -> LocalePlan:
-    with sessions(config.database_url)() as s:
-        project = repo.get_or_create_project(s, config.project, config.source_locale)
-        return plan_locale(s, project, locale)
+    return jobs.plan(config, locale)
 
 
 @task(name="apply-glossary-changes", cache_policy=NO_CACHE)
@@ -148,8 +130,11 @@ def translate_batch_task(
 
 @task(name="export", cache_policy=NO_CACHE)
 def export_task(config: Config, locales: list[str], dry_run: bool = False) -> list[FileResult]:
-    with sessions(config.database_url)() as s, s.begin():
-        return export_project(s, config, locales=locales, now=datetime.now(UTC), dry_run=dry_run)
+    return jobs.export_catalogues(config, locales, dry_run, _log_wait)
+
+
+def _log_wait(message: str) -> None:
+    get_run_logger().warning("another run holds %s", message)
 
 
 def _flow_run_id() -> str:
@@ -172,6 +157,18 @@ def _translate_locale(
     run_id: int,
     budget: Budget,
 ) -> None:
+    with jobs.work_lock(config, jobs.translate_scope(summary.locale), _log_wait):
+        _translate_locked(config, engine, runner, summary, run_id, budget)
+
+
+def _translate_locked(
+    config: Config,
+    engine: Engine,
+    runner: LoopRunner,
+    summary: LocaleSummary,
+    run_id: int,
+    budget: Budget,
+) -> None:
     plan = plan_task(config, summary.locale)
     summary.queued, summary.up_to_date = plan.queued_items, plan.up_to_date
     summary.glossary_stale = len(plan.stale_by_glossary)
@@ -180,7 +177,21 @@ def _translate_locale(
         glossary_changes_task(config, plan)
     if plan.reused:
         summary.counts.add(store_reused_task(config, plan, run_id))
-    jobs = jobs_of(plan)
+    send_batches(config, engine, runner, summary, jobs_of(plan), run_id, budget)
+
+
+def send_batches(
+    config: Config,
+    engine: Engine,
+    runner: LoopRunner,
+    summary: LocaleSummary | Any,
+    jobs: list[Job],
+    run_id: int,
+    budget: Budget,
+    label: str = "",
+) -> None:
+    """Translate and store `jobs` in batches of BATCH, up to the engine's concurrency in
+    flight, within the budget; `summary` (anything with `add(BatchResult)`) adds them up."""
     batches = [jobs[i : i + BATCH] for i in range(0, len(jobs), BATCH)]
     window = max(1, engine.limits().concurrency)
     in_flight: deque[tuple[PrefectFuture[BatchResult], float, int]] = deque()
@@ -194,7 +205,7 @@ def _translate_locale(
         budget.spent += done.cost
         summary.add(done)
         finished += size
-        report.progress(summary.locale, finished, len(jobs))
+        report.progress(label or summary.locale, finished, len(jobs))
 
     try:
         for batch in batches:
@@ -236,7 +247,7 @@ def localise(
     Session = sessions(config.database_url)
     with Session() as s, s.begin():
         project = repo.get_or_create_project(s, config.project, config.source_locale)
-        run_id = repo.start_run(s, project, "localise", _flow_run_id()).id
+        run_id = run_repo.start_run(s, project, "localise", _flow_run_id()).id
     result: dict[str, Any] = {
         "run_id": run_id,
         "flow_run_id": _flow_run_id(),
@@ -273,7 +284,7 @@ def localise(
             result["files"] = [f.__dict__ for f in export_task(config, chosen)]
     finally:
         with Session() as s, s.begin():
-            repo.finish_run(
+            run_repo.finish_run(
                 s, run_id, result["status"], report.run_counts(result), result.get("message", "")
             )
     report.publish_artifacts(result)

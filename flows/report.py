@@ -29,6 +29,7 @@ def locale_dict(summary: Any) -> dict[str, Any]:
         "needs_review": c.needs_review,
         "issues": dict(c.issues),
         "deferred": c.deferred,
+        "superseded": c.superseded,
         "glossary_retried": c.retried,
         "glossary_stale": summary.glossary_stale,
         "glossary_flagged": summary.glossary_flagged,

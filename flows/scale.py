@@ -288,7 +288,7 @@ def summarise(
     from sqlalchemy import select
 
     from db.models import Run
-    from flows.localise import sessions
+    from flows.jobs import sessions
 
     with sessions(config.database_url)() as s:
         rows = {

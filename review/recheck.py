@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from catalog.checks import CheckContext, Issue, run_checks
 from catalog.plurals import PluralInfo, plural_info
 from connectors.po import parse_po
-from db import repo
+from db import catalog_repo, repo
 from db.models import CatalogFile, Project, SegmentRow
 
 
@@ -54,7 +54,7 @@ def plural_for(s: Session, source_id: int, locale: str) -> PluralInfo:
     if digest is None:
         return plural_info(locale)
     if digest not in _HEADERS:
-        stored = repo.catalog_file(s, source_id, locale)
+        stored = catalog_repo.catalog_file(s, source_id, locale)
         if stored is None:
             return plural_info(locale)
         if len(_HEADERS) > 256:

@@ -7,7 +7,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from catalog.segment import Segment
-from db import repo
+from db import catalog_repo, repo, run_repo
 from db.models import Review, SourceVersion, Translation
 from db.session import create_db_engine, current_revision, head_revision, migrate
 from db.states import State, TransitionError
@@ -153,15 +153,15 @@ def test_approved_memory_and_state_counts(Session):
     with Session() as s:
         memory = repo.approved_memory(s, project.id, "fr")
         assert memory == {("menu", "Open", None): ("Ouvrir",)}
-        assert repo.state_counts(s, project.id) == {"fr": {"approved": 1, "machine": 1}}
-        assert repo.live_segment_count(s, project.id) == 2
+        assert run_repo.state_counts(s, project.id) == {"fr": {"approved": 1, "machine": 1}}
+        assert run_repo.live_segment_count(s, project.id) == 2
 
 
 def test_catalog_file_put_reports_real_changes(Session):
     with Session() as s, s.begin():
         _, source, _ = _setup(s)
-        assert repo.put_catalog_file(s, source.id, "fr", "fr.po", b"a", "h1")
-        assert not repo.put_catalog_file(s, source.id, "fr", "fr.po", b"a", "h1")
-        assert repo.put_catalog_file(s, source.id, "fr", "fr.po", b"b", "h2")
+        assert catalog_repo.put_catalog_file(s, source.id, "fr", "fr.po", b"a", "h1")
+        assert not catalog_repo.put_catalog_file(s, source.id, "fr", "fr.po", b"a", "h1")
+        assert catalog_repo.put_catalog_file(s, source.id, "fr", "fr.po", b"b", "h2")
     with Session() as s:
-        assert repo.catalog_file(s, source.id, "fr").content == b"b"
+        assert catalog_repo.catalog_file(s, source.id, "fr").content == b"b"

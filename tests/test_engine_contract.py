@@ -28,8 +28,9 @@ def _qwen_mt() -> Engine:
     from connectors.engines.qwen_mt import QwenMTEngine
 
     sim = shared_sim()
-    settings = EngineSettings(name="qwen_mt", base_url=sim.base_url, rpm=6000, tpm=10_000_000,
-                              concurrency=4, timeout=10)
+    settings = EngineSettings(
+        name="qwen_mt", base_url=sim.base_url, rpm=6000, tpm=10_000_000, concurrency=4, timeout=10
+    )
     return QwenMTEngine(settings, env={"DASHSCOPE_API_KEY": sim.api_key})
 
 

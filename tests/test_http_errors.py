@@ -17,25 +17,40 @@ from connectors.engines.http_errors import classify, from_openai_error, parse_re
 @pytest.mark.parametrize(
     ("status", "code", "message", "kind"),
     [
-        (429, "Throttling.RateQuota", "Requests rate limit exceeded, please try again later.",
-         RateLimited),
+        (
+            429,
+            "Throttling.RateQuota",
+            "Requests rate limit exceeded, please try again later.",
+            RateLimited,
+        ),
         (429, "limit_requests", "Requests rate limit exceeded", RateLimited),
         (429, "Throttling.BurstRate", "Request rate increased too quickly", RateLimited),
-        (429, "Throttling.AllocationQuota", "Allocated quota exceeded, please increase your quota "
-         "limit.", RateLimited),
-        (429, "insufficient_quota", "Allocated quota exceeded, please increase your quota limit.",
-         RateLimited),
+        (
+            429,
+            "Throttling.AllocationQuota",
+            "Allocated quota exceeded, please increase your quota limit.",
+            RateLimited,
+        ),
+        (
+            429,
+            "insufficient_quota",
+            "Allocated quota exceeded, please increase your quota limit.",
+            RateLimited,
+        ),
         (429, "Throttling.AllocationQuota", "Free allocated quota exceeded.", Fatal),
         (429, "insufficient_quota", "You exceeded your current quota", Fatal),
         (429, "PrepaidBillOverdue", "The prepaid bill is overdue.", Fatal),
-        (400, "Arrearage", "Access denied, please make sure your account is in good standing.",
-         Fatal),
+        (
+            400,
+            "Arrearage",
+            "Access denied, please make sure your account is in good standing.",
+            Fatal,
+        ),
         (403, "AllocationQuota.FreeTierOnly", "free tier only", Fatal),
         (400, "InvalidParameter", "暂时不支持当前设置的语种！", Fatal),
         (400, "InvalidParameter", "Range of input length should be [1, 8192]", Rejected),
         (400, "DataInspectionFailed", "Input data may contain inappropriate content.", Rejected),
-        (400, "data_inspection_failed", "Output data may contain inappropriate content.",
-         Rejected),
+        (400, "data_inspection_failed", "Output data may contain inappropriate content.", Rejected),
         (401, "InvalidApiKey", "Invalid API-key provided.", Fatal),
         (401, "NOT AUTHORIZED", "workspace not authorised", Fatal),
         (403, "AccessDenied", "Access denied.", Fatal),
@@ -69,8 +84,14 @@ def test_retry_after_travels_with_rate_limits() -> None:
 
 @pytest.mark.parametrize(
     ("headers", "expected"),
-    [({"Retry-After": "2"}, 2.0), ({"retry-after": "0.5"}, 0.5), ({"Retry-After": "-3"}, 0.0),
-     ({}, None), (None, None), ({"Retry-After": "soon"}, None)],
+    [
+        ({"Retry-After": "2"}, 2.0),
+        ({"retry-after": "0.5"}, 0.5),
+        ({"Retry-After": "-3"}, 0.0),
+        ({}, None),
+        (None, None),
+        ({"Retry-After": "soon"}, None),
+    ],
 )
 def test_parse_retry_after(headers: dict[str, str] | None, expected: float | None) -> None:
     assert parse_retry_after(headers) == expected
@@ -92,13 +113,17 @@ def sim() -> Iterator[QwenSim]:
 
 def _call(sim: QwenSim, *, key: str | None = None, timeout: float = 5.0) -> BaseException:
     async def go() -> BaseException:
-        client = openai.AsyncOpenAI(api_key=key or sim.api_key, base_url=sim.base_url,
-                                    max_retries=0, timeout=timeout)
+        client = openai.AsyncOpenAI(
+            api_key=key or sim.api_key, base_url=sim.base_url, max_retries=0, timeout=timeout
+        )
         try:
             await client.chat.completions.create(
-                model="qwen-mt-flash", messages=[{"role": "user", "content": "Hi"}],
-                extra_body={"translation_options": {"source_lang": "English",
-                                                    "target_lang": "French"}})
+                model="qwen-mt-flash",
+                messages=[{"role": "user", "content": "Hi"}],
+                extra_body={
+                    "translation_options": {"source_lang": "English", "target_lang": "French"}
+                },
+            )
         except openai.APIError as exc:
             return exc
         finally:
@@ -110,8 +135,15 @@ def _call(sim: QwenSim, *, key: str | None = None, timeout: float = 5.0) -> Base
 
 @pytest.mark.parametrize(
     ("fault", "kind"),
-    [("429", RateLimited), ("429_free_quota", Fatal), ("500", Transient), ("503", Transient),
-     ("arrearage", Fatal), ("403", Fatal), ("role", Fatal)],
+    [
+        ("429", RateLimited),
+        ("429_free_quota", Fatal),
+        ("500", Transient),
+        ("503", Transient),
+        ("arrearage", Fatal),
+        ("403", Fatal),
+        ("role", Fatal),
+    ],
 )
 def test_from_openai_error(sim: QwenSim, fault: str, kind: type[EngineError]) -> None:
     sim.script(fault)

@@ -30,9 +30,20 @@ def test_same_names_as_the_simulators_independent_copy() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["Norwegian Bokmål", "Ta\u2019izzi-Adeni Arabic", "Western Persian", "Tosk Albanian",
-     "North Azerbaijani", "Northern Uzbek", "Traditional Chinese", "Cantonese", "Odia",
-     "North Levantine Arabic", "Pangasinan", "Waray"],
+    [
+        "Norwegian Bokmål",
+        "Ta\u2019izzi-Adeni Arabic",
+        "Western Persian",
+        "Tosk Albanian",
+        "North Azerbaijani",
+        "Northern Uzbek",
+        "Traditional Chinese",
+        "Cantonese",
+        "Odia",
+        "North Levantine Arabic",
+        "Pangasinan",
+        "Waray",
+    ],
 )
 def test_tricky_names_exact(name: str) -> None:
     assert name in QWEN_NAMES
@@ -48,19 +59,43 @@ def test_no_ascii_lookalikes() -> None:
 @pytest.mark.parametrize(
     ("locale", "name"),
     [
-        ("en", "English"), ("en_GB", "English"), ("de_DE.UTF-8", "German"),
-        ("pt_BR", "Portuguese"), ("pt_PT", "Portuguese"), ("pt-br", "Portuguese"),
-        ("zh_CN", "Chinese"), ("zh_Hans", "Chinese"), ("zh_SG", "Chinese"), ("zh", "Chinese"),
-        ("zh_TW", "Traditional Chinese"), ("zh_HK", "Traditional Chinese"),
-        ("zh_Hant", "Traditional Chinese"), ("zh_Hant_TW", "Traditional Chinese"),
-        ("zh-hant", "Traditional Chinese"), ("yue", "Cantonese"), ("yue_HK", "Cantonese"),
-        ("nb", "Norwegian Bokmål"), ("nb_NO", "Norwegian Bokmål"), ("no", "Norwegian Bokmål"),
-        ("nn", "Norwegian Nynorsk"), ("nn_NO", "Norwegian Nynorsk"),
-        ("fa", "Western Persian"), ("fa_IR", "Western Persian"), ("sq", "Tosk Albanian"),
-        ("az", "North Azerbaijani"), ("uz", "Northern Uzbek"), ("fil", "Tagalog"),
-        ("tl", "Tagalog"), ("es_419", "Spanish"), ("es_MX", "Spanish"), ("sr@latin", "Serbian"),
-        ("acq", "Ta\u2019izzi-Adeni Arabic"), ("arz", "Egyptian Arabic"), ("he", "Hebrew"),
-        ("iw", "Hebrew"), ("ca@valencia", "Catalan"),
+        ("en", "English"),
+        ("en_GB", "English"),
+        ("de_DE.UTF-8", "German"),
+        ("pt_BR", "Portuguese"),
+        ("pt_PT", "Portuguese"),
+        ("pt-br", "Portuguese"),
+        ("zh_CN", "Chinese"),
+        ("zh_Hans", "Chinese"),
+        ("zh_SG", "Chinese"),
+        ("zh", "Chinese"),
+        ("zh_TW", "Traditional Chinese"),
+        ("zh_HK", "Traditional Chinese"),
+        ("zh_Hant", "Traditional Chinese"),
+        ("zh_Hant_TW", "Traditional Chinese"),
+        ("zh-hant", "Traditional Chinese"),
+        ("yue", "Cantonese"),
+        ("yue_HK", "Cantonese"),
+        ("nb", "Norwegian Bokmål"),
+        ("nb_NO", "Norwegian Bokmål"),
+        ("no", "Norwegian Bokmål"),
+        ("nn", "Norwegian Nynorsk"),
+        ("nn_NO", "Norwegian Nynorsk"),
+        ("fa", "Western Persian"),
+        ("fa_IR", "Western Persian"),
+        ("sq", "Tosk Albanian"),
+        ("az", "North Azerbaijani"),
+        ("uz", "Northern Uzbek"),
+        ("fil", "Tagalog"),
+        ("tl", "Tagalog"),
+        ("es_419", "Spanish"),
+        ("es_MX", "Spanish"),
+        ("sr@latin", "Serbian"),
+        ("acq", "Ta\u2019izzi-Adeni Arabic"),
+        ("arz", "Egyptian Arabic"),
+        ("he", "Hebrew"),
+        ("iw", "Hebrew"),
+        ("ca@valencia", "Catalan"),
     ],
 )
 def test_regional_mapping(locale: str, name: str) -> None:
@@ -70,8 +105,13 @@ def test_regional_mapping(locale: str, name: str) -> None:
 
 @pytest.mark.parametrize(
     ("locale", "name"),
-    [("fa", "Persian"), ("fil", "Tagalog"), ("zh_TW", "Traditional Chinese"), ("de", "German"),
-     ("pt_BR", "Portuguese")],
+    [
+        ("fa", "Persian"),
+        ("fil", "Tagalog"),
+        ("zh_TW", "Traditional Chinese"),
+        ("de", "German"),
+        ("pt_BR", "Portuguese"),
+    ],
 )
 def test_lite(locale: str, name: str) -> None:
     assert qwen_language(locale, "qwen-mt-lite") == name

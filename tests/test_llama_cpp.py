@@ -41,8 +41,9 @@ TIMINGS: dict[str, float] = {}
 # Demo-like strings: placeholders of every kind, markup, a plural, a multi-line one.
 STRINGS = [
     Segment(msgid="Notes", extracted_comments="Translators: the window title"),
-    Segment(msgid="%(count)d note saved", msgid_plural="%(count)d notes saved",
-            flags=("python-format",)),
+    Segment(
+        msgid="%(count)d note saved", msgid_plural="%(count)d notes saved", flags=("python-format",)
+    ),
     Segment(msgid="Signed in as {user}", flags=("python-brace-format",)),
     Segment(msgid="Save changes?"),
     Segment(msgid="Deleted %d of %d notes", flags=("c-format",)),
@@ -118,8 +119,9 @@ def engine_for(url: str, mode: str, **settings: object) -> OpenAICompatEngine:
 
 def jobs_for(locale: str) -> list[Job]:
     plural = plural_info(locale)
-    return [Job((WorkItem(i, locale, seg, seg.source_hash, plural),)) for i, seg in
-            enumerate(STRINGS)]
+    return [
+        Job((WorkItem(i, locale, seg, seg.source_hash, plural),)) for i, seg in enumerate(STRINGS)
+    ]
 
 
 def run_pipeline(engine: Engine, locale: str) -> tuple[Recording, list[Outcome], float]:
@@ -151,7 +153,8 @@ def untranslated(segment: Segment, forms: tuple[str, ...]) -> bool:
 def placeholders_kept(segment: Segment, forms: tuple[str, ...]) -> bool:
     want = Counter(placeholders_in(segment.msgid_plural or segment.msgid, segment.flags))
     return all(Counter(placeholders_in(f, segment.flags)) == want for f in forms[1:]) and (
-        not forms or Counter(placeholders_in(forms[0], segment.flags))
+        not forms
+        or Counter(placeholders_in(forms[0], segment.flags))
         in (want, Counter(placeholders_in(segment.msgid, segment.flags)))
     )
 
@@ -176,8 +179,10 @@ def judge(outcomes: list[Outcome]) -> tuple[list[tuple[Outcome, tuple[Issue, ...
 
 def require_untranslated_flagged(missed: int, total: int) -> None:
     if missed and "untranslated" not in CHECKS:
-        pytest.xfail(f"catalog.checks has no 'untranslated' check: {missed} of {total} outputs "
-                     "identical to their source would be stored as clean `machine`")
+        pytest.xfail(
+            f"catalog.checks has no 'untranslated' check: {missed} of {total} outputs "
+            "identical to their source would be stored as clean `machine`"
+        )
     assert missed == 0
 
 

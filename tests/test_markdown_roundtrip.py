@@ -325,9 +325,7 @@ else happens to be installed."""
 
 def installed_markdown() -> list[Path]:
     site = Path(sysconfig.get_paths()["purelib"])
-    return sorted(
-        p for pkg in CORPUS_PACKAGES for p in (site / pkg).rglob("*.md") if p.is_file()
-    )
+    return sorted(p for pkg in CORPUS_PACKAGES for p in (site / pkg).rglob("*.md") if p.is_file())
 
 
 def test_corpus_readme_and_installed_docs() -> None:

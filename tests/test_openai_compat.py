@@ -45,11 +45,23 @@ def server() -> Iterator[ChatServer]:
 def make(server: ChatServer, monkeypatch: pytest.MonkeyPatch) -> Make:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
 
-    def build(model: str = "", domains: str = "", policy: RetryPolicy = FAST, concurrency: int = 1,
-              pack: bool = True, **extra: object) -> OpenAICompatEngine:
+    def build(
+        model: str = "",
+        domains: str = "",
+        policy: RetryPolicy = FAST,
+        concurrency: int = 1,
+        pack: bool = True,
+        **extra: object,
+    ) -> OpenAICompatEngine:
         settings = EngineSettings(
-            name="openai_compat", model=model, base_url=server.url, domains=domains,
-            concurrency=concurrency, pack=pack, timeout=5, extra=tuple(sorted(extra.items())),
+            name="openai_compat",
+            model=model,
+            base_url=server.url,
+            domains=domains,
+            concurrency=concurrency,
+            pack=pack,
+            timeout=5,
+            extra=tuple(sorted(extra.items())),
         )
         return OpenAICompatEngine(settings, policy=policy)
 
@@ -59,8 +71,9 @@ def make(server: ChatServer, monkeypatch: pytest.MonkeyPatch) -> Make:
 def req(
     key: str, text: str, tokens: tuple[str, ...] = (), target: str = "fr", **kw: object
 ) -> Request:
-    return Request(key=key, text=text, source_locale="en", target_locale=target, tokens=tokens,
-                   **kw)  # type: ignore[arg-type]
+    return Request(
+        key=key, text=text, source_locale="en", target_locale=target, tokens=tokens, **kw
+    )  # type: ignore[arg-type]
 
 
 def run(engine: OpenAICompatEngine, batch: list[Request]) -> list[Result]:
@@ -87,8 +100,15 @@ def assert_translated(batch: list[Request], results: list[Result]) -> None:
 
 def test_chat_request_shape(server: ChatServer, make: Make) -> None:
     batch = [
-        req("a", "Delete [X0X]?", ("[X0X]",), target="de", context="menu|file",
-            terms=(("file", "Datei"),), memory=(("Open file", "Datei öffnen"),)),
+        req(
+            "a",
+            "Delete [X0X]?",
+            ("[X0X]",),
+            target="de",
+            context="menu|file",
+            terms=(("file", "Datei"),),
+            memory=(("Open file", "Datei öffnen"),),
+        ),
         req("b", "[X0X] files", ("[X0X]",), target="de", plural_sample=5),
     ]
     results = run(make(domains="Desktop software UI, concise"), batch)
@@ -223,8 +243,16 @@ def test_an_unreadable_single_reply_is_rejected(server: ChatServer, make: Make) 
 
 def test_completion_request_shape(server: ChatServer, make: Make) -> None:
     engine = make(mode="completion", domains="IT")
-    batch = [req("a", "Delete [X0X]?", ("[X0X]",), terms=(("file", "fichier"),),
-                 memory=(("Open", "Ouvrir"),), context="toolbar")]
+    batch = [
+        req(
+            "a",
+            "Delete [X0X]?",
+            ("[X0X]",),
+            terms=(("file", "fichier"),),
+            memory=(("Open", "Ouvrir"),),
+            context="toolbar",
+        )
+    ]
     [result] = run(engine, batch)
     assert result.text == fake_translate("Delete [X0X]?")
     assert [r.path for r in server.requests] == ["/v1/models", "/v1/completions"]
@@ -274,8 +302,9 @@ def test_completion_without_shots_for_an_unknown_language(server: ChatServer, ma
 # --- errors -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("fault", "counter"), [("429", "rate_limited"), ("500", "transient"),
-                                                ("503", "transient")])
+@pytest.mark.parametrize(
+    ("fault", "counter"), [("429", "rate_limited"), ("500", "transient"), ("503", "transient")]
+)
 def test_retryable_errors_are_retried(
     server: ChatServer, make: Make, fault: str, counter: str
 ) -> None:
@@ -315,13 +344,16 @@ def test_auth_and_unknown_model_are_fatal_and_redacted(
 def test_unreachable_server_is_transient(make: Make, server: ChatServer) -> None:
     from conftest import free_port
 
-    settings = EngineSettings(name="openai_compat", model="m", timeout=2,
-                              base_url=f"http://127.0.0.1:{free_port()}/v1")
+    settings = EngineSettings(
+        name="openai_compat", model="m", timeout=2, base_url=f"http://127.0.0.1:{free_port()}/v1"
+    )
     results = run(OpenAICompatEngine(settings, policy=FAST), [req("a", "Close")])
     assert isinstance(results[0].error, Transient)
     with pytest.raises(Transient):  # no model configured: discovery fails for the whole call
-        run(OpenAICompatEngine(EngineSettings(base_url=settings.base_url, timeout=2),
-                               policy=FAST), [req("a", "Close")])
+        run(
+            OpenAICompatEngine(EngineSettings(base_url=settings.base_url, timeout=2), policy=FAST),
+            [req("a", "Close")],
+        )
 
 
 def test_a_wrongly_typed_field_gets_500_like_llama_cpp_and_maps_to_transient(
@@ -412,8 +444,10 @@ ITEMS = '{"items": [{"id": "1", "text": "Un"}, {"id": "2", "text": "Deux"}]}'
         (f"<think>x</think>{ITEMS}", ["Un", "Deux"]),
         (f'<think>The format is {{"items": [...]}}.</think>\n{ITEMS}', ["Un", "Deux"]),
         ('{"items": [{"id": "2", "text": "Deux"}, {"id": "1", "text": "Un"}]}', ["Un", "Deux"]),
-        ('{"translations": [{"id": "a", "text": "Un"}, {"id": "b", "text": "Deux"}]}',
-         ["Un", "Deux"]),
+        (
+            '{"translations": [{"id": "a", "text": "Un"}, {"id": "b", "text": "Deux"}]}',
+            ["Un", "Deux"],
+        ),
         ('["Un", "Deux"]', ["Un", "Deux"]),
         ('{"items": [{"id": "1", "text": "Un"}]}', None),  # wrong count
         ('{"items": [{"id": "1", "text": "Un"}, {"id": "2"}]}', None),

@@ -113,11 +113,15 @@ def _flaky(errors: list[Exception], result: str = "done"):
 
 def test_retries_honour_retry_after_and_back_off() -> None:
     clock = FakeClock()
-    call, calls = _flaky([RateLimited("429", retry_after=7.0), Transient("503"),
-                          RateLimited("429")])
+    call, calls = _flaky(
+        [RateLimited("429", retry_after=7.0), Transient("503"), RateLimited("429")]
+    )
     stats = CallStats()
-    out = asyncio.run(with_retries(call, RetryPolicy(base=1, cap=10), stats=stats,
-                                   sleep=clock.sleep, rng=random.Random(1)))
+    out = asyncio.run(
+        with_retries(
+            call, RetryPolicy(base=1, cap=10), stats=stats, sleep=clock.sleep, rng=random.Random(1)
+        )
+    )
     assert out == "done" and calls["n"] == 4
     assert clock.sleeps[0] == 7.0  # exactly what the server asked for
     assert 0 <= clock.sleeps[1] <= 2 and 0 <= clock.sleeps[2] <= 4
@@ -151,10 +155,20 @@ def test_estimate_tokens() -> None:
 
 
 def _engine(sim: QwenSim, rpm: float, tpm: float) -> QwenMTEngine:
-    settings = EngineSettings(name="qwen_mt", base_url=sim.base_url, rpm=rpm, tpm=tpm,
-                              concurrency=8, pack=False, timeout=5)
-    return QwenMTEngine(settings, env={"DASHSCOPE_API_KEY": sim.api_key},
-                        policy=RetryPolicy(attempts=12, base=0.1, cap=0.4))
+    settings = EngineSettings(
+        name="qwen_mt",
+        base_url=sim.base_url,
+        rpm=rpm,
+        tpm=tpm,
+        concurrency=8,
+        pack=False,
+        timeout=5,
+    )
+    return QwenMTEngine(
+        settings,
+        env={"DASHSCOPE_API_KEY": sim.api_key},
+        policy=RetryPolicy(attempts=12, base=0.1, cap=0.4),
+    )
 
 
 def _requests(n: int, words: int = 3) -> list[Request]:

@@ -31,9 +31,13 @@ def good(r: Request) -> str:
 class Provider:
     """Answers every call; `script` maps a call number to what goes wrong with it."""
 
-    def __init__(self, script: dict[int, Callable[[Sequence[Request]], PackReply]] | None = None,
-                 reject: str = "", delay: float = 0.0, tokens_in: Callable[[int], int] = int
-                 ) -> None:
+    def __init__(
+        self,
+        script: dict[int, Callable[[Sequence[Request]], PackReply]] | None = None,
+        reject: str = "",
+        delay: float = 0.0,
+        tokens_in: Callable[[int], int] = int,
+    ) -> None:
         self.script = script or {}
         self.reject, self.delay, self.tokens_in = reject, delay, tokens_in
         self.calls: list[list[str]] = []
@@ -78,16 +82,19 @@ def test_verifies() -> None:
 
 def test_packs_respect_pair_size_tokens_and_packable() -> None:
     p = Provider()
-    batch = [req(f"d{i}") for i in range(6)] + [req("f0", target="fr"), req("d6", "solo\nline"),
-                                                req("d7")]
+    batch = [req(f"d{i}") for i in range(6)] + [
+        req("f0", target="fr"),
+        req("d6", "solo\nline"),
+        req("d7"),
+    ]
     t = translator(p, max_pack=4, packable=lambda r: "\n" not in r.text)
     results = run(t, batch)
     assert [r.text for r in results] == [good(r) for r in batch]
-    assert sorted(p.calls) == sorted([["d0", "d1", "d2", "d3"], ["d4", "d5", "d7"], ["f0"],
-                                      ["d6"]])
+    assert sorted(p.calls) == sorted([["d0", "d1", "d2", "d3"], ["d4", "d5", "d7"], ["f0"], ["d6"]])
     capped = Provider()
-    run(translator(capped, max_pack=10, max_input_tokens=25, request_tokens=lambda r: 10),
-        batch[:6])
+    run(
+        translator(capped, max_pack=10, max_input_tokens=25, request_tokens=lambda r: 10), batch[:6]
+    )
     assert all(len(c) <= 2 for c in capped.calls)
 
 
@@ -160,8 +167,9 @@ def test_backing_off_call_does_not_hold_a_slot() -> None:
 
     p = Provider(script={0: limited})
     policy = RetryPolicy(attempts=3, base=0.001, cap=0.001)
-    results = run(translator(p, max_pack=1, concurrency=1, policy=policy),
-                  [req("a"), req("b"), req("c")])
+    results = run(
+        translator(p, max_pack=1, concurrency=1, policy=policy), [req("a"), req("b"), req("c")]
+    )
     assert all(r.ok for r in results)
     assert p.calls == [["a"], ["b"], ["c"], ["a"]]  # b and c went while a waited
 
@@ -176,8 +184,10 @@ def test_slots_serve_priority_then_order() -> None:
                 await asyncio.sleep(0)
 
         async with slots.hold():
-            tasks = [asyncio.create_task(worker(n, p))
-                     for n, p in [("fresh1", 1), ("fresh2", 1), ("retry1", 0), ("retry2", 0)]]
+            tasks = [
+                asyncio.create_task(worker(n, p))
+                for n, p in [("fresh1", 1), ("fresh2", 1), ("retry1", 0), ("retry2", 0)]
+            ]
             await asyncio.sleep(0)
         await asyncio.gather(*tasks)
         return order

@@ -36,8 +36,9 @@ needs_gettext = pytest.mark.skipif(not HAS_GETTEXT, reason="GNU gettext tools no
 
 
 def entry(cat: PoCatalog, msgid: str, obsolete: bool = False) -> PoEntry:
-    return next(e for e in cat.entries
-                if e.segment.msgid == msgid and e.segment.obsolete == obsolete)
+    return next(
+        e for e in cat.entries if e.segment.msgid == msgid and e.segment.obsolete == obsolete
+    )
 
 
 def replaced(cat: PoCatalog, old: PoEntry, new: PoEntry) -> PoCatalog:
@@ -45,6 +46,7 @@ def replaced(cat: PoCatalog, old: PoEntry, new: PoEntry) -> PoCatalog:
 
 
 # --- reading ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", VALID, ids=lambda p: p.name)
 def test_fixture_round_trips_byte_identical(path: Path) -> None:
@@ -65,7 +67,10 @@ def test_basic_fields() -> None:
     assert hello.segment.translator_comments == "A translator comment\non two lines"
     assert hello.segment.extracted_comments == "An extracted comment"
     assert hello.segment.occurrences == (
-        ("src/app.py", "10"), ("src/app.py", "20"), ("templates/base.html", ""))
+        ("src/app.py", "10"),
+        ("src/app.py", "20"),
+        ("templates/base.html", ""),
+    )
     assert hello.segment.flags == ("python-format",) and not hello.fuzzy
 
     assert entry(cat, "Open").segment.msgctxt == "menu"
@@ -75,8 +80,9 @@ def test_basic_fields() -> None:
 
     save = entry(cat, "Save the document")
     assert save.fuzzy and save.segment.previous_msgid == "Save the file"
-    assert entry(cat, "Escapes: \t tab, \" quote, \\ backslash").forms == (
-        "Escapes: \t Tab, \" Anführung, \\ Backslash",)
+    assert entry(cat, 'Escapes: \t tab, " quote, \\ backslash').forms == (
+        'Escapes: \t Tab, " Anführung, \\ Backslash',
+    )
     long = next(e for e in cat.entries if e.segment.msgid.startswith("A long message"))
     assert long.segment.msgid.endswith("more than one line.\nSecond paragraph.")
     assert entry(cat, "Untranslated").forms == ("",)
@@ -88,12 +94,15 @@ def test_basic_fields() -> None:
     assert [e.segment.obsolete for e in cat.entries][-2:] == [True, True]
 
 
-@pytest.mark.parametrize(("name", "codec", "hello"), [
-    ("latin1.po", "iso8859-1", "Bonjour à vous, ça va ?"),
-    ("koi8r.po", "koi8-r", "Привет"),
-    ("cp1251.po", "cp1251", "Вітаю, ґанок"),
-    ("eucjp.po", "euc_jp", "こんにちは、世界。αβγ×°"),
-])
+@pytest.mark.parametrize(
+    ("name", "codec", "hello"),
+    [
+        ("latin1.po", "iso8859-1", "Bonjour à vous, ça va ?"),
+        ("koi8r.po", "koi8-r", "Привет"),
+        ("cp1251.po", "cp1251", "Вітаю, ґанок"),
+        ("eucjp.po", "euc_jp", "こんにちは、世界。αβγ×°"),
+    ],
+)
 def test_non_utf8_charsets_read_and_write(name: str, codec: str, hello: str) -> None:
     path = FIXTURES / name
     assert path.read_bytes().decode(codec)  # the fixture really is in that charset
@@ -141,8 +150,13 @@ def test_width_detection() -> None:
     assert read_po(FIXTURES / "basic.po").width == 79
     words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron"
     body = "".join(f'msgid "{i} {words} {words[i:]}"\nmsgstr ""\n\n' for i in range(5))
-    wrapped60 = subprocess.run(["msgcat", "-w", "60", "-"], input=body.encode(),
-                               capture_output=True, check=True).stdout if HAS_GETTEXT else None
+    wrapped60 = (
+        subprocess.run(
+            ["msgcat", "-w", "60", "-"], input=body.encode(), capture_output=True, check=True
+        ).stdout
+        if HAS_GETTEXT
+        else None
+    )
     if wrapped60 is not None:
         assert parse_po(wrapped60, "w60.po").width == 60
 
@@ -151,7 +165,8 @@ def test_odd_but_valid_layout() -> None:
     cat = read_po(FIXTURES / "odd_layout.po")
     spaced = entry(cat, "Spaced")
     assert spaced.segment.translator_comments == (
-        "a comment separated from its entry by a blank line")
+        "a comment separated from its entry by a blank line"
+    )
     two = entry(cat, "two strings on one line")
     assert two.forms == ("string on the next lineindented continuation",)
     assert two.segment.flags == ("python-format",)
@@ -159,18 +174,21 @@ def test_odd_but_valid_layout() -> None:
     assert cat._tail.startswith("\n# trailing comment")
 
 
-@pytest.mark.parametrize(("name", "line", "message"), [
-    ("unterminated.po", 4, "unterminated string"),
-    ("msgstr_without_msgid.po", 4, "msgstr without msgid"),
-    ("bad_escape.po", 4, "invalid escape sequence '\\q'"),
-    ("duplicate.po", 7, "duplicate message definition (first defined at line 4)"),
-    ("plural_without_msgid_plural.po", 5, "msgstr[0] without msgid_plural"),
-    ("plural_out_of_order.po", 7, "msgstr[2] out of order"),
-    ("missing_msgstr.po", 4, "msgid without msgstr"),
-    ("garbage.po", 7, "syntax error"),
-    ("undecodable.po", 5, "invalid byte sequence for charset UTF-8"),
-    ("unknown_charset.po", 3, "unknown or unsupported charset 'NO-SUCH-CHARSET'"),
-])
+@pytest.mark.parametrize(
+    ("name", "line", "message"),
+    [
+        ("unterminated.po", 4, "unterminated string"),
+        ("msgstr_without_msgid.po", 4, "msgstr without msgid"),
+        ("bad_escape.po", 4, "invalid escape sequence '\\q'"),
+        ("duplicate.po", 7, "duplicate message definition (first defined at line 4)"),
+        ("plural_without_msgid_plural.po", 5, "msgstr[0] without msgid_plural"),
+        ("plural_out_of_order.po", 7, "msgstr[2] out of order"),
+        ("missing_msgstr.po", 4, "msgid without msgstr"),
+        ("garbage.po", 7, "syntax error"),
+        ("undecodable.po", 5, "invalid byte sequence for charset UTF-8"),
+        ("unknown_charset.po", 3, "unknown or unsupported charset 'NO-SUCH-CHARSET'"),
+    ],
+)
 def test_malformed_file_gives_file_line_message(name: str, line: int, message: str) -> None:
     path = FIXTURES / "malformed" / name
     with pytest.raises(PoError) as info:
@@ -181,11 +199,21 @@ def test_malformed_file_gives_file_line_message(name: str, line: int, message: s
 
 
 @needs_gettext
-@pytest.mark.parametrize("name", ["unterminated.po", "msgstr_without_msgid.po", "bad_escape.po",
-                                  "duplicate.po", "plural_without_msgid_plural.po", "garbage.po"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "unterminated.po",
+        "msgstr_without_msgid.po",
+        "bad_escape.po",
+        "duplicate.po",
+        "plural_without_msgid_plural.po",
+        "garbage.po",
+    ],
+)
 def test_msgfmt_rejects_the_malformed_fixtures_too(name: str) -> None:
-    done = subprocess.run(["msgfmt", "-o", os.devnull, str(FIXTURES / "malformed" / name)],
-                          capture_output=True)
+    done = subprocess.run(
+        ["msgfmt", "-o", os.devnull, str(FIXTURES / "malformed" / name)], capture_output=True
+    )
     assert done.returncode != 0
 
 
@@ -195,6 +223,7 @@ def test_obsolete_duplicates_are_allowed_like_msgfmt() -> None:
 
 
 # --- writing ------------------------------------------------------------------------------
+
 
 def test_write_po_atomic_skips_identical_bytes(tmp_path: Path) -> None:
     path = tmp_path / "de.po"
@@ -234,6 +263,7 @@ def test_malformed_input_writes_nothing(tmp_path: Path) -> None:
 
 # --- edits --------------------------------------------------------------------------------
 
+
 def test_with_translation_same_object_when_unchanged() -> None:
     cat = read_po(FIXTURES / "basic.po")
     for e in cat.entries:
@@ -247,7 +277,8 @@ def test_with_translation_changes_only_msgstr_lines() -> None:
     assert new.raw is None and new.line == hello.line
     out = render_po(replaced(cat, hello, new)).decode()
     assert out == (FIXTURES / "basic.po").read_text().replace(
-        'msgstr "Hallo %(name)s"', 'msgstr "Servus %(name)s"')
+        'msgstr "Hallo %(name)s"', 'msgstr "Servus %(name)s"'
+    )
 
 
 def test_with_translation_fuzzy_and_previous() -> None:
@@ -256,8 +287,10 @@ def test_with_translation_fuzzy_and_previous() -> None:
     prev = Segment(msgid="Hi %(name)s")
     fuzzy = with_translation(hello, ("Hallo %(name)s",), fuzzy=True, previous=prev)
     text = render_po(replaced(cat, hello, fuzzy)).decode()
-    assert ('#: templates/base.html\n#, fuzzy, python-format\n#| msgid "Hi %(name)s"\n'
-            'msgid "Hello %(name)s"\nmsgstr "Hallo %(name)s"\n') in text
+    assert (
+        '#: templates/base.html\n#, fuzzy, python-format\n#| msgid "Hi %(name)s"\n'
+        'msgid "Hello %(name)s"\nmsgstr "Hallo %(name)s"\n'
+    ) in text
     back = with_translation(fuzzy, ("Hallo %(name)s",), fuzzy=False)
     assert render_po(replaced(cat, hello, back)) == (FIXTURES / "basic.po").read_bytes()
 
@@ -282,29 +315,51 @@ def test_with_translation_plural_and_obsolete_and_wrapping() -> None:
     close = entry(cat, "Close", obsolete=True)
     new_close = with_translation(close, ("Zu", "Alle zu"), fuzzy=False)
     long = next(e for e in cat.entries if e.segment.msgid.startswith("A long message"))
-    new_long = with_translation(long, ("Ein sehr langer Satz, der bei neunundsiebzig Spalten "
-                                       "umbrochen werden muss, damit er in die Datei passt.",),
-                                fuzzy=False)
-    out = with_entries(cat, [{id(plural): new, id(close): new_close, id(long): new_long}
-                             .get(id(e), e) for e in cat.entries])
+    new_long = with_translation(
+        long,
+        (
+            "Ein sehr langer Satz, der bei neunundsiebzig Spalten "
+            "umbrochen werden muss, damit er in die Datei passt.",
+        ),
+        fuzzy=False,
+    )
+    out = with_entries(
+        cat,
+        [
+            {id(plural): new, id(close): new_close, id(long): new_long}.get(id(e), e)
+            for e in cat.entries
+        ],
+    )
     text = render_po(out).decode()
     assert 'msgstr[0] "eine Datei"\nmsgstr[1] "%(count)d Dateien"\nmsgstr[2] "viele"\n' in text
     assert '#~ msgid_plural "Close all"\n#~ msgstr[0] "Zu"\n#~ msgstr[1] "Alle zu"' in text
-    assert ('msgstr ""\n"Ein sehr langer Satz, der bei neunundsiebzig Spalten umbrochen werden '
-            'muss, "\n"damit er in die Datei passt."\n') in text
+    assert (
+        'msgstr ""\n"Ein sehr langer Satz, der bei neunundsiebzig Spalten umbrochen werden '
+        'muss, "\n"damit er in die Datei passt."\n'
+    ) in text
     again = parse_po(render_po(out), "x.po")
     assert [e.forms for e in again.entries] == [e.forms for e in out.entries]
 
 
 def test_new_entry_renders_like_gettext() -> None:
     cat = read_po(FIXTURES / "basic.po")
-    seg = Segment(msgid="New %s", msgctxt="ctx", flags=("c-format",),
-                  extracted_comments="note", translator_comments="tc",
-                  occurrences=(("a.c", "1"), ("b.c", "")))
-    out = render_po(with_entries(cat, [*cat.entries[:2], new_entry(seg, ("Neu %s",), fuzzy=True),
-                                       *cat.entries[2:]])).decode()
-    assert ('\n\n# tc\n#. note\n#: a.c:1 b.c\n#, fuzzy, c-format\nmsgctxt "ctx"\n'
-            'msgid "New %s"\nmsgstr "Neu %s"\n\n#: src/app.py:40\n') in out
+    seg = Segment(
+        msgid="New %s",
+        msgctxt="ctx",
+        flags=("c-format",),
+        extracted_comments="note",
+        translator_comments="tc",
+        occurrences=(("a.c", "1"), ("b.c", "")),
+    )
+    out = render_po(
+        with_entries(
+            cat, [*cat.entries[:2], new_entry(seg, ("Neu %s",), fuzzy=True), *cat.entries[2:]]
+        )
+    ).decode()
+    assert (
+        '\n\n# tc\n#. note\n#: a.c:1 b.c\n#, fuzzy, c-format\nmsgctxt "ctx"\n'
+        'msgid "New %s"\nmsgstr "Neu %s"\n\n#: src/app.py:40\n'
+    ) in out
 
 
 @needs_gettext
@@ -312,16 +367,33 @@ def test_as_obsolete_matches_msgmerge(tmp_path: Path) -> None:
     cat = read_po(FIXTURES / "basic.po")
     hello = entry(cat, "Hello %(name)s")
     others = [e for e in cat.entries if e is not hello]
-    ours = with_entries(cat, [*[e for e in others if not e.segment.obsolete], as_obsolete(hello),
-                              *[e for e in others if e.segment.obsolete]])
+    ours = with_entries(
+        cat,
+        [
+            *[e for e in others if not e.segment.obsolete],
+            as_obsolete(hello),
+            *[e for e in others if e.segment.obsolete],
+        ],
+    )
     pot = tmp_path / "t.pot"
-    pot.write_bytes(render_po(with_entries(cat, [
-        new_entry(e.segment, ("",) * len(e.forms), fuzzy=False)
-        for e in others if not e.segment.obsolete])))
-    merged = subprocess.run(["msgmerge", "-q", "--previous", "-o", "-",
-                             str(FIXTURES / "basic.po"), str(pot)],
-                            capture_output=True, check=True).stdout.decode()
-    expected = merged[merged.index("# A translator comment"):merged.index("#, fuzzy\n#~|")]
+    pot.write_bytes(
+        render_po(
+            with_entries(
+                cat,
+                [
+                    new_entry(e.segment, ("",) * len(e.forms), fuzzy=False)
+                    for e in others
+                    if not e.segment.obsolete
+                ],
+            )
+        )
+    )
+    merged = subprocess.run(
+        ["msgmerge", "-q", "--previous", "-o", "-", str(FIXTURES / "basic.po"), str(pot)],
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    expected = merged[merged.index("# A translator comment") : merged.index("#, fuzzy\n#~|")]
     ours_text = render_po(ours).decode()
     assert expected in ours_text
     assert as_obsolete(as_obsolete(hello)) == as_obsolete(hello)
@@ -330,18 +402,25 @@ def test_as_obsolete_matches_msgmerge(tmp_path: Path) -> None:
 def test_with_header_fields_keeps_order_comments_and_other_lines() -> None:
     path = FIXTURES / "basic.po"
     cat = read_po(path)
-    out = with_header_fields(cat, {"PO-Revision-Date": "2026-02-02 10:00+0000",
-                                   "Language-Team": None, "X-Generator": "locflow"},
-                             fuzzy=False)
+    out = with_header_fields(
+        cat,
+        {
+            "PO-Revision-Date": "2026-02-02 10:00+0000",
+            "Language-Team": None,
+            "X-Generator": "locflow",
+        },
+        fuzzy=False,
+    )
     assert out.header_fields()[3] == ("PO-Revision-Date", "2026-02-02 10:00+0000")
     assert out.header_fields()[-1] == ("X-Generator", "locflow")
     assert "Language-Team" not in dict(out.header_fields())
-    expected = (path.read_text()
-                .replace("#, fuzzy\nmsgid", "msgid")
-                .replace("2026-01-02 12:00+0000", "2026-02-02 10:00+0000")
-                .replace('"Language-Team: German <de@example.org>\\n"\n', "")
-                .replace('plural=(n != 1);\\n"\n',
-                         'plural=(n != 1);\\n"\n"X-Generator: locflow\\n"\n', 1))
+    expected = (
+        path.read_text()
+        .replace("#, fuzzy\nmsgid", "msgid")
+        .replace("2026-01-02 12:00+0000", "2026-02-02 10:00+0000")
+        .replace('"Language-Team: German <de@example.org>\\n"\n', "")
+        .replace('plural=(n != 1);\\n"\n', 'plural=(n != 1);\\n"\n"X-Generator: locflow\\n"\n', 1)
+    )
     assert render_po(out).decode() == expected
     assert with_header_fields(out, {"X-Generator": "locflow"}) is out
 
@@ -350,20 +429,29 @@ def test_with_header_fields_on_a_catalogue_without_header() -> None:
     cat = parse_po(b'msgid "a"\nmsgstr "b"\n', "h.po")
     assert cat.header is None
     out = with_header_fields(cat, {"Content-Type": "text/plain; charset=UTF-8"})
-    assert render_po(out) == (b'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
-                              b'msgid "a"\nmsgstr "b"\n')
+    assert render_po(out) == (
+        b'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "a"\nmsgstr "b"\n'
+    )
 
 
 @needs_gettext
 def test_new_catalog_is_what_msgcat_writes(tmp_path: Path) -> None:
-    cat = new_catalog("new.po", [("Project-Id-Version", "demo"), ("Language", "fr"),
-                                 ("MIME-Version", "1.0"),
-                                 ("Content-Type", "text/plain; charset=UTF-8"),
-                                 ("Content-Transfer-Encoding", "8bit"),
-                                 ("Plural-Forms", "nplurals=2; plural=(n > 1);")],
-                      header_comment="French translations\nCopyright (C) 2026")
-    cat = with_entries(cat, [new_entry(Segment(msgid="One", msgid_plural="Many"),
-                                       ("Un", "Plusieurs"), fuzzy=False)])
+    cat = new_catalog(
+        "new.po",
+        [
+            ("Project-Id-Version", "demo"),
+            ("Language", "fr"),
+            ("MIME-Version", "1.0"),
+            ("Content-Type", "text/plain; charset=UTF-8"),
+            ("Content-Transfer-Encoding", "8bit"),
+            ("Plural-Forms", "nplurals=2; plural=(n > 1);"),
+        ],
+        header_comment="French translations\nCopyright (C) 2026",
+    )
+    cat = with_entries(
+        cat,
+        [new_entry(Segment(msgid="One", msgid_plural="Many"), ("Un", "Plusieurs"), fuzzy=False)],
+    )
     data = render_po(cat)
     path = tmp_path / "fr.po"
     path.write_bytes(data)

@@ -29,8 +29,10 @@ from connectors.po import (
     with_translation,
 )
 
-needs_gettext = pytest.mark.skipif(shutil.which("msgcat") is None or shutil.which("msgfmt")
-                                   is None, reason="GNU gettext tools not installed")
+needs_gettext = pytest.mark.skipif(
+    shutil.which("msgcat") is None or shutil.which("msgfmt") is None,
+    reason="GNU gettext tools not installed",
+)
 
 
 def _package_dir(name: str) -> Path | None:
@@ -68,17 +70,41 @@ def test_corpus_round_trips_byte_identical() -> None:
 
 
 def _polib_view(e: polib.POEntry) -> tuple[object, ...]:
-    forms = ((e.msgstr,) if not e.msgid_plural
-             else tuple(e.msgstr_plural[i] for i in sorted(e.msgstr_plural)))
-    return (e.msgid, e.msgctxt, e.msgid_plural or None, forms, tuple(e.flags), e.obsolete,
-            tuple(tuple(o) for o in e.occurrences), e.tcomment, e.comment, e.previous_msgid,
-            e.previous_msgctxt)
+    forms = (
+        (e.msgstr,)
+        if not e.msgid_plural
+        else tuple(e.msgstr_plural[i] for i in sorted(e.msgstr_plural))
+    )
+    return (
+        e.msgid,
+        e.msgctxt,
+        e.msgid_plural or None,
+        forms,
+        tuple(e.flags),
+        e.obsolete,
+        tuple(tuple(o) for o in e.occurrences),
+        e.tcomment,
+        e.comment,
+        e.previous_msgid,
+        e.previous_msgctxt,
+    )
 
 
 def _our_view(e: PoEntry) -> tuple[object, ...]:
     s = e.segment
-    return (s.msgid, s.msgctxt, s.msgid_plural, e.forms, s.flags, s.obsolete, s.occurrences,
-            s.translator_comments, s.extracted_comments, s.previous_msgid, s.previous_msgctxt)
+    return (
+        s.msgid,
+        s.msgctxt,
+        s.msgid_plural,
+        e.forms,
+        s.flags,
+        s.obsolete,
+        s.occurrences,
+        s.translator_comments,
+        s.extracted_comments,
+        s.previous_msgid,
+        s.previous_msgctxt,
+    )
 
 
 def test_fields_agree_with_polib() -> None:
@@ -93,15 +119,19 @@ def test_fields_agree_with_polib() -> None:
 def _msgfmt_ok(data: bytes, tmp_path: Path) -> bool:
     path = tmp_path / "check.po"
     path.write_bytes(data)
-    done = subprocess.run(["msgfmt", "-c", "--check-format", "-o", "/dev/null", str(path)],
-                          capture_output=True)
+    done = subprocess.run(
+        ["msgfmt", "-c", "--check-format", "-o", "/dev/null", str(path)], capture_output=True
+    )
     return done.returncode == 0
 
 
 def _changed_lines(old: bytes, new: bytes) -> tuple[int, int]:
     a, b = old.decode().splitlines(), new.decode().splitlines()
-    ops = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
-           if op[0] != "equal"]
+    ops = [
+        op
+        for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+        if op[0] != "equal"
+    ]
     return min(op[1] for op in ops), max(op[2] for op in ops)
 
 
@@ -116,12 +146,17 @@ def test_one_changed_translation_changes_only_its_lines(tmp_path: Path) -> None:
             continue
         i = rnd.choice(candidates)
         old_entry = cat.entries[i]
-        forms = tuple(f"{form} (revised, now long enough that it has to be wrapped again by the "
-                      f"writer at the width of this file)" if form else "new"
-                      for form in old_entry.forms)
+        forms = tuple(
+            f"{form} (revised, now long enough that it has to be wrapped again by the "
+            f"writer at the width of this file)"
+            if form
+            else "new"
+            for form in old_entry.forms
+        )
         fuzzy = rnd.random() < 0.5
-        new = with_translation(old_entry, forms, fuzzy=fuzzy,
-                               previous=old_entry.segment if fuzzy else None)
+        new = with_translation(
+            old_entry, forms, fuzzy=fuzzy, previous=old_entry.segment if fuzzy else None
+        )
         old, data = path.read_bytes(), render_po(replace_entry(cat, i, new))
         first, last = _changed_lines(old, data)
         start = old_entry.line - 1
@@ -138,18 +173,20 @@ def test_one_changed_translation_changes_only_its_lines(tmp_path: Path) -> None:
 
 
 def replace_entry(cat: PoCatalog, index: int, entry: PoEntry) -> PoCatalog:
-    return with_entries(cat, (*cat.entries[:index], entry, *cat.entries[index + 1:]))
+    return with_entries(cat, (*cat.entries[:index], entry, *cat.entries[index + 1 :]))
 
 
 def _fresh_matches_msgcat(paths: list[Path], width: int | None) -> int:
     args = ["--no-wrap"] if width is None else ["-w", str(width)]
     count = 0
     for path in paths:
-        theirs = subprocess.run(["msgcat", *args, str(path)], capture_output=True,
-                                check=True).stdout
+        theirs = subprocess.run(
+            ["msgcat", *args, str(path)], capture_output=True, check=True
+        ).stdout
         cat = replace(parse_po(theirs, str(path)), width=width)
-        fresh = with_entries(cat, [new_entry(e.segment, e.forms, fuzzy=e.fuzzy)
-                                   for e in cat.entries])
+        fresh = with_entries(
+            cat, [new_entry(e.segment, e.forms, fuzzy=e.fuzzy) for e in cat.entries]
+        )
         ours = render_po(fresh)
         assert ours.split(b"\n\n")[1:] == theirs.split(b"\n\n")[1:], path
         count += len(cat.entries)

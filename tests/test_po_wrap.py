@@ -26,17 +26,74 @@ from connectors.po import (
 needs_msgcat = pytest.mark.skipif(shutil.which("msgcat") is None, reason="GNU msgcat missing")
 
 WORDS = [
-    "a", "an", "the", "of", "file", "files", "translation", "catalogue", "message", "settings",
-    "database", "ok", "extraordinarily-long-hyphenated-compound-word-that-cannot-fit",
-    "well-known", "https://docs.djangoproject.com/en/dev/ref/settings/#std-setting-DEBUG",
-    "path/to/some/file.txt", "e.g.", "i.e.,", "(parenthesised)", "[bracketed]", "{braced}",
-    "<b>bold</b>", "100%", "$5", "3.14", "1,000", "-5", "x86_64", "user@example.org",
-    "C:\\Windows\\System32", "naïve", "café", "Größe", "Ελληνικά", "русский", "العربية", "עברית",
-    "हिन्दी", "ಕನ್ನಡ", "ไทย", "日本語のテキスト", "中文文本，标点。", "한국어", "텍스트", "「引用」",
-    "emoji🙂", "%s", "%d",
-    "%5.2f", "%1$s", "%%", "%lu", "%", "d", "%(name)s", "%(two", "words)s", "{0}", "{name}",
-    "{obj.attr[0]}", "{:>10}", 'quote"', "back\\slash", "tab\there", "bell\x07", "form\x0c",
-    "vt\x0b", "cr\r",
+    "a",
+    "an",
+    "the",
+    "of",
+    "file",
+    "files",
+    "translation",
+    "catalogue",
+    "message",
+    "settings",
+    "database",
+    "ok",
+    "extraordinarily-long-hyphenated-compound-word-that-cannot-fit",
+    "well-known",
+    "https://docs.djangoproject.com/en/dev/ref/settings/#std-setting-DEBUG",
+    "path/to/some/file.txt",
+    "e.g.",
+    "i.e.,",
+    "(parenthesised)",
+    "[bracketed]",
+    "{braced}",
+    "<b>bold</b>",
+    "100%",
+    "$5",
+    "3.14",
+    "1,000",
+    "-5",
+    "x86_64",
+    "user@example.org",
+    "C:\\Windows\\System32",
+    "naïve",
+    "café",
+    "Größe",
+    "Ελληνικά",
+    "русский",
+    "العربية",
+    "עברית",
+    "हिन्दी",
+    "ಕನ್ನಡ",
+    "ไทย",
+    "日本語のテキスト",
+    "中文文本，标点。",
+    "한국어",
+    "텍스트",
+    "「引用」",
+    "emoji🙂",
+    "%s",
+    "%d",
+    "%5.2f",
+    "%1$s",
+    "%%",
+    "%lu",
+    "%",
+    "d",
+    "%(name)s",
+    "%(two",
+    "words)s",
+    "{0}",
+    "{name}",
+    "{obj.attr[0]}",
+    "{:>10}",
+    'quote"',
+    "back\\slash",
+    "tab\there",
+    "bell\x07",
+    "form\x0c",
+    "vt\x0b",
+    "cr\r",
 ]
 _FLAG_ORDER = ("fuzzy", "c-format", "python-format", "python-brace-format", "no-wrap")
 
@@ -78,31 +135,52 @@ def generated_entries(seed: int, count: int) -> Iterator[PoEntry]:
             msgid_plural=text(rnd) if plural else None,
             flags=fl,
             translator_comments=text(rnd, short=True).replace("\t", " ").strip()
-            if rnd.random() < 0.2 else "",
+            if rnd.random() < 0.2
+            else "",
             extracted_comments=text(rnd, short=True).replace("\t", " ").strip()
-            if rnd.random() < 0.2 else "",
-            occurrences=tuple((f"src/{'deep/' * rnd.randint(0, 6)}mod{i}_{k}.py",
-                               str(rnd.randint(1, 9999)) if rnd.random() < 0.9 else "")
-                              for k in range(rnd.choice((0, 0, 1, 2, 5)))),
+            if rnd.random() < 0.2
+            else "",
+            occurrences=tuple(
+                (
+                    f"src/{'deep/' * rnd.randint(0, 6)}mod{i}_{k}.py",
+                    str(rnd.randint(1, 9999)) if rnd.random() < 0.9 else "",
+                )
+                for k in range(rnd.choice((0, 0, 1, 2, 5)))
+            ),
         )
         previous = None
         if "fuzzy" in fl and rnd.random() < 0.6:
-            previous = Segment(msgid=text(rnd), msgctxt=seg.msgctxt,
-                               msgid_plural=text(rnd) if plural else None)
+            previous = Segment(
+                msgid=text(rnd), msgctxt=seg.msgctxt, msgid_plural=text(rnd) if plural else None
+            )
         made = new_entry(seg, forms, fuzzy="fuzzy" in fl, previous=previous)
         if rnd.random() < 0.1 and forms[0]:
-            obsolete.append(new_entry(Segment(**{**made.segment.__dict__, "obsolete": True}),
-                                      forms, fuzzy="fuzzy" in fl, previous=previous))
+            obsolete.append(
+                new_entry(
+                    Segment(**{**made.segment.__dict__, "obsolete": True}),
+                    forms,
+                    fuzzy="fuzzy" in fl,
+                    previous=previous,
+                )
+            )
         else:
             yield made
     yield from obsolete
 
 
-HEADER = [("Project-Id-Version", "demo"), ("Language", "xx"), ("MIME-Version", "1.0"),
-          ("Content-Type", "text/plain; charset=UTF-8"), ("Content-Transfer-Encoding", "8bit"),
-          ("Plural-Forms", "nplurals=3; plural=(n==1 ? 0 : n==2 ? 1 : 2);"),
-          ("X-Long", "a header value long enough to be wrapped by GNU gettext at its width "
-                     "of seventy-nine columns")]
+HEADER = [
+    ("Project-Id-Version", "demo"),
+    ("Language", "xx"),
+    ("MIME-Version", "1.0"),
+    ("Content-Type", "text/plain; charset=UTF-8"),
+    ("Content-Transfer-Encoding", "8bit"),
+    ("Plural-Forms", "nplurals=3; plural=(n==1 ? 0 : n==2 ? 1 : 2);"),
+    (
+        "X-Long",
+        "a header value long enough to be wrapped by GNU gettext at its width "
+        "of seventy-nine columns",
+    ),
+]
 
 
 def msgcat(data: bytes, width: int | None, tmp_path: Path) -> bytes:
@@ -114,17 +192,24 @@ def msgcat(data: bytes, width: int | None, tmp_path: Path) -> bytes:
 
 def assert_same(ours: bytes, theirs: bytes, encoding: str = "utf-8") -> None:
     if ours != theirs:
-        diff = difflib.unified_diff(ours.decode(encoding).splitlines(),
-                                    theirs.decode(encoding).splitlines(), "ours", "msgcat",
-                                    lineterm="", n=4)
+        diff = difflib.unified_diff(
+            ours.decode(encoding).splitlines(),
+            theirs.decode(encoding).splitlines(),
+            "ours",
+            "msgcat",
+            lineterm="",
+            n=4,
+        )
         pytest.fail("\n".join(list(diff)[:60]))
 
 
 @needs_msgcat
 @pytest.mark.parametrize("width", [79, 60, 40, None])
 def test_generated_entries_match_msgcat(width: int | None, tmp_path: Path) -> None:
-    cat = with_entries(new_catalog("gen.po", HEADER, "Generated\ncatalogue", width=width),
-                       list(generated_entries(seed=width or 0, count=400)))
+    cat = with_entries(
+        new_catalog("gen.po", HEADER, "Generated\ncatalogue", width=width),
+        list(generated_entries(seed=width or 0, count=400)),
+    )
     ours = render_po(cat)
     assert_same(ours, msgcat(ours, width, tmp_path))
 
@@ -137,12 +222,27 @@ def test_cjk_charset_counts_ambiguous_characters_as_wide(width: int, tmp_path: P
     header = new_entry(Segment(msgid=""), (head,), fuzzy=False)
     rnd = random.Random(width)
     words = [
-        "日本語", "の", "テキスト、", "です。", "αβγδ", "×°", "Привет", "○", "abc", "long-word",
-        "(括弧)", "「引用」",
+        "日本語",
+        "の",
+        "テキスト、",
+        "です。",
+        "αβγδ",
+        "×°",
+        "Привет",
+        "○",
+        "abc",
+        "long-word",
+        "(括弧)",
+        "「引用」",
     ]
-    entries = [new_entry(Segment(msgid=f"m{i}"),
-                         (" ".join(rnd.choice(words) for _ in range(rnd.randint(1, 40))),),
-                         fuzzy=False) for i in range(150)]
+    entries = [
+        new_entry(
+            Segment(msgid=f"m{i}"),
+            (" ".join(rnd.choice(words) for _ in range(rnd.randint(1, 40))),),
+            fuzzy=False,
+        )
+        for i in range(150)
+    ]
     cat = PoCatalog("ja.po", "euc_jp", header, tuple(entries), width, _charset="EUC-JP")
     ours = render_po(cat)
     assert_same(ours, msgcat(ours, width, tmp_path), "euc-jp")
@@ -156,19 +256,22 @@ def test_unchanged_lines_survive_msgcat_reformatting(tmp_path: Path) -> None:
     assert render_po(parse_po(theirs, "theirs.po")) == theirs
 
 
-@pytest.mark.parametrize(("kind", "value", "spans"), [
-    ("c", "%s and %5.2f and %1$s", [(0, 1), (7, 11)]),  # numbered after unnumbered: stop
-    ("c", "100% done", [(3, 5)]),  # "% d" is a directive with the space flag
-    ("c", "50%% off", [(2, 3)]),
-    ("c", "%lu %zd %<PRIu64>", [(0, 2), (4, 6), (8, 16)]),
-    ("c", "%s then %1$s", [(0, 1)]),  # numbered and unnumbered mixed
-    ("c", "%lf %hs %-the %b %s", [(0, 2), (4, 6), (8, 12)]),  # any run of sizes; no %b
-    ("c", "bad %y then %s", []),  # gettext stops at the first invalid directive
-    ("python", "%(name)s and %(two words)s", [(0, 7), (13, 25)]),
-    ("python", "% d and %-5.2f", [(0, 2), (8, 13)]),
-    ("python", "%(a)s %s", [(0, 4)]),  # named and unnamed mixed: invalid from there on
-    ("python-brace", "{0} {name} {obj.attr[0]} {:>10} {__x__}", [(0, 2), (4, 9), (32, 38)]),
-])
+@pytest.mark.parametrize(
+    ("kind", "value", "spans"),
+    [
+        ("c", "%s and %5.2f and %1$s", [(0, 1), (7, 11)]),  # numbered after unnumbered: stop
+        ("c", "100% done", [(3, 5)]),  # "% d" is a directive with the space flag
+        ("c", "50%% off", [(2, 3)]),
+        ("c", "%lu %zd %<PRIu64>", [(0, 2), (4, 6), (8, 16)]),
+        ("c", "%s then %1$s", [(0, 1)]),  # numbered and unnumbered mixed
+        ("c", "%lf %hs %-the %b %s", [(0, 2), (4, 6), (8, 12)]),  # any run of sizes; no %b
+        ("c", "bad %y then %s", []),  # gettext stops at the first invalid directive
+        ("python", "%(name)s and %(two words)s", [(0, 7), (13, 25)]),
+        ("python", "% d and %-5.2f", [(0, 2), (8, 13)]),
+        ("python", "%(a)s %s", [(0, 4)]),  # named and unnamed mixed: invalid from there on
+        ("python-brace", "{0} {name} {obj.attr[0]} {:>10} {__x__}", [(0, 2), (4, 9), (32, 38)]),
+    ],
+)
 def test_format_directive_spans(kind: str, value: str, spans: list[tuple[int, int]]) -> None:
     fn = po_wrap._FORMATS[kind]
     assert fn(value, False) == spans
@@ -188,8 +291,11 @@ def test_escape_and_wrap_basics() -> None:
     assert po_wrap.wrap_string("", "msgid", "one\ntwo", 79) == ['msgid ""', '"one\\n"', '"two"']
     assert po_wrap.wrap_string("#~ ", "msgstr", "x " * 50, None) == [f'#~ msgstr "{"x " * 50}"']
     assert po_wrap.wrap_string("#| ", "msgid", "word " * 20, 40) == [
-        '#| msgid ""', '#| "word word word word word word word "',
-        '#| "word word word word word word word "', '#| "word word word word word word "']
+        '#| msgid ""',
+        '#| "word word word word word word word "',
+        '#| "word word word word word word word "',
+        '#| "word word word word word word "',
+    ]
 
 
 def test_pure_python_breaker_agrees_on_ordinary_text() -> None:
@@ -198,9 +304,28 @@ def test_pure_python_breaker_agrees_on_ordinary_text() -> None:
         pytest.skip("libunistring not available to compare with")
     rnd = random.Random(3)
     vocab = [
-        "the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog,", "well-known",
-        "e.g.", "path/to/file", "(note)", "naïve", "café", "100%", "$5", "'quoted'", '"double"',
-        "done!", "really?", "x86_64",
+        "the",
+        "quick",
+        "brown",
+        "fox",
+        "jumps",
+        "over",
+        "a",
+        "lazy",
+        "dog,",
+        "well-known",
+        "e.g.",
+        "path/to/file",
+        "(note)",
+        "naïve",
+        "café",
+        "100%",
+        "$5",
+        "'quoted'",
+        '"double"',
+        "done!",
+        "really?",
+        "x86_64",
     ]
     for _ in range(500):
         value = " ".join(rnd.choice(vocab) for _ in range(rnd.randint(5, 60)))
@@ -221,6 +346,7 @@ def test_pure_python_breaker_on_generated_catalogue(tmp_path: Path) -> None:
         fallback = render_po(cat)
     finally:
         po_wrap.set_breaker(None)
-    same = sum(a == b for a, b in zip(expected.split(b"\n\n"), fallback.split(b"\n\n"),
-                                      strict=True))
+    same = sum(
+        a == b for a, b in zip(expected.split(b"\n\n"), fallback.split(b"\n\n"), strict=True)
+    )
     assert same / len(expected.split(b"\n\n")) > 0.95

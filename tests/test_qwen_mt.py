@@ -24,24 +24,41 @@ def sim() -> Iterator[QwenSim]:
         yield s
 
 
-def make(sim: QwenSim, policy: RetryPolicy | None = FAST, key: str | None = None,
-         **settings: Any) -> QwenMTEngine:
-    values: dict[str, Any] = {"name": "qwen_mt", "base_url": sim.base_url, "rpm": 60_000,
-                              "tpm": 100_000_000, "concurrency": 4, "timeout": 5.0}
+def make(
+    sim: QwenSim, policy: RetryPolicy | None = FAST, key: str | None = None, **settings: Any
+) -> QwenMTEngine:
+    values: dict[str, Any] = {
+        "name": "qwen_mt",
+        "base_url": sim.base_url,
+        "rpm": 60_000,
+        "tpm": 100_000_000,
+        "concurrency": 4,
+        "timeout": 5.0,
+    }
     values.update(settings)
-    return QwenMTEngine(EngineSettings(**values), env={"DASHSCOPE_API_KEY": key or sim.api_key},
-                        policy=policy)
+    return QwenMTEngine(
+        EngineSettings(**values), env={"DASHSCOPE_API_KEY": key or sim.api_key}, policy=policy
+    )
 
 
 def req(key: str, text: str, target: str = "de", **kw: Any) -> Request:
     tokens = tuple(t for t in ("[X0X]", "[X1X]", "[X2X]") if t in text)
-    return Request(key=key, text=text, source_locale="en", target_locale=target, tokens=tokens,
-                   **kw)
+    return Request(
+        key=key, text=text, source_locale="en", target_locale=target, tokens=tokens, **kw
+    )
 
 
 def batch(n: int = 8, **kw: Any) -> list[Request]:
-    texts = ["Open [X0X]", "Close the window", "Save [X0X] as [X1X]", "Delete this file?",
-             "Rename", "You have [X0X] new messages", "Cancel", "Settings for [X0X]"]
+    texts = [
+        "Open [X0X]",
+        "Close the window",
+        "Save [X0X] as [X1X]",
+        "Delete this file?",
+        "Rename",
+        "You have [X0X] new messages",
+        "Cancel",
+        "Settings for [X0X]",
+    ]
     return [req(f"k{i}", f"{texts[i % len(texts)]} {i}", **kw) for i in range(n)]
 
 
@@ -60,9 +77,11 @@ def assert_all_right(requests: list[Request], results: list[Result]) -> None:
 
 
 def test_every_request_is_one_user_message_with_options(sim: QwenSim) -> None:
-    requests = [req("a", "Open the file [X0X]", terms=(("file", "Datei"),)),
-                req("b", "Close", memory=(("Close all", "Alle schließen"),)),
-                req("c", "Open the file", terms=(("file", "Datei"),))]
+    requests = [
+        req("a", "Open the file [X0X]", terms=(("file", "Datei"),)),
+        req("b", "Close", memory=(("Close all", "Alle schließen"),)),
+        req("c", "Open the file", terms=(("file", "Datei"),)),
+    ]
     results = run(make(sim, domains="UI strings of a desktop app; concise"), requests)
     assert_all_right(requests, results)
     assert sim.counters.invalid == 0 and sim.counters.ok == len(sim.bodies) == 1
@@ -71,7 +90,8 @@ def test_every_request_is_one_user_message_with_options(sim: QwenSim) -> None:
     assert body["model"] == "qwen-mt-flash"
     assert body["messages"] == [{"role": "user", "content": pack_texts([r.text for r in requests])}]
     assert body["translation_options"] == {
-        "source_lang": "English", "target_lang": "German",
+        "source_lang": "English",
+        "target_lang": "German",
         "terms": [{"source": "file", "target": "Datei"}],  # merged, deduplicated
         "tm_list": [{"source": "Close all", "target": "Alle schließen"}],
         "domains": "UI strings of a desktop app; concise",
@@ -87,8 +107,9 @@ def test_every_body_the_engine_sends_is_accepted_and_well_formed(sim: QwenSim) -
         memory = (("Open file", f"Datei öffnen {i % 2}"),) if i % 5 == 0 else ()
         text = f"Item {i}: " + " and ".join(s for s, _ in terms)
         text = text.strip() + (" [X0X]" if i % 3 else "")
-        requests.append(req(f"k{i}", text, target=targets[i % len(targets)], terms=terms,
-                            memory=memory))
+        requests.append(
+            req(f"k{i}", text, target=targets[i % len(targets)], terms=terms, memory=memory)
+        )
     sim.script("merge", "chatter", "503", "reorder")
     assert_all_right(requests, run(make(sim, domains="Desktop UI, terse"), requests))
     assert sim.counters.invalid == 0 and sim.counters.throttled == 0
@@ -117,15 +138,18 @@ def test_single_string_is_sent_bare_without_empty_options(sim: QwenSim) -> None:
     assert results[0].ok
     [body] = sim.bodies
     assert body["messages"] == [{"role": "user", "content": "Open [X0X]"}]
-    assert body["translation_options"] == {"source_lang": "English",
-                                           "target_lang": "Norwegian Bokmål"}
+    assert body["translation_options"] == {
+        "source_lang": "English",
+        "target_lang": "Norwegian Bokmål",
+    }
 
 
 def test_pack_false_sends_one_string_per_request(sim: QwenSim) -> None:
     requests = batch(6)
     assert_all_right(requests, run(make(sim, pack=False), requests))
     assert sorted(b["messages"][0]["content"] for b in sim.bodies) == sorted(
-        r.text for r in requests)
+        r.text for r in requests
+    )
 
 
 def test_language_pairs_are_never_mixed_in_a_pack(sim: QwenSim) -> None:
@@ -139,7 +163,9 @@ def test_lite_model_spells_persian_its_way(sim: QwenSim) -> None:
     assert run(make(sim, model="qwen-mt-lite"), [req("a", "Hello", target="fa")])[0].ok
     assert run(make(sim), [req("a", "Hello", target="fa")])[0].ok
     assert [b["translation_options"]["target_lang"] for b in sim.bodies] == [
-        "Persian", "Western Persian"]
+        "Persian",
+        "Western Persian",
+    ]
 
 
 @pytest.mark.parametrize("target", ["ga", "pa", "am"])
@@ -274,8 +300,13 @@ def test_invalid_input_is_not_retried(sim: QwenSim) -> None:
 
 @pytest.mark.parametrize(
     ("fault", "fragment"),
-    [("429_free_quota", "free quota"), ("arrearage", "billing"), ("401", "401"),
-     ("403", "403"), ("role", "Role must be in")],
+    [
+        ("429_free_quota", "free quota"),
+        ("arrearage", "billing"),
+        ("401", "401"),
+        ("403", "403"),
+        ("role", "Role must be in"),
+    ],
 )
 def test_fatal_errors_stop_at_once(sim: QwenSim, fault: str, fragment: str) -> None:
     sim.script(fault)
@@ -321,15 +352,18 @@ def test_registry_reads_the_key_from_the_environment(monkeypatch: pytest.MonkeyP
 
 @pytest.mark.parametrize(
     ("region", "url", "tpm"),
-    [("singapore", "https://dashscope-intl.aliyuncs.com/compatible-mode/v1", 100_000),
-     ("beijing", "https://dashscope.aliyuncs.com/compatible-mode/v1", 35_000),
-     ("us", "https://dashscope-us.aliyuncs.com/compatible-mode/v1", 100_000),
-     ("Virginia", "https://dashscope-us.aliyuncs.com/compatible-mode/v1", 100_000),
-     ("hongkong", "https://cn-hongkong.dashscope.aliyuncs.com/compatible-mode/v1", 35_000)],
+    [
+        ("singapore", "https://dashscope-intl.aliyuncs.com/compatible-mode/v1", 100_000),
+        ("beijing", "https://dashscope.aliyuncs.com/compatible-mode/v1", 35_000),
+        ("us", "https://dashscope-us.aliyuncs.com/compatible-mode/v1", 100_000),
+        ("Virginia", "https://dashscope-us.aliyuncs.com/compatible-mode/v1", 100_000),
+        ("hongkong", "https://cn-hongkong.dashscope.aliyuncs.com/compatible-mode/v1", 35_000),
+    ],
 )
 def test_regions_and_default_limits(region: str, url: str, tpm: int) -> None:
-    engine = QwenMTEngine(EngineSettings(name="qwen_mt", region=region),
-                          env={"DASHSCOPE_API_KEY": "sk-x"})
+    engine = QwenMTEngine(
+        EngineSettings(name="qwen_mt", region=region), env={"DASHSCOPE_API_KEY": "sk-x"}
+    )
     assert engine.base_url == url
     limits = engine.limits()
     assert (limits.rpm, limits.tpm) == (60, tpm)
@@ -338,8 +372,17 @@ def test_regions_and_default_limits(region: str, url: str, tpm: int) -> None:
 
 def test_overrides_and_bad_settings() -> None:
     env = {"DASHSCOPE_API_KEY": "sk-x"}
-    engine = QwenMTEngine(EngineSettings(name="qwen_mt", base_url="http://h/v1/", rpm=30, tpm=5000,
-                                         concurrency=3, model="qwen-mt-plus"), env=env)
+    engine = QwenMTEngine(
+        EngineSettings(
+            name="qwen_mt",
+            base_url="http://h/v1/",
+            rpm=30,
+            tpm=5000,
+            concurrency=3,
+            model="qwen-mt-plus",
+        ),
+        env=env,
+    )
     assert engine.base_url == "http://h/v1" and engine.model == "qwen-mt-plus"
     assert (engine.limits().rpm, engine.limits().tpm, engine.limits().concurrency) == (30, 5000, 3)
     with pytest.raises(Fatal, match="region"):

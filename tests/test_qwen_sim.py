@@ -22,12 +22,20 @@ def sim() -> Iterator[QwenSim]:
 
 def body(content: object = "Save the file", **options: Any) -> dict[str, Any]:
     opts = {"source_lang": "English", "target_lang": "German", **options}
-    return {"model": "qwen-mt-flash", "messages": [{"role": "user", "content": content}],
-            "translation_options": opts}
+    return {
+        "model": "qwen-mt-flash",
+        "messages": [{"role": "user", "content": content}],
+        "translation_options": opts,
+    }
 
 
-def post(sim: QwenSim, payload: object, *, key: str | None = None,
-         path: str = "/compatible-mode/v1/chat/completions") -> httpx.Response:
+def post(
+    sim: QwenSim,
+    payload: object,
+    *,
+    key: str | None = None,
+    path: str = "/compatible-mode/v1/chat/completions",
+) -> httpx.Response:
     url = sim.base_url.removesuffix("/compatible-mode/v1") + path
     headers = {"Authorization": f"Bearer {key or sim.api_key}"}
     return httpx.post(url, json=payload, headers=headers, timeout=10)
@@ -72,11 +80,17 @@ def test_both_paths(sim: QwenSim) -> None:
 @pytest.mark.parametrize(
     ("messages", "status", "fragment"),
     [
-        ([{"role": "system", "content": "Translate"}, {"role": "user", "content": "Hi"}], 500,
-         "Role must be in [user, assistant]"),
+        (
+            [{"role": "system", "content": "Translate"}, {"role": "user", "content": "Hi"}],
+            500,
+            "Role must be in [user, assistant]",
+        ),
         ([{"role": "assistant", "content": "Hi"}], 500, "Role must be in"),
-        ([{"role": "user", "content": "Hi"}, {"role": "user", "content": "Ho"}], 400,
-         "exactly one"),
+        (
+            [{"role": "user", "content": "Hi"}, {"role": "user", "content": "Ho"}],
+            400,
+            "exactly one",
+        ),
         ([], 400, "too short"),
         ([{"role": "user", "content": ""}], 400, "Range of input length"),
         ([{"role": "user", "content": "   "}], 400, "Range of input length"),
@@ -120,9 +134,12 @@ def test_language_names(sim: QwenSim, options: dict | None) -> None:
 
 @pytest.mark.parametrize(
     ("model", "source", "target"),
-    [("qwen-mt-flash", "auto", "Norwegian Bokmål"), ("qwen-mt-plus", "English",
-      "Ta\u2019izzi-Adeni Arabic"), ("qwen-mt-lite", "English", "Persian"),
-     ("qwen-mt-turbo", "Chinese", "Western Persian")],
+    [
+        ("qwen-mt-flash", "auto", "Norwegian Bokmål"),
+        ("qwen-mt-plus", "English", "Ta\u2019izzi-Adeni Arabic"),
+        ("qwen-mt-lite", "English", "Persian"),
+        ("qwen-mt-turbo", "Chinese", "Western Persian"),
+    ],
 )
 def test_exact_names_accepted(sim: QwenSim, model: str, source: str, target: str) -> None:
     payload = body(source_lang=source, target_lang=target)
@@ -139,8 +156,15 @@ def test_lite_rejects_the_full_spelling(sim: QwenSim) -> None:
 @pytest.mark.parametrize("key", ["terms", "tm_list"])
 @pytest.mark.parametrize(
     "value",
-    [{"source": "a", "target": "b"}, ["a"], [{"source": "a"}], [{"source": "a", "target": 1}],
-     [{"source": "a", "target": "b", "note": "x"}], [{"source": "", "target": "b"}], "a=b"],
+    [
+        {"source": "a", "target": "b"},
+        ["a"],
+        [{"source": "a"}],
+        [{"source": "a", "target": 1}],
+        [{"source": "a", "target": "b", "note": "x"}],
+        [{"source": "", "target": "b"}],
+        "a=b",
+    ],
 )
 def test_malformed_terms_and_memory(sim: QwenSim, key: str, value: object) -> None:
     r = post(sim, body(**{key: value}))
@@ -198,10 +222,17 @@ def test_token_rate_is_enforced_per_second() -> None:
 
 @pytest.mark.parametrize(
     ("fault", "status", "code"),
-    [("429", 429, "Throttling.RateQuota"), ("429_retry_after", 429, "Throttling.RateQuota"),
-     ("429_free_quota", 429, "Throttling.AllocationQuota"), ("500", 500, "InternalError"),
-     ("503", 503, "ModelUnavailable"), ("arrearage", 400, "Arrearage"),
-     ("401", 401, "invalid_api_key"), ("403", 403, "AccessDenied"), ("role", 500, "InternalError")],
+    [
+        ("429", 429, "Throttling.RateQuota"),
+        ("429_retry_after", 429, "Throttling.RateQuota"),
+        ("429_free_quota", 429, "Throttling.AllocationQuota"),
+        ("500", 500, "InternalError"),
+        ("503", 503, "ModelUnavailable"),
+        ("arrearage", 400, "Arrearage"),
+        ("401", 401, "invalid_api_key"),
+        ("403", 403, "AccessDenied"),
+        ("role", 500, "InternalError"),
+    ],
 )
 def test_scripted_status_faults(sim: QwenSim, fault: str, status: int, code: str) -> None:
     sim.retry_after = 2
@@ -249,8 +280,9 @@ def test_timeout_fault_sleeps_past_the_client(sim: QwenSim) -> None:
     sim.script("timeout")
     url = sim.base_url + "/chat/completions"
     with pytest.raises(httpx.ReadTimeout):
-        httpx.post(url, json=body(), headers={"Authorization": f"Bearer {sim.api_key}"},
-                   timeout=0.2)
+        httpx.post(
+            url, json=body(), headers={"Authorization": f"Bearer {sim.api_key}"}, timeout=0.2
+        )
     assert sim.counters.injected["timeout"] == 1 and sim.counters.ok == 0
 
 

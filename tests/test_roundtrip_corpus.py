@@ -49,7 +49,8 @@ def test_corpus_round_trips_byte_identical_from_the_database(tmp_path, Session, 
         layout.append((i, locale_code, rel))
     config = config_from_mapping(
         {"project": {"source_locale": "en", "locales": []}, "catalogs": catalogs},
-        root=tmp_path, env={"LOCFLOW_DATABASE_URL": db_url},
+        root=tmp_path,
+        env={"LOCFLOW_DATABASE_URL": db_url},
     )
     sources = config.catalog_sources()
     originals = {rel: (tmp_path / rel).read_bytes() for _, _, rel in layout}
@@ -73,8 +74,10 @@ def test_corpus_round_trips_byte_identical_from_the_database(tmp_path, Session, 
             if (tmp_path / rel).read_bytes() != originals[rel] or result.changed:
                 mismatches.append(rel)
     entries = sum(len(read_po(tmp_path / rel).entries) for rel in originals)
-    print(f"\nround-tripped {len(originals)} catalogues, {entries} entries "
-          f"({report.imported} translations imported) in {synced:.1f}s sync + "
-          f"{time.perf_counter() - started - synced:.1f}s export")
+    print(
+        f"\nround-tripped {len(originals)} catalogues, {entries} entries "
+        f"({report.imported} translations imported) in {synced:.1f}s sync + "
+        f"{time.perf_counter() - started - synced:.1f}s export"
+    )
     assert len(originals) >= 200
     assert mismatches == []

@@ -160,7 +160,7 @@ def test_the_parent_reports_failed_and_stopped_children(demo_project: Path, tmp_
 
     from prefect.states import Completed, Crashed, Failed
 
-    from db import repo
+    from db import repo, run_repo
     from flows.localise import sessions
     from flows.scale import summarise
 
@@ -176,10 +176,10 @@ def test_the_parent_reports_failed_and_stopped_children(demo_project: Path, tmp_
         for run_id, locale in ids.items():
             if locale == "ar":
                 continue  # crashed before it recorded anything
-            row = repo.start_run(s, project, "localise", str(run_id))
+            row = run_repo.start_run(s, project, "localise", str(run_id))
             counts = {"locales": {locale: {"requests": 3}}, "engine": {"requests": 3}}
             status, message = ("stopped", "cost cap reached") if locale == "de" else ("ok", "")
-            repo.finish_run(s, row.id, status, counts, message)
+            run_repo.finish_run(s, row.id, status, counts, message)
     out = summarise(config, ids, {i: SimpleNamespace(state=states[i]) for i in ids})
     assert out["status"] == "failed"
     assert out["message"] == "fan-out runs failed: ru (Failed: boom); ar (Crashed: killed)"
@@ -311,15 +311,15 @@ def _cancel_runs(pools: set[str]) -> None:
 
 def _states(db_url: str, project_name: str, locales: list[str]) -> dict[str, dict[str, int]]:
     """{locale: {state: strings}}, with "untranslated" for strings that have no version."""
-    from db import repo
+    from db import repo, run_repo
     from db.session import open_database
 
     Session = open_database(db_url)
     with Session() as s:
         project = repo.find_project(s, project_name)
         assert project is not None
-        total = repo.live_segment_count(s, project.id)
-        counts = repo.state_counts(s, project.id)
+        total = run_repo.live_segment_count(s, project.id)
+        counts = run_repo.state_counts(s, project.id)
     Session.kw["bind"].dispose()
     return {
         loc: {**counts.get(loc, {}), "untranslated": total - sum(counts.get(loc, {}).values())}

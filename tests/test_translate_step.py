@@ -22,7 +22,7 @@ from connectors.engines.base import (
     Transient,
 )
 from connectors.engines.pseudo import PseudoEngine
-from db import repo
+from db import repo, run_repo
 from db.models import SegmentRow
 from db.states import State
 from flows.steps.cost import estimate, prices_for
@@ -209,8 +209,46 @@ def test_pseudo_requests_are_recorded_with_usage_and_cost(demo_project, Session,
             cost_of=prices_for(config.engine).cost,
         )
     with Session() as s:
-        usage = repo.usage_by_locale(s, project.id)["de"]
+        usage = run_repo.usage_by_locale(s, project.id)["de"]
     assert usage["tokens_in"] == sum(o.tokens_in for o in outcomes) > 0
     assert usage["cost"] == pytest.approx(
         (usage["tokens_in"] + usage["tokens_out"]) * 1000.0 / 1e6, rel=1e-6
     )
+
+
+def test_similar_translations_index_finds_what_scoring_everything_finds():
+    """Above EXACT_UP_TO entries the trigram index narrows the candidates; on real msgids
+    its best example scores as well as scoring the whole memory in nearly every case."""
+    from pathlib import Path
+
+    import django
+    from rapidfuzz import fuzz, process
+
+    from connectors.po import read_po
+    from flows.steps.plan import MEMORY_MIN_SCORE, SimilarTranslations
+
+    class Indexed(SimilarTranslations):
+        EXACT_UP_TO = 100  # the index path, on every size of memory
+
+    site = Path(django.__file__).resolve().parent.parent
+    msgids: list[str] = []
+    for po in sorted(site.glob("*/**/locale/fr/LC_MESSAGES/*.po")):
+        msgids.extend(e.segment.msgid for e in read_po(po).entries if e.segment.msgid)
+    msgids = list(dict.fromkeys(msgids))
+    assert len(msgids) > 1000
+    queries, memory = msgids[::10], [m for i, m in enumerate(msgids) if i % 10]
+    similar = Indexed({(None, m, None): (m.upper(),) for m in memory})
+    agree = found = 0
+    for q in queries:
+        best = process.extractOne(q, memory, scorer=fuzz.ratio, score_cutoff=MEMORY_MIN_SCORE)
+        got = similar.nearest(q, 3)
+        if best is None:
+            assert got == ()
+            continue
+        found += 1
+        if got and fuzz.ratio(q, got[0][0]) >= best[1] - 1e-9:
+            agree += 1
+        for source, target in got:
+            assert target == source.upper() and fuzz.ratio(q, source) >= MEMORY_MIN_SCORE
+    assert found >= 50
+    assert agree / found >= 0.9, f"index agreed on {agree} of {found}"

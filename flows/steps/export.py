@@ -32,7 +32,7 @@ from connectors.po import (
     write_mo,
     write_po_atomic,
 )
-from db import repo
+from db import catalog_repo, repo
 from db.models import SegmentRow, Source, Translation
 from db.states import State
 from flows.config import CatalogSource, Config
@@ -218,16 +218,32 @@ def export_catalog(
     *,
     now: datetime,
     dry_run: bool = False,
+    fingerprint: str | None = None,
 ) -> FileResult:
+    """`fingerprint`: db.repo.export_fingerprints' entry for it, when the caller has them."""
     path = src.catalog_path(locale)
     rel = src.relative_catalog_path(locale)
-    stored = repo.catalog_file(s, source.id, locale)
+    stored = catalog_repo.catalog_file(s, source.id, locale)
     if path.exists():
         on_disk = hashlib.sha256(path.read_bytes()).hexdigest()
         if stored is None or on_disk != stored.content_hash:
             raise ExportConflict(
                 f"{rel}: changed on disk since the last sync; run `locflow sync` first"
             )
+    # taken before reading versions: a change made while we export shows in the next key
+    if fingerprint is None:
+        found = catalog_repo.export_fingerprints(s, source.project_id, [locale])
+        fingerprint = found.get((source.id, locale), "")
+    key = _export_key(fingerprint, rel, config)
+    if (
+        stored is not None
+        and stored.export_key == _with_content(key, stored.content_hash)
+        and stored.export_counts
+        and path.exists()
+        and (not config.export.mo or path.with_suffix(".mo").exists())
+    ):
+        translated, fuzzy, total = stored.export_counts
+        return FileResult(rel, locale, False, False, translated, fuzzy, total)
     if stored is not None:
         base = parse_po(stored.content, rel)
         plural = plural_info(locale, base.plural_forms())
@@ -259,12 +275,32 @@ def export_catalog(
     if not dry_run and (changed or not path.exists()):
         path.parent.mkdir(parents=True, exist_ok=True)
         written = write_po_atomic(path, data)
-        repo.put_catalog_file(s, source.id, locale, rel, data, hashlib.sha256(data).hexdigest())
+        catalog_repo.put_catalog_file(
+            s, source.id, locale, rel, data, hashlib.sha256(data).hexdigest()
+        )
     if not dry_run and config.export.mo:
         _write_mo(path.with_suffix(".mo"), catalog)
     translated = sum(1 for w in wanted.values() if w is not None and not w.fuzzy)
     fuzzy = sum(1 for w in wanted.values() if w is not None and w.fuzzy)
+    if not dry_run:
+        row = catalog_repo.catalog_file(s, source.id, locale)
+        if row is not None and row.content == data:
+            row.export_key = _with_content(key, row.content_hash)
+            row.export_counts = [translated, fuzzy, len(rows)]
     return FileResult(rel, locale, changed, written, translated, fuzzy, len(rows))
+
+
+EXPORT_FORMAT = "1"
+"""Bump when export output changes for the same inputs: every catalogue is rebuilt once."""
+
+
+def _export_key(fingerprint: str, rel: str, config: Config) -> str:
+    policy = f"{EXPORT_FORMAT}|{rel}|{config.export.machine}|{config.export.mo}"
+    return f"{policy}|{fingerprint}"
+
+
+def _with_content(key: str, content_hash: str) -> str:
+    return hashlib.sha256(f"{key}|{content_hash}".encode()).hexdigest()
 
 
 def _write_mo(path: Path, catalog: PoCatalog) -> bool:
@@ -286,11 +322,18 @@ def export_project(
     if project is None:
         return []
     by_name = {src.name: src for src in config.catalog_sources()}
+    chosen = list(locales or config.locales)
+    fingerprints = catalog_repo.export_fingerprints(s, project.id, chosen)
     results = []
     for source in repo.sources_of(s, project):
         src = by_name.get(source.name)
         if src is None or source.kind != "po":
             continue
-        for locale in locales or config.locales:
-            results.append(export_catalog(s, source, src, locale, config, now=now, dry_run=dry_run))
+        for locale in chosen:
+            fp = fingerprints.get((source.id, locale), "")
+            results.append(
+                export_catalog(
+                    s, source, src, locale, config, now=now, dry_run=dry_run, fingerprint=fp
+                )
+            )
     return results

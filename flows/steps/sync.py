@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from catalog.segment import Segment
 from connectors.po import PoCatalog, PoEntry, parse_po
-from db import repo
+from db import catalog_repo, repo
 from db.models import Project, SegmentRow, Source
 from db.states import State
 from flows.config import CatalogSource, Config
@@ -178,14 +178,16 @@ def sync_catalog(
         return
     data = path.read_bytes()
     digest = content_hash(data)
-    stored = repo.catalog_file(s, source.id, locale)
+    stored = catalog_repo.catalog_file(s, source.id, locale)
     if stored is not None and stored.content_hash == digest:
         report.catalogs_unchanged += 1
         return
     catalog = parse_po(data, str(path))
     last_seen = _entry_states(parse_po(stored.content, stored.path)) if stored else {}
     _import_translations(s, source, catalog, locale, last_seen, str(path), report)
-    repo.put_catalog_file(s, source.id, locale, src.relative_catalog_path(locale), data, digest)
+    catalog_repo.put_catalog_file(
+        s, source.id, locale, src.relative_catalog_path(locale), data, digest
+    )
     report.catalogs_read += 1
 
 

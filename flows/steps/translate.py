@@ -57,9 +57,12 @@ class StoreCounts:
     reused: int = 0
     deferred: int = 0
     retried: int = 0
+    superseded: int = 0
+    """Results dropped because a reviewer or another run stored a version meanwhile."""
     issues: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: StoreCounts) -> None:
+        self.superseded += other.superseded
         self.machine += other.machine
         self.needs_review += other.needs_review
         self.reused += other.reused
@@ -305,6 +308,7 @@ def store_outcomes(
                     tokens_out=outcome.tokens_out if k == 0 else 0,
                     cost=cost if k == 0 else 0.0,
                     run_id=run_id,
+                    base_n=item.base_n,
                 )
             )
         if issues:
@@ -313,7 +317,7 @@ def store_outcomes(
             counts.machine += len(outcome.job.items)
         for i in issues:
             counts.issues[i.check] = counts.issues.get(i.check, 0) + len(outcome.job.items)
-    repo.add_versions(s, pending)
+    counts.superseded = len(pending) - len(repo.add_versions(s, pending))
     return counts
 
 
@@ -333,10 +337,12 @@ def store_reused(
             glossary_hash=item.glossary_hash,
             author="memory",
             run_id=run_id,
+            base_n=item.base_n,
         )
         for item, forms in reused
     ]
     counts.reused = len(repo.add_versions(s, pending))
+    counts.superseded = len(pending) - counts.reused
     return counts
 
 

@@ -32,8 +32,18 @@ from typing import Any
 TOKEN = re.compile(r"\[X\d+X\]")
 WORD = re.compile(r"\[X\d+X\]|\w+")
 MODEL_FAULTS = {
-    "think", "think_open", "think_close", "fence", "chatter", "count", "reorder", "swap",
-    "drop_token", "invalid_json", "empty", "echo",
+    "think",
+    "think_open",
+    "think_close",
+    "fence",
+    "chatter",
+    "count",
+    "reorder",
+    "swap",
+    "drop_token",
+    "invalid_json",
+    "empty",
+    "echo",
 }
 HTTP_FAULTS = {"429", "500", "503", "400", "401", "404", "bad_body"}
 SECRET_IN_ERRORS = "sk-testsecret0123456789"
@@ -179,9 +189,16 @@ def _decorate(content: str, faults: set[str]) -> str:
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
-    "model": (str,), "messages": (list,), "prompt": (str, list), "temperature": (int, float),
-    "max_tokens": (int,), "stop": (str, list), "response_format": (dict,), "top_p": (int, float),
-    "chat_template_kwargs": (dict,), "reasoning_effort": (str,),
+    "model": (str,),
+    "messages": (list,),
+    "prompt": (str, list),
+    "temperature": (int, float),
+    "max_tokens": (int,),
+    "stop": (str, list),
+    "response_format": (dict,),
+    "top_p": (int, float),
+    "chat_template_kwargs": (dict,),
+    "reasoning_effort": (str,),
 }
 
 
@@ -231,8 +248,12 @@ def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
                 self._error(400, "request body is not JSON")
                 return
             faults = server.next_faults()
-            record = Recorded(self.path, body, {k.lower(): v for k, v in self.headers.items()},
-                              ",".join(sorted(faults)) or None)
+            record = Recorded(
+                self.path,
+                body,
+                {k.lower(): v for k, v in self.headers.items()},
+                ",".join(sorted(faults)) or None,
+            )
             with server._lock:
                 server.requests.append(record)
                 server.in_flight += 1
@@ -246,28 +267,37 @@ def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
 
         def _answer(self, body: dict[str, Any], faults: set[str]) -> None:
             if "429" in faults:
-                self._error(429, "Rate limit reached for requests", "rate_limit_exceeded",
-                            **{"Retry-After": "0"})
+                self._error(
+                    429,
+                    "Rate limit reached for requests",
+                    "rate_limit_exceeded",
+                    **{"Retry-After": "0"},
+                )
             elif "500" in faults or "503" in faults:
                 status = 503 if "503" in faults else 500
                 self._error(status, "the server had an error", "server_error")
             elif "400" in faults:
                 self._error(400, "the prompt exceeds the context window", "invalid_request")
             elif "401" in faults:
-                self._error(401, f"Incorrect API key provided: {SECRET_IN_ERRORS}",
-                            "invalid_api_key")
+                self._error(
+                    401, f"Incorrect API key provided: {SECRET_IN_ERRORS}", "invalid_api_key"
+                )
             elif "404" in faults:
-                self._error(404, f"The model `{body.get('model')}` does not exist",
-                            "model_not_found")
+                self._error(
+                    404, f"The model `{body.get('model')}` does not exist", "model_not_found"
+                )
             elif "bad_body" in faults:
                 self._send(200, b'{"id": "x", "choices": [')
             elif (kind := (body.get("response_format") or {}).get("type", "text")) not in (
                 server.formats
             ):  # llama-cpp-python's pydantic error, answered with 500
                 allowed = " or ".join(repr(f) for f in sorted(server.formats))
-                self._error(500, f"1 validation error: {{'type': 'literal_error', 'loc': ('body', "
-                                 f"'response_format', 'type'), 'msg': 'Input should be {allowed}',"
-                                 f" 'input': {kind!r}}}")
+                self._error(
+                    500,
+                    f"1 validation error: {{'type': 'literal_error', 'loc': ('body', "
+                    f"'response_format', 'type'), 'msg': 'Input should be {allowed}',"
+                    f" 'input': {kind!r}}}",
+                )
             elif wrong := _wrong_type(body):
                 self._error(500, f"Internal Server Error: {wrong}")  # what llama.cpp does
             elif self.path.endswith("/chat/completions"):
@@ -283,12 +313,21 @@ def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
                 choice["message"] = {"role": "assistant", "content": text}
             else:
                 choice["text"] = text
-            self._send(200, {
-                "id": f"{kind}-{len(server.requests)}", "object": kind, "created": int(time.time()),
-                "model": body.get("model") or server.model, "choices": [choice],
-                "usage": {"prompt_tokens": tin, "completion_tokens": tout,
-                          "total_tokens": tin + tout},
-            })
+            self._send(
+                200,
+                {
+                    "id": f"{kind}-{len(server.requests)}",
+                    "object": kind,
+                    "created": int(time.time()),
+                    "model": body.get("model") or server.model,
+                    "choices": [choice],
+                    "usage": {
+                        "prompt_tokens": tin,
+                        "completion_tokens": tout,
+                        "total_tokens": tin + tout,
+                    },
+                },
+            )
 
     return Handler
 

@@ -1,0 +1,91 @@
+"""Catalogue files as last read or written (export needs no checkout), and what the last
+export was made from. Callers own transactions, as in db.repo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.base import utcnow
+from db.models import CatalogFile, Review, SegmentRow, Source, Translation
+
+
+def catalog_file(s: Session, source_id: int, locale: str) -> CatalogFile | None:
+    return s.scalar(
+        select(CatalogFile).where(CatalogFile.source_id == source_id, CatalogFile.locale == locale)
+    )
+
+
+def export_fingerprints(
+    s: Session, project_id: int, locales: Iterable[str]
+) -> dict[tuple[int, str], str]:
+    """{(source id, locale): a summary of everything an export of it reads from the
+    database}: segments (count, newest id, last change), versions (count, newest id) and
+    state changes (newest review id). Versions and reviews are append-only and every segment
+    change stamps `updated_at`, so any change that could alter a catalogue changes its entry.
+    Three grouped queries for the whole project (a no-op run asks for every catalogue)."""
+    of_project = (Source.project_id == project_id,)
+    segs = (
+        select(
+            SegmentRow.source_id,
+            func.count(SegmentRow.id),
+            func.max(SegmentRow.id),
+            func.max(SegmentRow.updated_at),
+        )
+        .join(Source, Source.id == SegmentRow.source_id)
+        .where(*of_project)
+        .group_by(SegmentRow.source_id)
+    )
+    by_source = {sid: f"{n}|{top}|{changed}" for sid, n, top, changed in s.execute(segs)}
+    versions = (
+        select(
+            SegmentRow.source_id,
+            Translation.locale,
+            func.count(Translation.id),
+            func.max(Translation.id),
+        )
+        .join(SegmentRow, SegmentRow.id == Translation.segment_id)
+        .join(Source, Source.id == SegmentRow.source_id)
+        .where(*of_project)
+        .group_by(SegmentRow.source_id, Translation.locale)
+    )
+    reviews = (
+        select(SegmentRow.source_id, Translation.locale, func.max(Review.id))
+        .join(Translation, Translation.id == Review.translation_id)
+        .join(SegmentRow, SegmentRow.id == Translation.segment_id)
+        .join(Source, Source.id == SegmentRow.source_id)
+        .where(*of_project)
+        .group_by(SegmentRow.source_id, Translation.locale)
+    )
+    last_review = {(sid, loc): top for sid, loc, top in s.execute(reviews)}
+    counted = {(sid, loc): f"{n}|{top}" for sid, loc, n, top in s.execute(versions)}
+    return {
+        (sid, loc): f"{seg}|{counted.get((sid, loc), '0|-')}|{last_review.get((sid, loc))}"
+        for sid, seg in by_source.items()
+        for loc in locales
+    }
+
+
+def put_catalog_file(
+    s: Session, source_id: int, locale: str, path: str, content: bytes, content_hash: str
+) -> bool:
+    """Store a catalogue's bytes; returns False when they were already stored."""
+    row = catalog_file(s, source_id, locale)
+    if row is None:
+        s.add(
+            CatalogFile(
+                source_id=source_id,
+                locale=locale,
+                path=path,
+                content=content,
+                content_hash=content_hash,
+            )
+        )
+        s.flush()
+        return True
+    if row.content_hash == content_hash and row.path == path:
+        return False
+    row.path, row.content, row.content_hash, row.updated_at = path, content, content_hash, utcnow()
+    return True
