@@ -7,6 +7,7 @@ None. Severity lives in the table, not in the functions: an "error" keeps MT out
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -14,7 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from catalog.locales import UnknownLocale, babel_locale
+from catalog.chatter import CHATTER, QUOTES, language_labels
+from catalog.flags import flag_numbers, range_hits
+from catalog.inventories import expansion, markdown_items, tag_key, visible_length
 from catalog.placeholders import active_formats, format_signature, mask, tags_in, urls_in
 from catalog.plurals import PluralInfo
 from catalog.segment import Segment
@@ -71,6 +74,19 @@ def _single(ctx: CheckContext, i: int) -> bool:
     return i < len(ctx.plural.forms) and ctx.plural.forms[i].single
 
 
+def _once_in_range(segment: Segment, forms: Forms, ctx: CheckContext, i: int) -> bool:
+    """With gettext's `range: MIN..MAX`, a form at most one n of the range selects may omit the
+    number, as msgfmt lets it (when there are two forms or more)."""
+    bounds, _ = flag_numbers(segment.flags, "range")
+    if bounds is None or len(forms) < 2:
+        return False
+    try:
+        hits = range_hits(ctx.plural, *bounds)
+    except (ArithmeticError, ValueError):  # an expression failing past n = 1000
+        return False
+    return i < len(hits) and hits[i] <= 1
+
+
 # --- the checks -------------------------------------------------------------------------
 
 
@@ -88,7 +104,7 @@ def _placeholders(segment: Segment, forms: Forms, ctx: CheckContext) -> str | No
                 problems.append(f"{_label(segment, i)} has invalid {kind} {_show(stray[0])}")
             if not segment.is_plural:
                 want, subset = source, False
-            elif _single(ctx, i):
+            elif _single(ctx, i) or _once_in_range(segment, forms, ctx, i):
                 # a form used for one n only (n=1 in English) may omit the number
                 want, subset = source | plural, True
             else:
@@ -206,51 +222,6 @@ def _empty(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
     return None
 
 
-_ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
-_TRANSLATABLE_ATTRS = frozenset(
-    {
-        "alt",
-        "title",
-        "placeholder",
-        "label",
-        "summary",
-        "abbr",
-        "value",
-        "lang",
-        "xml:lang",
-        "dir",
-        "aria-label",
-        "aria-description",
-        "aria-placeholder",
-        "aria-roledescription",
-        "aria-valuetext",
-    }
-)
-"""Attributes a translation may change (text shown to users, or its language and direction);
-every other attribute (class, id, href, src, type, data-…) must come back as it was."""
-
-
-def _tag_key(tag: str) -> str:
-    """A tag as compared: lower-case name, and its untranslatable attributes in name order
-    (quotes, case of names and spacing do not matter; values do)."""
-    if tag.startswith("<!--"):
-        return "<!---->"
-    m = re.match(r"<(/?)([^\s/>]+)", tag)
-    if m is None:
-        return tag
-    attrs = []
-    for a in _ATTR.finditer(tag[m.end() : -1].rstrip("/")):
-        name = a.group(1).lower()
-        if name in _TRANSLATABLE_ATTRS:
-            continue
-        value = a.group(2)
-        if value is not None and value[:1] in ("'", '"'):
-            value = value[1:-1]
-        attrs.append(name if value is None else f'{name}="{value}"')
-    shown = "".join(" " + a for a in sorted(attrs))
-    return f"<{m.group(1)}{m.group(2).lower()}{shown}{'/' if tag.endswith('/>') else ''}>"
-
-
 def _inventory(
     segment: Segment,
     forms: Forms,
@@ -277,7 +248,7 @@ def _inventory(
 
 def _tags(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
     def keys(text: str) -> list[str]:  # <think> remnants are the `think` check's
-        return [k for k in map(_tag_key, tags_in(text)) if k.strip("</>") != "think"]
+        return [k for k in map(tag_key, tags_in(text)) if k.strip("</>") != "think"]
 
     return _inventory(segment, forms, ctx, keys, "tags")
 
@@ -298,53 +269,19 @@ def _think(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
     return None
 
 
-_CHATTER = re.compile(
-    r"^\s*(?:here(?:'s| is| are)\b[^\n:]{0,40}\btranslations?\b"
-    r"|(?:sure|certainly|of course)\s*[,!.:]"
-    r"|(?:translation|translated text|translated|output|result)\s*:"
-    r"|as an ai\b|i (?:cannot|can't|am unable to) translate\b)"
-    r"|^\s*\(?\s*note\s*:|```",
-    re.IGNORECASE | re.MULTILINE,
-)
-_QUOTES = {
-    '"': '"',
-    "'": "'",
-    "“": "”",
-    "‘": "’",
-    "«": "»",
-    "»": "«",
-    "„": "“",
-    "「": "」",
-    "『": "』",
-    "‹": "›",
-}
-
-
-def _language_labels(ctx: CheckContext) -> re.Pattern[str]:
-    names = {ctx.target_locale, ctx.source_locale}
-    for code in (ctx.target_locale, ctx.source_locale):
-        try:
-            loc = babel_locale(code)
-        except UnknownLocale:
-            continue
-        names.update(filter(None, (loc.get_language_name("en"), loc.get_language_name())))
-    alternatives = "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
-    return re.compile(rf"^\s*(?:{alternatives})\s*(?:translation\s*)?:", re.IGNORECASE)
-
-
 def _chatter(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
     sources = (segment.msgid, segment.msgid_plural or "")
-    labels = _language_labels(ctx)
+    labels = language_labels(ctx.target_locale, ctx.source_locale)
     for i, form in enumerate(forms):
-        for pattern in (_CHATTER, labels):
+        for pattern in (CHATTER, labels):
             m = pattern.search(form)
             if m and not any(pattern.search(src) for src in sources):
                 return f"{_label(segment, i)} looks like model chatter: {_show(m.group().strip())}"
         core = form.strip()
         if (
             len(core) >= 2
-            and _QUOTES.get(core[0]) == core[-1]
-            and not any(src.strip()[:1] in _QUOTES for src in sources if src)
+            and QUOTES.get(core[0]) == core[-1]
+            and not any(src.strip()[:1] in QUOTES for src in sources if src)
         ):
             return f"{_label(segment, i)} is wrapped in quotes the source does not have"
     return None
@@ -381,6 +318,66 @@ def _untranslated(segment: Segment, forms: Forms, ctx: CheckContext) -> str | No
     return None
 
 
+def _range(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
+    _, bad = flag_numbers(segment.flags, "range")
+    if bad is None:
+        return None
+    return f"invalid flag {bad!r}: expected 'range: MIN..MAX' with MIN ≤ MAX"
+
+
+def _max_length(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
+    """Weblate's `max-length:N`: no form longer than N characters."""
+    limit, bad = flag_numbers(segment.flags, "max-length")
+    if bad is not None:
+        return f"invalid flag {bad!r}: expected 'max-length:N'"
+    most = limit[0] if limit else None
+    for i, form in enumerate(forms):
+        if most is not None and len(form) > most:
+            return f"{_label(segment, i)} has {len(form)} characters, more than max-length {most}"
+    return None
+
+
+def _bounds(n: int) -> tuple[float, float] | None:
+    """Length ratios a translation of a source n visible characters long stays within."""
+    return (1 / 3, 3.0) if n >= 20 else (1 / 5, 5.0) if n >= 5 else None
+
+
+def _times(x: float, scale: int = 100, rounding: Callable[[float], int] = round) -> str:
+    """`4.25×`: to 1/scale, rounded by `rounding`."""
+    return f"{rounding(x * scale) / scale:.3f}".rstrip("0").rstrip(".") + "×"
+
+
+def _length(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
+    """Length-ratio outliers: a form much longer or shorter than every source it may mirror."""
+    sources = [
+        (n, bounds, expansion(ctx.source_locale, ref))
+        for ref in _references(segment)
+        if (bounds := _bounds(n := visible_length(ref, segment.flags)))
+    ]
+    for i, form in enumerate(forms if sources else ()):
+        got, factor = visible_length(form, segment.flags), expansion(ctx.target_locale, form)
+        ratios = [(got / n, low * factor / f, high * factor / f) for n, (low, high), f in sources]
+        if not form.strip() or any(low <= r <= high for r, low, high in ratios):
+            continue
+        ratio, low, high = ratios[0]
+        # the ratio is rounded away from the bound it crossed: never "3× (expected at most 3×)"
+        shown = _times(
+            ratio, 100 if ratio >= 1 else 1000, math.ceil if ratio > high else math.floor
+        )
+        bound = f"at most {_times(high)}" if ratio > high else f"at least {_times(low)}"
+        return (
+            f"{_label(segment, i)} is {shown} the source length "
+            f"(expected {bound} for {ctx.target_locale})"
+        )
+    return None
+
+
+def _markdown(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:
+    if "markdown" not in segment.flags:
+        return None
+    return _inventory(segment, forms, ctx, markdown_items, "Markdown")
+
+
 def _table(**rules: tuple[_Rule, Severity]) -> dict[str, tuple[CheckFn, Severity]]:
     def wrap(check: str, rule: _Rule, severity: Severity) -> CheckFn:
         def fn(segment: Segment, forms: Forms, ctx: CheckContext) -> Issue | None:
@@ -405,9 +402,13 @@ CHECKS: dict[str, tuple[CheckFn, Severity]] = _table(
     whitespace=(_whitespace, "warning"),
     tags=(_tags, "error"),
     urls=(_urls, "error"),
+    markdown=(_markdown, "error"),
     think=(_think, "error"),
     chatter=(_chatter, "warning"),
     untranslated=(_untranslated, "warning"),
     control_chars=(_control_chars, "error"),
+    length=(_length, "warning"),
+    max_length=(_max_length, "error"),
+    range=(_range, "error"),
     glossary=(glossary_rule, "error"),
 )

@@ -132,6 +132,28 @@ CASES = [
     ("glossary", seg("Open the notebook"), ("Ouvrir le carnet",), "fr", False),
     ("glossary", seg("Open the notebook"), ("Ouvrir le cahier",), "fr", True),
     ("glossary", seg("Open the notebook"), ("Ouvrir le bloc",), "fr", True),
+    # markdown (doc segments only)
+    ("markdown", seg("**Bold**", flags=("markdown",)), ("**Gras**",), "fr", False),
+    ("markdown", seg("**Bold**", flags=("markdown",)), ("Gras",), "fr", True),
+    # length, max_length, range
+    ("length", seg("Remove the selected files"), ("Supprimer les fichiers choisis",), "fr", False),
+    ("length", seg("Remove the selected files"), ("Non",), "fr", True),
+    ("max_length", seg("Save", flags=("max-length:11",)), ("Enregistrer",), "fr", False),
+    ("max_length", seg("Save", flags=("max-length:10",)), ("Enregistrer",), "fr", True),
+    (
+        "range",
+        seg("One file", "%d files", (*C, "range: 0..10")),
+        ("Datei", "%d Dateien"),
+        "de",
+        False,
+    ),
+    (
+        "range",
+        seg("One file", "%d files", (*C, "range: 5..2")),
+        ("Datei", "%d Dateien"),
+        "de",
+        True,
+    ),
 ]
 GLOSSARY_TERMS = {"Open the notebook": (TermExpectation("notebook", ("carnet",), ("cahier",)),)}
 
@@ -163,7 +185,7 @@ def test_every_check_has_a_passing_and_a_failing_case() -> None:
 
 def test_severities() -> None:
     warnings = {check for check, (_, severity) in CHECKS.items() if severity == "warning"}
-    assert warnings == {"line_breaks", "whitespace", "chatter", "untranslated"}
+    assert warnings == {"line_breaks", "whitespace", "chatter", "untranslated", "length"}
 
 
 def test_run_checks_clean_translation() -> None:
