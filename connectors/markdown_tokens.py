@@ -18,6 +18,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
+from catalog.markup import md_code_spans
 from connectors.markdown_source import BOM, FrontMatter, Lines, find_front_matter
 
 try:
@@ -127,31 +128,7 @@ class Flow:
 
 def code_spans(text: str) -> list[tuple[int, int]]:
     """CommonMark code spans (backtick runs of equal length) as [start, end) ranges."""
-    spans, i, n = [], 0, len(text)
-    while i < n:
-        if text[i] == "\\":
-            i += 2
-            continue
-        if text[i] != "`":
-            i += 1
-            continue
-        j = i
-        while j < n and text[j] == "`":
-            j += 1
-        run, k = j - i, j
-        while (k := text.find("`" * run, k)) >= 0:
-            e = k
-            while e < n and text[e] == "`":
-                e += 1
-            if e - k == run:
-                break
-            k = e
-        if k < 0:
-            i = j
-            continue
-        spans.append((i, k + run))
-        i = k + run
-    return spans
+    return md_code_spans(text)
 
 
 def inside(pos: int, spans: list[tuple[int, int]]) -> bool:

@@ -37,9 +37,21 @@ from connectors.po_wrap import (
 )
 
 __all__ = [
-    "PoCatalog", "PoEntry", "PoError", "as_obsolete", "new_catalog", "new_entry",
-    "parse_header_fields", "parse_po", "read_po", "render_po", "with_entries",
-    "with_header_fields", "with_translation", "write_mo", "write_po_atomic",
+    "PoCatalog",
+    "PoEntry",
+    "PoError",
+    "as_obsolete",
+    "new_catalog",
+    "new_entry",
+    "parse_header_fields",
+    "parse_po",
+    "read_po",
+    "render_po",
+    "with_entries",
+    "with_header_fields",
+    "with_translation",
+    "write_mo",
+    "write_po_atomic",
 ]
 
 # Markers in PoEntry._tmpl for parts rendered at write time (they need the catalogue's width).
@@ -54,6 +66,7 @@ def read_po(path: str | os.PathLike[str]) -> PoCatalog:
 
 # --- rendering ---------------------------------------------------------------------------
 
+
 def _render_part(entry: PoEntry, part: int, catalog: PoCatalog) -> list[str]:
     seg = entry.segment
     width = None if "no-wrap" in seg.flags else catalog.width
@@ -62,12 +75,21 @@ def _render_part(entry: PoEntry, part: int, catalog: PoCatalog) -> list[str]:
     if part == _FLAGS:
         return flags_line(seg.flags)
     if part == _PREV:
-        return fields_lines("#~| " if seg.obsolete else "#| ", [
-            ("msgctxt", seg.previous_msgctxt), ("msgid", seg.previous_msgid),
-            ("msgid_plural", seg.previous_msgid_plural)], width, charset, fmt)
+        return fields_lines(
+            "#~| " if seg.obsolete else "#| ",
+            [
+                ("msgctxt", seg.previous_msgctxt),
+                ("msgid", seg.previous_msgid),
+                ("msgid_plural", seg.previous_msgid_plural),
+            ],
+            width,
+            charset,
+            fmt,
+        )
     if part == _MSGSTR:
-        return fields_lines(prefix, msgstr_fields(entry.forms, seg.msgid_plural is not None),
-                            width, charset, fmt)
+        return fields_lines(
+            prefix, msgstr_fields(entry.forms, seg.msgid_plural is not None), width, charset, fmt
+        )
     if seg.obsolete and (not entry.forms or not entry.forms[0]):
         return []  # gettext drops untranslated obsolete entries
     lines = comment_lines("#", seg.translator_comments) if seg.translator_comments else []
@@ -76,8 +98,13 @@ def _render_part(entry: PoEntry, part: int, catalog: PoCatalog) -> list[str]:
     lines += reference_lines(seg.occurrences, catalog.width)
     lines += flags_line(seg.flags)
     lines += _render_part(entry, _PREV, catalog)
-    lines += fields_lines(prefix, [("msgctxt", seg.msgctxt), ("msgid", seg.msgid),
-                                   ("msgid_plural", seg.msgid_plural)], width, charset, fmt)
+    lines += fields_lines(
+        prefix,
+        [("msgctxt", seg.msgctxt), ("msgid", seg.msgid), ("msgid_plural", seg.msgid_plural)],
+        width,
+        charset,
+        fmt,
+    )
     return lines + _render_part(entry, _MSGSTR, catalog)
 
 
@@ -110,8 +137,11 @@ def render_po(catalog: PoCatalog) -> bytes:
         seg = entry.segment
         if not seg.obsolete:
             if seg.key[:2] in seen:
-                raise PoError(catalog.name, entry.line, f"duplicate message definition "
-                                                        f"{seg.msgctxt!r} {seg.msgid!r}")
+                raise PoError(
+                    catalog.name,
+                    entry.line,
+                    f"duplicate message definition {seg.msgctxt!r} {seg.msgid!r}",
+                )
             seen.add(seg.key[:2])
         text = _render_entry(entry, catalog)
         if text:
@@ -126,8 +156,11 @@ def render_po(catalog: PoCatalog) -> bytes:
         data = text.encode(catalog.encoding)
     except UnicodeEncodeError as exc:
         line = text.count("\n", 0, exc.start) + 1
-        raise PoError(catalog.name, line, f"{text[exc.start]!r} cannot be written in charset "
-                                          f"{catalog._charset}") from None
+        raise PoError(
+            catalog.name,
+            line,
+            f"{text[exc.start]!r} cannot be written in charset {catalog._charset}",
+        ) from None
     return b"\xef\xbb\xbf" + data if catalog._bom else data
 
 
@@ -172,8 +205,10 @@ def _umask() -> int:
 
 # --- building and changing entries -------------------------------------------------------
 
-def _adjusted(seg: Segment, forms: tuple[str, ...], fuzzy: bool,
-              previous: Segment | None) -> Segment:
+
+def _adjusted(
+    seg: Segment, forms: tuple[str, ...], fuzzy: bool, previous: Segment | None
+) -> Segment:
     if fuzzy and (not forms or not forms[0]):
         fuzzy = False  # gettext never writes `fuzzy` on an empty msgstr
     flags = seg.flags
@@ -185,15 +220,24 @@ def _adjusted(seg: Segment, forms: tuple[str, ...], fuzzy: bool,
         prev = (None, None, None)
     else:
         prev = (seg.previous_msgctxt, seg.previous_msgid, seg.previous_msgid_plural)
-    if flags == seg.flags and prev == (seg.previous_msgctxt, seg.previous_msgid,
-                                       seg.previous_msgid_plural):
+    if flags == seg.flags and prev == (
+        seg.previous_msgctxt,
+        seg.previous_msgid,
+        seg.previous_msgid_plural,
+    ):
         return seg
-    return replace(seg, flags=flags, previous_msgctxt=prev[0], previous_msgid=prev[1],
-                   previous_msgid_plural=prev[2])
+    return replace(
+        seg,
+        flags=flags,
+        previous_msgctxt=prev[0],
+        previous_msgid=prev[1],
+        previous_msgid_plural=prev[2],
+    )
 
 
-def new_entry(segment: Segment, forms: tuple[str, ...], *, fuzzy: bool,
-              previous: Segment | None = None) -> PoEntry:
+def new_entry(
+    segment: Segment, forms: tuple[str, ...], *, fuzzy: bool, previous: Segment | None = None
+) -> PoEntry:
     """A new entry, rendered fresh (GNU layout) when the catalogue is written."""
     forms = tuple(forms)
     return PoEntry(_adjusted(segment, forms, fuzzy, previous), forms, 0, None, (_ALL,), None)
@@ -240,8 +284,9 @@ def _replace_part(items: list[str | int], part: int, before: tuple[int, ...]) ->
     items.append(part)
 
 
-def with_translation(entry: PoEntry, forms: tuple[str, ...], *, fuzzy: bool,
-                     previous: Segment | None = None) -> PoEntry:
+def with_translation(
+    entry: PoEntry, forms: tuple[str, ...], *, fuzzy: bool, previous: Segment | None = None
+) -> PoEntry:
     """The entry with new msgstr forms and fuzzy state; only changed parts are re-rendered.
 
     `previous` sets the `#|` fields (msgmerge style); fuzzy=False removes them.
@@ -258,11 +303,12 @@ def with_translation(entry: PoEntry, forms: tuple[str, ...], *, fuzzy: bool,
     if forms != entry.forms:
         _replace_part(items, _MSGSTR, ())
         cut = items.index(_MSGSTR)
-        del items[cut + 1:]
+        del items[cut + 1 :]
     if ("fuzzy" in seg.flags) != ("fuzzy" in old.flags):
         if not flags_line(seg.flags):
-            items = [i for i in items if i != _FLAGS and not (isinstance(i, str)
-                                                               and _kind(i) == _FLAGS)]
+            items = [
+                i for i in items if i != _FLAGS and not (isinstance(i, str) and _kind(i) == _FLAGS)
+            ]
         else:
             _replace_part(items, _FLAGS, (_PREV, _KEY, _MSGSTR))
     prev_old = (old.previous_msgctxt, old.previous_msgid, old.previous_msgid_plural)
@@ -282,14 +328,18 @@ def as_obsolete(entry: PoEntry) -> PoEntry:
 
 # --- catalogues --------------------------------------------------------------------------
 
+
 def with_entries(catalog: PoCatalog, entries: Sequence[PoEntry]) -> PoCatalog:
     entries = tuple(entries)
-    return replace(catalog, entries=entries,
-                   _header_index=min(catalog._header_index, len(entries)))
+    return replace(catalog, entries=entries, _header_index=min(catalog._header_index, len(entries)))
 
 
-def new_catalog(name: str, header_fields: Sequence[tuple[str, str]], header_comment: str = "",
-                width: int | None = 79) -> PoCatalog:
+def new_catalog(
+    name: str,
+    header_fields: Sequence[tuple[str, str]],
+    header_comment: str = "",
+    width: int | None = 79,
+) -> PoCatalog:
     """An empty UTF-8 catalogue with the given header fields and header comment."""
     value = "".join(f"{key}: {val}\n" for key, val in header_fields)
     seg = Segment(msgid="", translator_comments=header_comment.rstrip("\n"))
@@ -348,7 +398,7 @@ def _header_msgstr(header: PoEntry, value: str, catalog: PoCatalog) -> list[str]
     kinds = [i if isinstance(i, int) else _kind(i) for i in items]
     if _MSGSTR not in kinds:
         return None
-    old = items[kinds.index(_MSGSTR):]
+    old = items[kinds.index(_MSGSTR) :]
     if not all(isinstance(i, str) for i in old):
         return None
     groups = _msgstr_groups(old, catalog.encoding)  # type: ignore[arg-type]
@@ -361,13 +411,18 @@ def _header_msgstr(header: PoEntry, value: str, catalog: PoCatalog) -> list[str]
         if kept:
             out += kept.pop(0)
         else:
-            out += [line + nl for line in wrap_string("", "msgstr", portion, catalog.width,
-                                                      catalog._charset, continuation=True)]
+            out += [
+                line + nl
+                for line in wrap_string(
+                    "", "msgstr", portion, catalog.width, catalog._charset, continuation=True
+                )
+            ]
     return out  # type: ignore[return-value]
 
 
-def with_header_fields(catalog: PoCatalog, updates: Mapping[str, str | None], *,
-                       fuzzy: bool | None = None) -> PoCatalog:
+def with_header_fields(
+    catalog: PoCatalog, updates: Mapping[str, str | None], *, fuzzy: bool | None = None
+) -> PoCatalog:
     """Set, replace or (with None) remove header fields, keeping the order of existing ones;
     new fields go at the end. Header comments and the lines of unchanged fields are kept."""
     header = catalog.header
@@ -394,12 +449,13 @@ def with_header_fields(catalog: PoCatalog, updates: Mapping[str, str | None], *,
     if _MSGSTR in tmpl:
         lines = _header_msgstr(header, entry.forms[0], catalog)
         if lines is not None:
-            tmpl[tmpl.index(_MSGSTR):] = lines
+            tmpl[tmpl.index(_MSGSTR) :] = lines
             entry = PoEntry(entry.segment, entry.forms, entry.line, None, tuple(tmpl), entry._sep)
     return replace(catalog, header=entry, **changes)
 
 
 # --- .mo ---------------------------------------------------------------------------------
+
 
 def write_mo(catalog: PoCatalog) -> bytes:
     """Compiled catalogue: translated, non-fuzzy, non-obsolete entries plus the header."""
@@ -413,7 +469,12 @@ def write_mo(catalog: PoCatalog) -> bytes:
         if seg.msgid_plural is None:
             mo.append(polib.POEntry(msgid=seg.msgid, msgctxt=seg.msgctxt, msgstr=entry.forms[0]))
         else:
-            mo.append(polib.POEntry(msgid=seg.msgid, msgctxt=seg.msgctxt,
-                                    msgid_plural=seg.msgid_plural,
-                                    msgstr_plural=dict(enumerate(entry.forms))))
+            mo.append(
+                polib.POEntry(
+                    msgid=seg.msgid,
+                    msgctxt=seg.msgctxt,
+                    msgid_plural=seg.msgid_plural,
+                    msgstr_plural=dict(enumerate(entry.forms)),
+                )
+            )
     return mo.to_binary()

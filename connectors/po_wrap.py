@@ -19,8 +19,15 @@ from functools import lru_cache
 from itertools import pairwise
 
 _ESCAPES = {
-    "\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-    "\v": "\\v", "\\": "\\\\", '"': '\\"',
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+    "\\": "\\\\",
+    '"': '\\"',
 }
 _ESC_TABLE = str.maketrans(_ESCAPES)
 _UNLIMITED = 1 << 30
@@ -38,6 +45,7 @@ def escape(text: str) -> str:
 
 # --- line breaking backends -------------------------------------------------------------
 
+
 @lru_cache(maxsize=1)
 def _unistring() -> Callable[..., int] | None:
     """libunistring's u8_width_linebreaks (the library GNU gettext links), if loadable."""
@@ -46,18 +54,28 @@ def _unistring() -> Callable[..., int] | None:
             lib = ctypes.CDLL(name or ctypes.util.find_library("unistring") or _LIBS[0])
         except OSError:
             continue
-        fn = getattr(lib, "u8_width_linebreaks_v2", None) or getattr(lib, "u8_width_linebreaks",
-                                                                     None)
+        fn = getattr(lib, "u8_width_linebreaks_v2", None) or getattr(
+            lib, "u8_width_linebreaks", None
+        )
         if fn is not None:
             fn.restype = ctypes.c_int
-            fn.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
-                           ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p]
+            fn.argtypes = [
+                ctypes.c_char_p,
+                ctypes.c_size_t,
+                ctypes.c_int,
+                ctypes.c_int,
+                ctypes.c_int,
+                ctypes.c_char_p,
+                ctypes.c_char_p,
+                ctypes.c_char_p,
+            ]
             return fn  # type: ignore[no-any-return]
     return None
 
 
-def unistring_breaks(text: str, width: int, startcol: int, overrides: Sequence[int] | None,
-                     charset: str) -> tuple[int, ...]:
+def unistring_breaks(
+    text: str, width: int, startcol: int, overrides: Sequence[int] | None, charset: str
+) -> tuple[int, ...]:
     """Break positions (indices into `text`) from libunistring's u8_width_linebreaks."""
     fn = _unistring()
     assert fn is not None
@@ -83,17 +101,58 @@ def unistring_breaks(text: str, width: int, startcol: int, overrides: Sequence[i
 # Pure-Python fallback: the UAX #14 rules that matter for ordinary text.
 _SP, _AL, _NU, _HY, _BA, _B2, _SY, _IS, _EX, _OP, _CL, _CP, _QU, _ID, _CM, _GL, _ZW, _PR = range(18)
 _FIXED = {
-    " ": _SP, "-": _HY, "\t": _BA, "|": _BA, "\u00ad": _BA, "\u2010": _BA, "\u2012": _BA,
-    "\u2013": _BA, "\u2014": _B2, "/": _SY, ".": _IS, ",": _IS, ";": _IS, ":": _IS, "!": _EX,
-    "?": _EX, "(": _OP, "[": _OP, "{": _OP, ")": _CP, "]": _CP, "}": _CL, '"': _QU, "'": _QU,
-    "\u00a0": _GL, "\u202f": _GL, "\u2007": _GL, "\u2011": _GL, "\u200b": _ZW, "$": _PR,
-    "+": _PR, "\\": _PR, "%": _PR, "\u3001": _CL, "\u3002": _CL, "\uff0c": _CL, "\uff0e": _CL,
+    " ": _SP,
+    "-": _HY,
+    "\t": _BA,
+    "|": _BA,
+    "\u00ad": _BA,
+    "\u2010": _BA,
+    "\u2012": _BA,
+    "\u2013": _BA,
+    "\u2014": _B2,
+    "/": _SY,
+    ".": _IS,
+    ",": _IS,
+    ";": _IS,
+    ":": _IS,
+    "!": _EX,
+    "?": _EX,
+    "(": _OP,
+    "[": _OP,
+    "{": _OP,
+    ")": _CP,
+    "]": _CP,
+    "}": _CL,
+    '"': _QU,
+    "'": _QU,
+    "\u00a0": _GL,
+    "\u202f": _GL,
+    "\u2007": _GL,
+    "\u2011": _GL,
+    "\u200b": _ZW,
+    "$": _PR,
+    "+": _PR,
+    "\\": _PR,
+    "%": _PR,
+    "\u3001": _CL,
+    "\u3002": _CL,
+    "\uff0c": _CL,
+    "\uff0e": _CL,
 }
 _NO_BREAK_BEFORE = frozenset({_CL, _CP, _EX, _IS, _SY, _HY, _BA, _CM, _GL, _ZW, _QU})
 
 
-_BY_CATEGORY = {"Mn": _CM, "Mc": _CM, "Me": _CM, "Nd": _NU, "Ps": _OP, "Pe": _CL, "Pi": _QU,
-                "Pf": _QU, "Sc": _PR}
+_BY_CATEGORY = {
+    "Mn": _CM,
+    "Mc": _CM,
+    "Me": _CM,
+    "Nd": _NU,
+    "Ps": _OP,
+    "Pe": _CL,
+    "Pi": _QU,
+    "Pf": _QU,
+    "Sc": _PR,
+}
 
 
 @lru_cache(maxsize=4096)
@@ -127,8 +186,9 @@ def display_width(text: str, cjk: bool = False) -> int:
     return sum(char_width(ch, cjk) for ch in text)
 
 
-def python_breaks(text: str, width: int, startcol: int, overrides: Sequence[int] | None,
-                  charset: str) -> tuple[int, ...]:
+def python_breaks(
+    text: str, width: int, startcol: int, overrides: Sequence[int] | None, charset: str
+) -> tuple[int, ...]:
     """Approximation of u8_width_linebreaks in pure Python (no libunistring)."""
     cjk = charset in _CJK_CHARSETS
     possible = [False] * len(text)
@@ -143,16 +203,23 @@ def python_breaks(text: str, width: int, startcol: int, overrides: Sequence[int]
         if last < 0 or last == _ZW:
             ok = last == _ZW
         elif seen_space:
-            ok = (cls not in (_CL, _CP, _EX, _IS, _SY, _ZW, _GL) and last != _OP
-                  and not (last == _QU and cls == _OP))
+            ok = (
+                cls not in (_CL, _CP, _EX, _IS, _SY, _ZW, _GL)
+                and last != _OP
+                and not (last == _QU and cls == _OP)
+            )
         elif last == _PR and cls == _PR:
             ok = True
         elif cls in _NO_BREAK_BEFORE or last in (_OP, _QU, _GL, _PR):
             ok = (cls == _QU and last in (_B2, _ID)) or (cls == _GL and last in (_HY, _BA))
         elif last == _HY:
             ok = cls != _NU
-        elif last in (_BA, _B2, _CL, _EX) or cls in (_B2, _ID) or last == _ID or (
-                last == _CP and cls == _OP):
+        elif (
+            last in (_BA, _B2, _CL, _EX)
+            or cls in (_B2, _ID)
+            or last == _ID
+            or (last == _CP and cls == _OP)
+        ):
             ok = True
         elif last in (_SY, _IS):
             ok = cls != _NU
@@ -195,8 +262,22 @@ def _get_breaker() -> Breaker:
 # --- format directives (no breaks inside them, as write-po.c) ---------------------------
 
 _DIGITS = "0123456789"
-_PRI_SIZES = ("MAX", "PTR", "LEAST8", "LEAST16", "LEAST32", "LEAST64", "FAST8", "FAST16",
-              "FAST32", "FAST64", "8", "16", "32", "64")
+_PRI_SIZES = (
+    "MAX",
+    "PTR",
+    "LEAST8",
+    "LEAST16",
+    "LEAST32",
+    "LEAST64",
+    "FAST8",
+    "FAST16",
+    "FAST32",
+    "FAST64",
+    "8",
+    "16",
+    "32",
+    "64",
+)
 
 
 def _digits(s: str, j: int) -> int:
@@ -232,7 +313,7 @@ def _c_directives(s: str, is_msgstr: bool) -> list[tuple[int, int]]:
             if j < n and s[j] == "*":
                 k = _digits(s, j + 1)
                 arg = k > j + 1 and k < n and s[k] == "$"
-                if arg and int(s[j + 1:k]) == 0:
+                if arg and int(s[j + 1 : k]) == 0:
                     return out
                 j = k + 1 if arg else j + 1
                 if not use(arg):
@@ -321,7 +402,9 @@ def _brace_directives(s: str, is_msgstr: bool) -> list[tuple[int, int]]:
 
 
 _FORMATS: dict[str, Callable[[str, bool], list[tuple[int, int]]]] = {
-    "c": _c_directives, "objc": _c_directives, "python": _python_directives,
+    "c": _c_directives,
+    "objc": _c_directives,
+    "python": _python_directives,
     "python-brace": _brace_directives,
 }
 # gettext's NFORMATS order: only the first format flag that applies is used.
@@ -332,7 +415,7 @@ def format_kind(flags: Sequence[str]) -> str | None:
     """The format whose directives must not be broken, from an entry's flags."""
     present = set()
     for flag in flags:
-        name = flag[len("possible-"):] if flag.startswith("possible-") else flag
+        name = flag[len("possible-") :] if flag.startswith("possible-") else flag
         if name.endswith("-format") and not name.startswith("no-"):
             present.add(name[: -len("-format")])
     for kind in _FORMAT_ORDER:
@@ -350,8 +433,16 @@ def _inside_directives(value: str, kind: str | None, is_msgstr: bool) -> frozens
 
 # --- wrap() ------------------------------------------------------------------------------
 
-def wrap_string(prefix: str, name: str, value: str, width: int | None, charset: str = "UTF-8",
-                fmt: str | None = None, continuation: bool = False) -> list[str]:
+
+def wrap_string(
+    prefix: str,
+    name: str,
+    value: str,
+    width: int | None,
+    charset: str = "UTF-8",
+    fmt: str | None = None,
+    continuation: bool = False,
+) -> list[str]:
     """The lines (without newline) for `name "value"`, exactly as write-po.c's wrap().
 
     `continuation` renders only the string lines, as if `name ""` had been written already.
@@ -372,8 +463,9 @@ def wrap_string(prefix: str, name: str, value: str, width: int | None, charset: 
             if esc and startcol + (len(esc) if esc.isascii() else 2 * len(esc)) > avail:
                 if inside is None:
                     inside = _inside_directives(value, fmt, name.startswith("msgstr"))
-                breaks = _get_breaker()(esc, avail, startcol,
-                                        _overrides(portion, esc, pos, inside), charset)
+                breaks = _get_breaker()(
+                    esc, avail, startcol, _overrides(portion, esc, pos, inside), charset
+                )
             if first and esc and (end < n or startcol > avail or breaks):
                 lines.append(f'{prefix}{name} ""')
                 first = False
@@ -409,6 +501,7 @@ def _overrides(portion: str, esc: str, base: int, inside: frozenset[int]) -> lis
 
 # --- comments and whole entries -------------------------------------------------------
 
+
 def comment_lines(mark: str, text: str) -> list[str]:
     """`# text` / `#. text` lines; an empty line of text gives a bare mark."""
     return [f"{mark} {line}" if line else mark for line in text.split("\n")]
@@ -437,11 +530,20 @@ def flags_line(flags: Sequence[str]) -> list[str]:
     return [f"#, {', '.join(ordered)}"] if ordered else []
 
 
-def fields_lines(prefix: str, fields: Sequence[tuple[str, str | None]], width: int | None,
-                 charset: str, fmt: str | None) -> list[str]:
+def fields_lines(
+    prefix: str,
+    fields: Sequence[tuple[str, str | None]],
+    width: int | None,
+    charset: str,
+    fmt: str | None,
+) -> list[str]:
     """`name "value"` blocks for each field whose value is not None."""
-    return [line for name, value in fields if value is not None
-            for line in wrap_string(prefix, name, value, width, charset, fmt)]
+    return [
+        line
+        for name, value in fields
+        if value is not None
+        for line in wrap_string(prefix, name, value, width, charset, fmt)
+    ]
 
 
 def msgstr_fields(forms: Sequence[str], plural: bool) -> list[tuple[str, str | None]]:

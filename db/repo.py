@@ -276,10 +276,13 @@ def add_versions(s: Session, new: Sequence[NewVersion]) -> list[int]:
 def _lock_rows(s: Session, segment_ids: list[int]) -> None:
     """Lock segment rows against other writers until the transaction ends."""
     if s.get_bind().dialect.name == "sqlite":
-        # no row locks: a no-op write takes SQLite's one write lock before we read
-        # (pysqlite starts its transaction at the first write, not at the first read)
+        # no row locks, one lock for the whole database: a no-op write to one row takes it
+        # before we read (pysqlite starts its transaction at the first write, not read)
         s.execute(
-            update(SegmentRow).where(SegmentRow.id.in_(segment_ids)).values(id=SegmentRow.id)
+            update(SegmentRow)
+            .where(SegmentRow.id == segment_ids[0])
+            .values(position=SegmentRow.position)
+            .execution_options(synchronize_session=False)
         )
         return
     s.execute(

@@ -8,7 +8,6 @@ complete. Unchanged paragraphs keep their versions: only new or changed blocks a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -21,8 +20,8 @@ from db import repo, run_repo
 from flows.config import Config, load_config
 from flows.jobs import sessions, translate_scope, work_lock
 from flows.localise import (
-    BatchResult,
     Budget,
+    LocaleSummary,
     send_batches,
     store_reused_task,
 )
@@ -37,28 +36,8 @@ from flows.steps.docs_export import DocResult, export_docs, run_counts
 from flows.steps.plan import LocalePlan, apply_glossary_changes
 from flows.steps.runner import LoopRunner
 from flows.steps.translate import (
-    StoreCounts,
     jobs_of,
 )
-
-
-@dataclass
-class LocaleDocs:
-    locale: str
-    queued: int = 0
-    up_to_date: int = 0
-    requests: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost: float = 0.0
-    counts: StoreCounts = field(default_factory=StoreCounts)
-
-    def add(self, done: BatchResult) -> None:
-        self.counts.add(done.counts)
-        self.requests += done.requests
-        self.tokens_in += done.tokens_in
-        self.tokens_out += done.tokens_out
-        self.cost += done.cost
 
 
 @task(name="discover-docs", cache_policy=NO_CACHE)
@@ -97,7 +76,7 @@ def _translate_locale(
     config: Config,
     engine: Engine,
     runner: LoopRunner,
-    summary: LocaleDocs,
+    summary: LocaleSummary,
     names: list[str] | None,
     run_id: int,
 ) -> None:
@@ -147,7 +126,7 @@ def translate_docs(
         "locales": {},
         "docs": [],
     }
-    summaries: list[LocaleDocs] = []
+    summaries: list[LocaleSummary] = []
     docs: list[DocResult] = []
     try:
         try:
@@ -156,7 +135,7 @@ def translate_docs(
                 engine = create_engine(config.engine)
                 with LoopRunner() as runner:
                     for locale in chosen:
-                        summaries.append(LocaleDocs(locale))
+                        summaries.append(LocaleSummary(locale))
                         _translate_locale(config, engine, runner, summaries[-1], selected, run_id)
         except Fatal as exc:  # stop cleanly: what is stored is written below
             result["status"], result["message"] = "stopped", str(exc)
@@ -183,7 +162,7 @@ def translate_docs(
     return result
 
 
-def _locale_dict(x: LocaleDocs) -> dict[str, Any]:
+def _locale_dict(x: LocaleSummary) -> dict[str, Any]:
     c = x.counts
     return {
         "queued": x.queued,

@@ -157,27 +157,17 @@ def _translate_locale(
     run_id: int,
     budget: Budget,
 ) -> None:
+    """Plan, reuse and translate one locale, holding its lock so a concurrent run waits."""
     with jobs.work_lock(config, jobs.translate_scope(summary.locale), _log_wait):
-        _translate_locked(config, engine, runner, summary, run_id, budget)
-
-
-def _translate_locked(
-    config: Config,
-    engine: Engine,
-    runner: LoopRunner,
-    summary: LocaleSummary,
-    run_id: int,
-    budget: Budget,
-) -> None:
-    plan = plan_task(config, summary.locale)
-    summary.queued, summary.up_to_date = plan.queued_items, plan.up_to_date
-    summary.glossary_stale = len(plan.stale_by_glossary)
-    summary.glossary_flagged = len(plan.flagged_by_glossary)
-    if plan.stale_by_glossary or plan.flagged_by_glossary:
-        glossary_changes_task(config, plan)
-    if plan.reused:
-        summary.counts.add(store_reused_task(config, plan, run_id))
-    send_batches(config, engine, runner, summary, jobs_of(plan), run_id, budget)
+        plan = plan_task(config, summary.locale)
+        summary.queued, summary.up_to_date = plan.queued_items, plan.up_to_date
+        summary.glossary_stale = len(plan.stale_by_glossary)
+        summary.glossary_flagged = len(plan.flagged_by_glossary)
+        if plan.stale_by_glossary or plan.flagged_by_glossary:
+            glossary_changes_task(config, plan)
+        if plan.reused:
+            summary.counts.add(store_reused_task(config, plan, run_id))
+        send_batches(config, engine, runner, summary, jobs_of(plan), run_id, budget)
 
 
 def send_batches(

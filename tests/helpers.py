@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,3 +56,16 @@ def translate(Session, config: Config, engine: Engine | None = None) -> tuple[St
 def export(Session, config: Config, *, dry_run: bool = False) -> list[FileResult]:
     with Session() as s, s.begin():
         return export_project(s, config, now=NOW, dry_run=dry_run)
+
+
+def start_locflow(project: Path, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    """`locflow run -q` (or other arguments) in its own process group, stderr captured."""
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "locflow"), *(args or ("run", "-q"))],
+        cwd=project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )

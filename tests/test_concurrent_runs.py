@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from helpers import start_locflow
 from servers.chat_server import ChatServer
 from sqlalchemy import create_engine, select, text
 
@@ -30,18 +29,6 @@ def _configure(project: Path, url: str) -> None:
     toml = project / "locflow.toml"
     engine = f'name = "openai_compat"\nbase_url = "{url}/v1"\npack_size = 4\nconcurrency = 1'
     toml.write_text(toml.read_text().replace('name = "pseudo"', engine))
-
-
-def _run(project: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [str(Path(sys.executable).parent / "locflow"), "run", "-q"],
-        cwd=project,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
 
 
 def _table(db: str, sql: str) -> list[tuple]:
@@ -79,7 +66,7 @@ def _strings(server: ChatServer) -> list[str]:
 
 
 @pytest.mark.slow
-def test_two_runs_at_once_send_each_string_once_and_agree_with_a_lone_run(
+def test_two_runs_at_once_send_each_string_once_and_agree_with_a_lonestart_locflow(
     demo_project, prefect_server, tmp_path, db_url
 ):
     env = {**os.environ, "PREFECT_API_URL": prefect_server, "LOCFLOW_DATABASE_URL": db_url}
@@ -89,20 +76,22 @@ def test_two_runs_at_once_send_each_string_once_and_agree_with_a_lone_run(
     shutil.copytree(demo_project, lone)
     with ChatServer() as reference:
         _configure(lone, reference.url)
-        solo = _run(lone, {**env, "LOCFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'lone.db'}"})
+        solo = start_locflow(
+            lone, {**env, "LOCFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'lone.db'}"}
+        )
         assert solo.wait(timeout=300) == 0, solo.stderr.read() if solo.stderr else ""
         needed = sorted(_strings(reference))
 
     with ChatServer() as server:
         server.delay = 0.2  # each request takes a while: the two runs overlap for sure
         _configure(demo_project, server.url)
-        first = _run(demo_project, env)
+        first = start_locflow(demo_project, env)
         deadline = time.monotonic() + 120
         while not server.requests:  # the first run is translating its first locale
             assert first.poll() is None, first.stderr.read() if first.stderr else ""
             assert time.monotonic() < deadline
             time.sleep(0.02)
-        second = _run(demo_project, env)
+        second = start_locflow(demo_project, env)
         errors = [p.communicate(timeout=300)[1] for p in (first, second)]
         assert first.returncode == 0, errors[0]
         assert second.returncode == 0, errors[1]
@@ -149,7 +138,7 @@ def _machine(segment_id: int, source_hash: str, base_n: int | None) -> repo.NewV
     )
 
 
-def test_a_reviewers_version_written_meanwhile_wins_over_the_run(Session):
+def test_a_reviewers_version_written_meanwhile_wins_over_thestart_locflow(Session):
     with Session() as s, s.begin():
         planned, h1 = _segment(s, "a")
         untouched, h2 = _segment(s, "b")

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from helpers import start_locflow
 from servers.chat_server import ChatServer
 from sqlalchemy import create_engine, text
 
@@ -59,17 +58,6 @@ def _versions(db: str) -> list[tuple[int, str, str, int]]:
     return [tuple(r) for r in rows]
 
 
-def _run(project: Path, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [str(Path(sys.executable).parent / "locflow"), "run", "-q"],
-        cwd=project,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-
-
 @pytest.mark.parametrize("kill_after_requests", [1, 4, 9])
 def test_kill_9_then_rerun_loses_nothing_and_resends_at_most_a_batch(
     demo_project, prefect_server, tmp_path, kill_after_requests
@@ -78,7 +66,9 @@ def test_kill_9_then_rerun_loses_nothing_and_resends_at_most_a_batch(
     env = {**os.environ, "PREFECT_API_URL": prefect_server, "LOCFLOW_DATABASE_URL": db}
     with ChatServer() as reference:
         _configure(demo_project, reference.url)
-        clean = _run(demo_project, {**env, "LOCFLOW_DATABASE_URL": f"sqlite:///{tmp_path}/c.db"})
+        clean = start_locflow(
+            demo_project, {**env, "LOCFLOW_DATABASE_URL": f"sqlite:///{tmp_path}/c.db"}
+        )
         assert clean.wait(timeout=300) == 0, clean.stderr.read()
         needed = _strings_sent(reference)
     for p in (demo_project / "locale").rglob("LC_MESSAGES"):
@@ -87,7 +77,7 @@ def test_kill_9_then_rerun_loses_nothing_and_resends_at_most_a_batch(
     with ChatServer() as server:
         server.delay = 0.15
         _configure_again(demo_project, server.url)
-        victim = _run(demo_project, env)
+        victim = start_locflow(demo_project, env)
         deadline = time.monotonic() + 240
         while len(server.requests) < kill_after_requests:
             assert victim.poll() is None, "the run ended before the kill point"
@@ -97,7 +87,7 @@ def test_kill_9_then_rerun_loses_nothing_and_resends_at_most_a_batch(
         victim.wait(timeout=30)
         assert all(n == 1 for *_, n in _versions(db)), "a killed run left duplicates"
         server.delay = 0.0
-        again = _run(demo_project, env)
+        again = start_locflow(demo_project, env)
         assert again.wait(timeout=300) == 0, again.stderr.read()
         sent = _strings_sent(server)
     versions = _versions(db)

@@ -109,6 +109,7 @@ def test_neighbours_and_offsets_follow_queue_order(Session, queue):
         assert [r.version_id for r in page2] == [ids["c1"]]
 
 
+@pytest.mark.slow  # a size test: 11 s of the fast suite
 def test_a_queue_of_12000_items_pages_fast(Session):
     n = 12_000
     with Session() as s, s.begin():

@@ -15,17 +15,30 @@ from typing import Any
 from connectors.engines.base import EngineError, Fatal, RateLimited, Rejected, Transient
 
 BILLING_CODES = {
-    "arrearage", "prepaidbilloverdue", "postpaidbilloverdue", "commoditynotpurchased",
+    "arrearage",
+    "prepaidbilloverdue",
+    "postpaidbilloverdue",
+    "commoditynotpurchased",
     "allocationquota.freetieronly",
 }
 MODERATION_CODES = {"datainspectionfailed", "data_inspection_failed"}
 UNSUPPORTED_LANGUAGE = (
-    "暂时不支持当前设置的语种", "unsupported language", "language is not supported",
+    "暂时不支持当前设置的语种",
+    "unsupported language",
+    "language is not supported",
 )
 """Messages of the MT language error: every request of the run would fail the same way."""
-AUTH_CODES = {"invalidapikey", "invalid_api_key", "not authorized", "accessdenied",
-              "accessdenied.unpurchased", "model.accessdenied", "modelnotfound", "model_not_found",
-              "model_not_supported"}
+AUTH_CODES = {
+    "invalidapikey",
+    "invalid_api_key",
+    "not authorized",
+    "accessdenied",
+    "accessdenied.unpurchased",
+    "model.accessdenied",
+    "modelnotfound",
+    "model_not_found",
+    "model_not_supported",
+}
 
 
 def parse_retry_after(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:

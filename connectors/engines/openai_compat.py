@@ -260,8 +260,10 @@ class OpenAICompatEngine:
         choices = getattr(response, "choices", None)
         content = choices[0].message.content if choices else None
         texts = parse_items(content, len(requests)) if isinstance(content, str) else None
-        if texts and len(requests) > 1 and all(
-            t.strip() == r.text.strip() for t, r in zip(texts, requests, strict=True)
+        if (
+            texts
+            and len(requests) > 1
+            and all(t.strip() == r.text.strip() for t, r in zip(texts, requests, strict=True))
         ):
             texts = None  # the prompt echoed back: not a translation, so not verified
         return _reply(response, texts, self.model)

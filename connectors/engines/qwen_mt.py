@@ -55,14 +55,24 @@ REGIONS: dict[str, str] = {
     "hongkong": "https://cn-hongkong.dashscope.aliyuncs.com/compatible-mode/v1",
 }
 REGION_ALIASES: dict[str, str] = {
-    "intl": "singapore", "international": "singapore", "ap-southeast-1": "singapore",
-    "china": "beijing", "cn": "beijing", "cn-beijing": "beijing",
-    "us": "virginia", "us-east-1": "virginia",
-    "hong kong": "hongkong", "hong-kong": "hongkong", "hk": "hongkong", "cn-hongkong": "hongkong",
+    "intl": "singapore",
+    "international": "singapore",
+    "ap-southeast-1": "singapore",
+    "china": "beijing",
+    "cn": "beijing",
+    "cn-beijing": "beijing",
+    "us": "virginia",
+    "us-east-1": "virginia",
+    "hong kong": "hongkong",
+    "hong-kong": "hongkong",
+    "hk": "hongkong",
+    "cn-hongkong": "hongkong",
 }
 DEFAULT_RPM = 60.0
 DEFAULT_TPM: dict[str, float] = {
-    "singapore": 100_000, "virginia": 100_000, "beijing": 35_000,
+    "singapore": 100_000,
+    "virginia": 100_000,
+    "beijing": 35_000,
     "hongkong": 35_000,  # not published: Beijing's, the lower one
 }
 MAX_INPUT_TOKENS = 8192
@@ -80,8 +90,9 @@ pack cheap to redo."""
 
 _MARKER = re.compile(r"[⟦〚]\s*(\d{1,4})\s*[⟧〛]")
 _MARKER_CHARS = re.compile(r"[⟦⟧〚〛\n\r]")
-_ASCII_PUNCT = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-",
-                              "…": "...", "\u00a0": " "})
+_ASCII_PUNCT = str.maketrans(
+    {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "\u00a0": " "}
+)
 
 
 def pack_texts(texts: Sequence[str]) -> str:
@@ -123,28 +134,39 @@ class QwenMTEngine:
 
     name = "qwen_mt"
 
-    def __init__(self, settings: EngineSettings, *, env: Mapping[str, str] | None = None,
-                 policy: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        settings: EngineSettings,
+        *,
+        env: Mapping[str, str] | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
         env = os.environ if env is None else env
         self.model = settings.model or DEFAULT_MODEL
         if self.model not in MODELS and not self.model.startswith("qwen-mt-"):
-            raise Fatal(f"qwen_mt: {self.model!r} is not a Qwen-MT model; use one of "
-                        f"{', '.join(MODELS)}")
+            raise Fatal(
+                f"qwen_mt: {self.model!r} is not a Qwen-MT model; use one of {', '.join(MODELS)}"
+            )
         region = (settings.region or "singapore").strip().lower()
         self.region = REGION_ALIASES.get(region, region)
         if self.region not in REGIONS:
-            raise Fatal(f"qwen_mt: unknown region {settings.region!r}; use one of "
-                        f"{', '.join(REGIONS)} (or set base_url)")
+            raise Fatal(
+                f"qwen_mt: unknown region {settings.region!r}; use one of "
+                f"{', '.join(REGIONS)} (or set base_url)"
+            )
         self.base_url = (settings.base_url or REGIONS[self.region]).rstrip("/")
         key = (env.get(KEY_ENV) or "").strip()
         if not key:
-            raise Fatal(f"qwen_mt: {KEY_ENV} is not set; export your Model Studio API key "
-                        f"(one issued for the {self.region} region) to use this engine")
+            raise Fatal(
+                f"qwen_mt: {KEY_ENV} is not set; export your Model Studio API key "
+                f"(one issued for the {self.region} region) to use this engine"
+            )
         self._key = key
         self.domains = " ".join(settings.domains.translate(_ASCII_PUNCT).split())
         if not self.domains.isascii():
-            raise Fatal("qwen_mt: [engine] domains must be English text (Qwen-MT rejects "
-                        "anything else)")
+            raise Fatal(
+                "qwen_mt: [engine] domains must be English text (Qwen-MT rejects anything else)"
+            )
         self.timeout = settings.timeout
         self._limits = Limits(
             rpm=settings.rpm or DEFAULT_RPM,
@@ -156,14 +178,20 @@ class QwenMTEngine:
         try:
             max_pack = max(1, int(size))  # type: ignore[call-overload]
         except (TypeError, ValueError):
-            raise Fatal(f"qwen_mt: [engine] pack_size must be a whole number, not {size!r}"
-                        ) from None
+            raise Fatal(
+                f"qwen_mt: [engine] pack_size must be a whole number, not {size!r}"
+            ) from None
         self.pacer = Pacer(self._limits.rpm, self._limits.tpm)
         self._translator = PackingTranslator(
-            self._send, pacer=self.pacer, policy=policy, concurrency=self._limits.concurrency,
-            max_pack=max_pack if settings.pack else 1, max_input_tokens=PACK_TOKENS,
+            self._send,
+            pacer=self.pacer,
+            policy=policy,
+            concurrency=self._limits.concurrency,
+            max_pack=max_pack if settings.pack else 1,
+            max_input_tokens=PACK_TOKENS,
             overhead_tokens=OVERHEAD_TOKENS + estimate_tokens(self.domains),
-            request_tokens=self._request_tokens, packable=packable,
+            request_tokens=self._request_tokens,
+            packable=packable,
         )
         self._names: dict[str, str] = {}
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]
@@ -194,8 +222,9 @@ class QwenMTEngine:
             self.language(request.target_locale)
         todo = [r for r in batch if r.text.strip()]
         done = iter(await self._translator.translate(todo) if todo else [])
-        return [next(done) if r.text.strip() else Result(r.key, r.text, model=self.model)
-                for r in batch]
+        return [
+            next(done) if r.text.strip() else Result(r.key, r.text, model=self.model) for r in batch
+        ]
 
     async def probe(self, source_locale: str = "en", target_locale: str = "zh") -> dict[str, Any]:
         """One tiny real request (no retries): what `locflow probe` shows. Never the key."""
@@ -205,11 +234,15 @@ class QwenMTEngine:
         started = time.perf_counter()
         reply = await self._send([request])
         return {
-            "engine": self.name, "model": self.model, "region": self.region,
-            "base_url": self.base_url, "limits": asdict(self._limits),
+            "engine": self.name,
+            "model": self.model,
+            "region": self.region,
+            "base_url": self.base_url,
+            "limits": asdict(self._limits),
             "latency_s": round(time.perf_counter() - started, 3),
             "usage": {"prompt_tokens": reply.tokens_in, "completion_tokens": reply.tokens_out},
-            "reply_model": reply.model, "text": (reply.texts or [""])[0],
+            "reply_model": reply.model,
+            "text": (reply.texts or [""])[0],
         }
 
     async def aclose(self) -> None:
@@ -229,21 +262,29 @@ class QwenMTEngine:
         if client is None:
             timeout = openai.Timeout(self.timeout, connect=min(10.0, self.timeout))
             client = self._clients[loop] = openai.AsyncOpenAI(
-                api_key=self._key, base_url=self.base_url, max_retries=0, timeout=timeout,
+                api_key=self._key,
+                base_url=self.base_url,
+                max_retries=0,
+                timeout=timeout,
                 http_client=openai.DefaultAsyncHttpxClient(timeout=timeout),
             )
         return client
 
     def _request_tokens(self, request: Request) -> int:
         pairs = (*request.terms, *request.memory)
-        return (estimate_tokens(request.text) + 4
-                + sum(estimate_tokens(s) + estimate_tokens(t) + 3 for s, t in pairs))
+        return (
+            estimate_tokens(request.text)
+            + 4
+            + sum(estimate_tokens(s) + estimate_tokens(t) + 3 for s, t in pairs)
+        )
 
     def options(self, requests: Sequence[Request]) -> dict[str, Any]:
         """The `translation_options` of one call (all its requests share the language pair)."""
         first = requests[0]
-        options: dict[str, Any] = {"source_lang": self.language(first.source_locale),
-                                   "target_lang": self.language(first.target_locale)}
+        options: dict[str, Any] = {
+            "source_lang": self.language(first.source_locale),
+            "target_lang": self.language(first.target_locale),
+        }
         if terms := _pairs(r.terms for r in requests):
             options["terms"] = terms
         if memory := _pairs(r.memory for r in requests):

@@ -37,10 +37,9 @@ from catalog.segment import Segment
 from connectors.markdown import MarkdownError, parse_markdown
 from db import repo
 from db.models import Project, SegmentRow, Source, Translation
-from db.states import State
 from flows.config import Config, ConfigError
 from flows.steps.plan import Key, LocalePlan, WorkItem, plan_locale
-from flows.steps.sync import FUZZY_THRESHOLD
+from flows.steps.sync import FUZZY_THRESHOLD, offer_previous_translation
 
 KIND = "md"
 DOCS_KEYS = frozenset({"include", "exclude", "output", "front_matter"})
@@ -336,7 +335,7 @@ def _reconcile(s: Session, source: Source, segments: list[Segment], report: Docs
     for new_id, match in zip(ids, matches, strict=True):
         if match is not None:
             report.linked += 1
-            _offer_previous(s, match, new_id)
+            offer_previous_translation(s, match, new_id)
 
 
 def _predecessor(seg: Segment, candidates: list[SegmentRow]) -> SegmentRow | None:
@@ -346,30 +345,6 @@ def _predecessor(seg: Segment, candidates: list[SegmentRow]) -> SegmentRow | Non
         if score >= cutoff and (best is None or score > best[0]):
             best = (score, row)
     return best[1] if best else None
-
-
-def _offer_previous(s: Session, old: SegmentRow, new_id: int) -> None:
-    """The reworded block's newest translation, as a stale suggestion for reviewers."""
-    for locale in repo.locales_with_versions(s, old.id):
-        current = repo.current_versions(s, [old.id], locale).get(old.id)
-        if not current or not any(current[0].forms):
-            continue
-        best = current[0]
-        repo.add_version(
-            s,
-            repo.NewVersion(
-                segment_id=new_id,
-                locale=locale,
-                forms=tuple(best.forms),
-                state=State.STALE,
-                origin=best.origin,
-                source_hash=old.source_hash,
-                author=best.author,
-                engine=best.engine,
-                model=best.model,
-                previous_msgid=old.msgid,
-            ),
-        )
 
 
 # --- plan -----------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ def _reconcile(s: Session, source: Source, segments: list[Segment], report: Sync
     for new_id, match in zip(ids, matches, strict=True):
         if match is not None:
             report.linked += 1
-            _offer_stale_suggestions(s, match, new_id)
+            offer_previous_translation(s, match, new_id)
 
 
 def _fuzzy_predecessor(seg: Segment, candidates: list[SegmentRow]) -> SegmentRow | None:
@@ -146,11 +146,12 @@ def _fuzzy_predecessor(seg: Segment, candidates: list[SegmentRow]) -> SegmentRow
     return best
 
 
-def _offer_stale_suggestions(s: Session, old: SegmentRow, new_id: int) -> None:
-    locales = repo.locales_with_versions(s, old.id)
-    for locale in locales:
+def offer_previous_translation(s: Session, old: SegmentRow, new_id: int) -> None:
+    """A reworded string's newest translation per locale, as a stale suggestion on the new
+    segment (reviewers see it next to the new source; export uses it as msgmerge would)."""
+    for locale in repo.locales_with_versions(s, old.id):
         current = repo.current_versions(s, [old.id], locale).get(old.id)
-        if not current:
+        if not current or not any(current[0].forms):
             continue
         best = current[0]
         repo.add_version(
