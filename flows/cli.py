@@ -17,6 +17,7 @@ from typing import Any
 from flows.cli_docs import add_docs_parser
 from flows.cli_glossary import add_glossary_parser
 from flows.cli_scale import add_deploy_parser
+from flows.cli_stats import cmd_stats
 from review.cli import add_review_parsers
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CHANGES, EXIT_STOPPED = 0, 1, 2, 3, 4
@@ -216,8 +217,10 @@ def cmd_translate(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_run(args: argparse.Namespace, out: Output) -> int:
+    """The main job: catalogues (sync, translate, export), then the [[docs]] if any."""
     config = _config(args)
-    return _run_flow(args, out, config, _locales(args.locale) or list(config.locales))
+    locales = _locales(args.locale) or list(config.locales)
+    return _run_flow(args, out, config, locales, docs=bool(config.docs))
 
 
 def _run_flow(
@@ -228,6 +231,7 @@ def _run_flow(
     *,
     sync: bool = True,
     export: bool = True,
+    docs: bool = False,
 ) -> int:
     from flows import report
     from flows.localise import localise
@@ -242,12 +246,25 @@ def _run_flow(
             export=export,
             max_cost=args.max_cost,
         )
+        if docs and result["status"] == "completed":
+            from flows.docs import translate_docs
+
+            result["documents"] = translate_docs(str(config.file), locales)
     out.say(report.markdown_summary(result))
+    documents = result.get("documents")
+    if documents is not None:
+        from flows.cli_docs import summary_lines
+
+        for line in summary_lines(documents):
+            out.say(line)
     out.data(result)
     if result["status"] == "stopped":
         print(f"locflow: stopped: {result.get('message', '')}", file=sys.stderr)
         return EXIT_STOPPED
-    return EXIT_OK
+    failed = documents["failed"] if documents is not None else []
+    for problem in failed:  # a document that fails its structure check is not written
+        print(f"locflow: {problem}", file=sys.stderr)
+    return EXIT_ERROR if failed else EXIT_OK
 
 
 def cmd_probe(args: argparse.Namespace, out: Output) -> int:
@@ -320,70 +337,6 @@ def cmd_serve(args: argparse.Namespace, out: Output) -> int:
     config = _config(args)
     os.environ["PREFECT_LOGGING_LEVEL"] = "INFO" if not args.quiet else "WARNING"
     serve(config)
-    return EXIT_OK
-
-
-def cmd_stats(args: argparse.Namespace, out: Output) -> int:
-    from db import repo, run_repo
-    from flows.jobs import sessions
-    from flows.steps.terms import compliance
-
-    config = _config(args)
-    with sessions(config.database_url)() as s:
-        project = repo.find_project(s, config.project)
-        total = run_repo.live_segment_count(s, project.id) if project else 0
-        counts = run_repo.state_counts(s, project.id) if project else {}
-        usage = run_repo.usage_by_locale(s, project.id) if project else {}
-        terms = (
-            {loc: compliance(s, project, loc).percent for loc in config.locales} if project else {}
-        )
-        runs = run_repo.recent_runs(s, project.id) if project else []
-    locales = {}
-    for loc in config.locales:
-        states = counts.get(loc, {})
-        locales[loc] = {**states, "untranslated": total - sum(states.values())}
-    payload = {
-        "segments": total,
-        "locales": locales,
-        "glossary_compliance": terms,
-        "usage": {
-            loc: usage.get(loc, {"tokens_in": 0, "tokens_out": 0, "cost": 0.0})
-            for loc in config.locales
-        },
-        "runs": [
-            {
-                "id": r.id,
-                "kind": r.kind,
-                "status": r.status,
-                "started_at": r.started_at,
-                "requests": r.requests,
-                "tokens_in": r.tokens_in,
-                "tokens_out": r.tokens_out,
-                "cost": r.cost,
-                "engine": (r.counts or {}).get("engine", {}),
-                "message": r.message,
-            }
-            for r in runs
-        ],
-    }
-    out.say(f"{total} segments")
-    for loc, c in locales.items():
-        u = payload["usage"][loc]
-        states = ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
-        out.say(
-            f"{loc}: {states}; {u['tokens_in']} tokens in, {u['tokens_out']} out, ${u['cost']:.4f}"
-        )
-    for r in payload["runs"][:1]:
-        packs = r["engine"]
-        line = f"last run #{r['id']} {r['status']}: {r['requests']} requests, ${r['cost']:.4f}"
-        if packs.get("packs"):
-            line += (
-                f"; packs {packs['packs']} ({packs['packs_verified']} verified, "
-                f"{packs['packs_split']} split), {packs.get('singles', 0)} single strings, "
-                f"{packs.get('rate_limited', 0)} rate-limited retries"
-            )
-        out.say(line)
-    out.data(payload)
     return EXIT_OK
 
 

@@ -193,3 +193,32 @@ def test_unknown_git_ref_is_a_one_line_error(repo_root: Path, prefect_api: str) 
     assert bad.returncode == 1
     assert bad.stderr.startswith("locflow: error: --changed-since no-such-ref: no such commit")
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow  # two full runs: ~20 s
+def test_locflow_run_also_writes_the_docs(repo_root: Path, prefect_api: str) -> None:
+    """`locflow run` is the main job: with [[docs]] configured it translates and writes
+    them too (what `locflow docs` does), in the same JSON, and a second run changes nothing."""
+    first = run_cli("run", "--json", cwd=repo_root, env={"PREFECT_API_URL": prefect_api})
+    assert first.returncode == 0, first.stderr
+    result = json.loads(first.stdout)
+    assert result["status"] == "completed"
+    documents = result["documents"]
+    assert documents["failed"] == []
+    assert {(d["doc"], d["locale"]) for d in documents["docs"] if d["written"]} == {
+        ("docs/a.md", "fr"),
+        ("docs/a.md", "de"),
+        ("docs/b.md", "fr"),
+        ("docs/b.md", "de"),
+    }
+    out = repo_root / "build" / "docs" / "fr" / "docs" / "a.md"
+    if not out.exists():
+        out = next((repo_root / "build" / "docs" / "fr").rglob("a.md"))
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# ") and "](b.md)" in text and text != A
+    before = out.stat().st_mtime_ns
+    again = run_cli("run", "--json", cwd=repo_root, env={"PREFECT_API_URL": prefect_api})
+    assert again.returncode == 0, again.stderr
+    second = json.loads(again.stdout)["documents"]
+    assert not any(d["written"] for d in second["docs"])
+    assert out.stat().st_mtime_ns == before

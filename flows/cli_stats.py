@@ -1,0 +1,76 @@
+"""`locflow stats` (registered by flows/cli.py): translation state, usage and recent runs."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flows.cli import Output
+
+EXIT_OK = 0
+
+
+def cmd_stats(args: argparse.Namespace, out: Output) -> int:
+    from db import repo, run_repo
+    from flows.config import load_config
+    from flows.jobs import sessions
+    from flows.steps.terms import compliance
+
+    config = load_config(args.config)
+    with sessions(config.database_url)() as s:
+        project = repo.find_project(s, config.project)
+        total = run_repo.live_segment_count(s, project.id) if project else 0
+        counts = run_repo.state_counts(s, project.id) if project else {}
+        usage = run_repo.usage_by_locale(s, project.id) if project else {}
+        terms = (
+            {loc: compliance(s, project, loc).percent for loc in config.locales} if project else {}
+        )
+        runs = run_repo.recent_runs(s, project.id) if project else []
+    locales = {}
+    for loc in config.locales:
+        states = counts.get(loc, {})
+        locales[loc] = {**states, "untranslated": total - sum(states.values())}
+    payload = {
+        "segments": total,
+        "locales": locales,
+        "glossary_compliance": terms,
+        "usage": {
+            loc: usage.get(loc, {"tokens_in": 0, "tokens_out": 0, "cost": 0.0})
+            for loc in config.locales
+        },
+        "runs": [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "status": r.status,
+                "started_at": r.started_at,
+                "requests": r.requests,
+                "tokens_in": r.tokens_in,
+                "tokens_out": r.tokens_out,
+                "cost": r.cost,
+                "engine": (r.counts or {}).get("engine", {}),
+                "message": r.message,
+            }
+            for r in runs
+        ],
+    }
+    out.say(f"{total} segments")
+    for loc, c in locales.items():
+        u = payload["usage"][loc]
+        states = ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
+        out.say(
+            f"{loc}: {states}; {u['tokens_in']} tokens in, {u['tokens_out']} out, ${u['cost']:.4f}"
+        )
+    for r in payload["runs"][:1]:
+        packs = r["engine"]
+        line = f"last run #{r['id']} {r['status']}: {r['requests']} requests, ${r['cost']:.4f}"
+        if packs.get("packs"):
+            line += (
+                f"; packs {packs['packs']} ({packs['packs_verified']} verified, "
+                f"{packs['packs_split']} split), {packs.get('singles', 0)} single strings, "
+                f"{packs.get('rate_limited', 0)} rate-limited retries"
+            )
+        out.say(line)
+    out.data(payload)
+    return EXIT_OK
