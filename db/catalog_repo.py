@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -19,14 +19,17 @@ def catalog_file(s: Session, source_id: int, locale: str) -> CatalogFile | None:
 
 
 def export_fingerprints(
-    s: Session, project_id: int, locales: Iterable[str]
+    s: Session, project_id: int, locales: Iterable[str], *, source_id: int | None = None
 ) -> dict[tuple[int, str], str]:
     """{(source id, locale): a summary of everything an export of it reads from the
     database}: segments (count, newest id, last change), versions (count, newest id) and
     state changes (newest review id). Versions and reviews are append-only and every segment
     change stamps `updated_at`, so any change that could alter a catalogue changes its entry.
-    Three grouped queries for the whole project (a no-op run asks for every catalogue)."""
-    of_project = (Source.project_id == project_id,)
+    Three grouped queries for the whole project (a no-op run asks for every catalogue), or
+    for one source."""
+    of_project: tuple[ColumnElement[bool], ...] = (Source.project_id == project_id,)
+    if source_id is not None:
+        of_project = (*of_project, SegmentRow.source_id == source_id)
     segs = (
         select(
             SegmentRow.source_id,

@@ -220,7 +220,7 @@ def export_catalog(
     dry_run: bool = False,
     fingerprint: str | None = None,
 ) -> FileResult:
-    """`fingerprint`: db.repo.export_fingerprints' entry for it, when the caller has them."""
+    """`fingerprint`: its db.catalog_repo.export_fingerprints entry, if the caller has it."""
     path = src.catalog_path(locale)
     rel = src.relative_catalog_path(locale)
     stored = catalog_repo.catalog_file(s, source.id, locale)
@@ -232,7 +232,9 @@ def export_catalog(
             )
     # taken before reading versions: a change made while we export shows in the next key
     if fingerprint is None:
-        found = catalog_repo.export_fingerprints(s, source.project_id, [locale])
+        found = catalog_repo.export_fingerprints(
+            s, source.project_id, [locale], source_id=source.id
+        )
         fingerprint = found.get((source.id, locale), "")
     key = _export_key(fingerprint, rel, config)
     if (
