@@ -53,6 +53,8 @@ def _strings(server: ChatServer) -> list[str]:
 
     sent = []
     for rec in server.requests:
+        if not rec.path.endswith("completions"):  # e.g. GET /models: nothing translated
+            continue
         if "messages" not in rec.body:  # completion mode: one string per request
             sent.append(json.dumps(rec.body, sort_keys=True))
             continue
@@ -66,7 +68,7 @@ def _strings(server: ChatServer) -> list[str]:
 
 
 @pytest.mark.slow
-def test_two_runs_at_once_send_each_string_once_and_agree_with_a_lonestart_locflow(
+def test_two_runs_at_once_send_each_string_once_and_agree_with_a_lone_run(
     demo_project, prefect_server, tmp_path, db_url
 ):
     env = {**os.environ, "PREFECT_API_URL": prefect_server, "LOCFLOW_DATABASE_URL": db_url}
@@ -138,7 +140,7 @@ def _machine(segment_id: int, source_hash: str, base_n: int | None) -> repo.NewV
     )
 
 
-def test_a_reviewers_version_written_meanwhile_wins_over_thestart_locflow(Session):
+def test_a_reviewers_version_written_meanwhile_wins_over_the_run(Session):
     with Session() as s, s.begin():
         planned, h1 = _segment(s, "a")
         untouched, h2 = _segment(s, "b")
