@@ -224,15 +224,7 @@ def add_versions(s: Session, new: Sequence[NewVersion]) -> list[int]:
     whose `base_n` no longer holds is left out."""
     if not new:
         return []
-    top: dict[tuple[int, str], int] = {}
-    for chunk in _chunks(sorted({v.segment_id for v in new}), 900):
-        _lock_rows(s, chunk)
-        q = (
-            select(Translation.segment_id, Translation.locale, func.max(Translation.n))
-            .where(Translation.segment_id.in_(chunk))
-            .group_by(Translation.segment_id, Translation.locale)
-        )
-        top.update({(sid, loc): n for sid, loc, n in s.execute(q)})
+    top = _lock_and_number(s, new)
     now = utcnow()
     values = []
     for v in new:
@@ -271,6 +263,27 @@ def add_versions(s: Session, new: Sequence[NewVersion]) -> list[int]:
             insert(Translation).returning(Translation.id, sort_by_parameter_order=True), values
         )
     )
+
+
+def still_newest(s: Session, new: Sequence[NewVersion]) -> list[bool]:
+    """Lock the segments' rows (until the transaction ends) and tell, for each version,
+    whether its `base_n` still holds: what `add_versions` would store."""
+    top = _lock_and_number(s, new) if new else {}
+    return [v.base_n is None or top.get((v.segment_id, v.locale), 0) == v.base_n for v in new]
+
+
+def _lock_and_number(s: Session, new: Sequence[NewVersion]) -> dict[tuple[int, str], int]:
+    """Lock the rows of the segments in `new`; the newest n per (segment, locale)."""
+    top: dict[tuple[int, str], int] = {}
+    for chunk in _chunks(sorted({v.segment_id for v in new}), 900):
+        _lock_rows(s, chunk)
+        q = (
+            select(Translation.segment_id, Translation.locale, func.max(Translation.n))
+            .where(Translation.segment_id.in_(chunk))
+            .group_by(Translation.segment_id, Translation.locale)
+        )
+        top.update({(sid, loc): n for sid, loc, n in s.execute(q)})
+    return top
 
 
 def _lock_rows(s: Session, segment_ids: list[int]) -> None:

@@ -228,3 +228,63 @@ def test_a_named_lock_makes_the_second_holder_wait_and_says_who_holds_it(Session
     assert events[0] == "first in"
     assert events[1].startswith("wait p:translate:fr: held by another locflow run")
     assert events[2:] == ["first out", "second in", "other in"]
+
+
+def test_a_superseded_result_is_kept_as_rejected_history_with_its_usage(Session):
+    """store_outcomes: the reviewer's version stays current, the run's result is stored as
+    rejected (so the request's tokens and cost stay in the ledger) and counted superseded."""
+    from catalog.plurals import plural_info
+    from flows.steps.plan import WorkItem
+    from flows.steps.translate import Job, Outcome, store_outcomes
+
+    with Session() as s, s.begin():
+        planned, h1 = _segment(s, "a")
+        untouched, h2 = _segment(s, "b")
+
+    def outcome(segment_id: int, source_hash: str, name: str) -> Outcome:
+        item = WorkItem(
+            segment_id,
+            "fr",
+            Segment(msgid=f"Hello {name}"),
+            source_hash,
+            plural_info("fr"),
+            base_n=0,
+        )
+        return Outcome(Job((item,)), (f"Bonjour {name}",), (), tokens_in=10, tokens_out=5)
+
+    outcomes = [outcome(planned, h1, "a"), outcome(untouched, h2, "b")]
+    with Session() as s, s.begin():  # a reviewer saves while the batch is in flight
+        repo.add_version(
+            s,
+            repo.NewVersion(
+                segment_id=planned,
+                locale="fr",
+                forms=("Salut a",),
+                state=State.APPROVED,
+                origin="human",
+                source_hash=h1,
+                author="fanny",
+            ),
+        )
+    with Session() as s, s.begin():
+        counts = store_outcomes(
+            s,
+            outcomes,
+            source_locale="en",
+            engine_name="pseudo",
+            run_id=None,
+            cost_of=lambda i, o: 0.25,
+        )
+    assert (counts.superseded, counts.machine, counts.needs_review) == (1, 1, 0)
+    with Session() as s:
+        current = repo.current_versions(s, [planned, untouched], "fr")
+        history = repo.versions(s, planned, "fr")
+        spent = s.execute(select(Translation.tokens_in, Translation.cost)).all()
+    assert [(v.origin, v.forms) for v in current[planned]] == [("human", ["Salut a"])]
+    assert [(v.origin, State(v.state)) for v in current[untouched]] == [("engine", State.MACHINE)]
+    assert [(v.n, v.origin, State(v.state)) for v in history] == [
+        (1, "human", State.APPROVED),
+        (2, "engine", State.REJECTED),
+    ]
+    assert history[1].issues[-1]["check"] == "superseded"
+    assert sum(t for t, _ in spent) == 20 and sum(c for _, c in spent) == 0.5

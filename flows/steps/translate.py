@@ -311,14 +311,27 @@ def store_outcomes(
                     base_n=item.base_n,
                 )
             )
-        if issues:
-            counts.needs_review += len(outcome.job.items)
-        else:
-            counts.machine += len(outcome.job.items)
         for i in issues:
             counts.issues[i.check] = counts.issues.get(i.check, 0) + len(outcome.job.items)
-    counts.superseded = len(pending) - len(repo.add_versions(s, pending))
+    # a reviewer's (or another writer's) version stored since planning wins: ours is kept
+    # as rejected history, so the request's usage stays in the cost ledger
+    fresh = repo.still_newest(s, pending)
+    final = [
+        v if ok else replace(v, state=State.REJECTED, issues=(*v.issues, SUPERSEDED), base_n=None)
+        for v, ok in zip(pending, fresh, strict=True)
+    ]
+    repo.add_versions(s, final)
+    counts.superseded = fresh.count(False)
+    counts.machine = sum(1 for v in final if v.state == State.MACHINE)
+    counts.needs_review = sum(1 for v in final if v.state == State.NEEDS_REVIEW)
     return counts
+
+
+SUPERSEDED = {
+    "check": "superseded",
+    "severity": "warning",
+    "message": "a newer version was stored while this one was being translated",
+}
 
 
 def store_reused(
