@@ -35,12 +35,49 @@ from connectors.engines.qwen_mt import QwenMTEngine
 FAULTS = {"429": 0.10, "429_retry_after": 0.10, "500": 0.025, "503": 0.025}
 """20 % 429s (half with Retry-After) and 5 % 5xx on every attempt."""
 TARGETS = ("de", "fr", "ja")
-GLOSSARY = {"file": "Datei", "folder": "Ordner", "account": "Konto", "project": "Projekt",
-            "workspace": "Arbeitsbereich", "server": "Server"}
-_VERBS = ["Open", "Save", "Delete", "Rename", "Share", "Download", "Upload", "Archive",
-          "Restore", "Move", "Copy", "Export", "Import", "Sync", "Close", "Edit"]
-_NOUNS = ["file", "folder", "account", "project", "workspace", "server", "report", "invoice",
-          "message", "contact", "calendar", "setting", "device", "backup", "template"]
+GLOSSARY = {
+    "file": "Datei",
+    "folder": "Ordner",
+    "account": "Konto",
+    "project": "Projekt",
+    "workspace": "Arbeitsbereich",
+    "server": "Server",
+}
+_VERBS = [
+    "Open",
+    "Save",
+    "Delete",
+    "Rename",
+    "Share",
+    "Download",
+    "Upload",
+    "Archive",
+    "Restore",
+    "Move",
+    "Copy",
+    "Export",
+    "Import",
+    "Sync",
+    "Close",
+    "Edit",
+]
+_NOUNS = [
+    "file",
+    "folder",
+    "account",
+    "project",
+    "workspace",
+    "server",
+    "report",
+    "invoice",
+    "message",
+    "contact",
+    "calendar",
+    "setting",
+    "device",
+    "backup",
+    "template",
+]
 _TEMPLATES = [
     ("{verb} {noun}", ()),
     ("{verb} the selected {noun}s?", ()),
@@ -51,7 +88,7 @@ _TEMPLATES = [
     ("You have {{count}} new {noun}s in {{where}}", ("python-brace-format",)),
     ("The {noun} was {lverb}d successfully.", ()),
     ("Are you sure you want to {lverb} this {noun}? This cannot be undone.", ()),
-    ("See <a href=\"https://example.com/help\">the help page</a> to {lverb} a {noun}.", ()),
+    ('See <a href="https://example.com/help">the help page</a> to {lverb} a {noun}.', ()),
 ]
 
 
@@ -64,11 +101,21 @@ def ui_strings(count: int, seed: int = 1) -> list[Request]:
         verb, noun = rng.choice(_VERBS), rng.choice(_NOUNS)
         text = template.format(verb=verb, lverb=verb.lower(), noun=noun) + f" #{i}"
         masked = mask(text, flags)
-        terms = tuple((s, t) for s, t in GLOSSARY.items()
-                      if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", masked.text, re.I))
-        out.append(Request(key=str(i), text=masked.text, source_locale="en",
-                           target_locale=TARGETS[i % len(TARGETS)],
-                           tokens=masked.token_strings, terms=terms))
+        terms = tuple(
+            (s, t)
+            for s, t in GLOSSARY.items()
+            if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", masked.text, re.I)
+        )
+        out.append(
+            Request(
+                key=str(i),
+                text=masked.text,
+                source_locale="en",
+                target_locale=TARGETS[i % len(TARGETS)],
+                tokens=masked.token_strings,
+                terms=terms,
+            )
+        )
     return out
 
 
@@ -101,18 +148,41 @@ def lost(requests: Sequence[Request], results: Sequence[Result | None]) -> int:
     return bad
 
 
-def measure(client: str, sim: QwenSim, requests: Sequence[Request], wall: float,
-            results: Sequence[Result | None], rpm: float, tpm: float) -> Report:
+def measure(
+    client: str,
+    sim: QwenSim,
+    requests: Sequence[Request],
+    wall: float,
+    results: Sequence[Result | None],
+    rpm: float,
+    tpm: float,
+) -> Report:
     c = sim.counters
     limit = max(c.charged * 60 / rpm, c.prompt_tokens * 60 / tpm)
-    return Report(client, len(requests), wall, c.charged, c.prompt_tokens, limit, c.ok,
-                  c.throttled, lost(requests, results))
+    return Report(
+        client,
+        len(requests),
+        wall,
+        c.charged,
+        c.prompt_tokens,
+        limit,
+        c.ok,
+        c.throttled,
+        lost(requests, results),
+    )
 
 
-async def run_engine(sim: QwenSim, requests: list[Request], args: argparse.Namespace
-                     ) -> tuple[float, list[Result]]:
-    settings = EngineSettings(name="qwen_mt", base_url=sim.base_url, rpm=args.rpm, tpm=args.tpm,
-                              concurrency=args.concurrency, timeout=args.timeout)
+async def run_engine(
+    sim: QwenSim, requests: list[Request], args: argparse.Namespace
+) -> tuple[float, list[Result]]:
+    settings = EngineSettings(
+        name="qwen_mt",
+        base_url=sim.base_url,
+        rpm=args.rpm,
+        tpm=args.tpm,
+        concurrency=args.concurrency,
+        timeout=args.timeout,
+    )
     engine = QwenMTEngine(settings, env={"DASHSCOPE_API_KEY": sim.api_key})
     started = time.perf_counter()
     results = await engine.translate(requests)
@@ -122,29 +192,35 @@ async def run_engine(sim: QwenSim, requests: list[Request], args: argparse.Names
     return wall, results
 
 
-async def run_naive(sim: QwenSim, requests: list[Request], args: argparse.Namespace
-                    ) -> tuple[float, list[Result | None]]:
+async def run_naive(
+    sim: QwenSim, requests: list[Request], args: argparse.Namespace
+) -> tuple[float, list[Result | None]]:
     """What one writes without pacing or packing: one string per call, one call at a time."""
     import openai
 
     from connectors.engines.languages import qwen_language
 
-    client = openai.AsyncOpenAI(api_key=sim.api_key, base_url=sim.base_url, max_retries=0,
-                                timeout=args.timeout)
+    client = openai.AsyncOpenAI(
+        api_key=sim.api_key, base_url=sim.base_url, max_retries=0, timeout=args.timeout
+    )
     policy = RetryPolicy()
     results: list[Result | None] = []
     started = time.perf_counter()
     for r in requests:
-        options = {"source_lang": qwen_language(r.source_locale),
-                   "target_lang": qwen_language(r.target_locale)}
+        options = {
+            "source_lang": qwen_language(r.source_locale),
+            "target_lang": qwen_language(r.target_locale),
+        }
         if r.terms:
             options["terms"] = [{"source": s, "target": t} for s, t in r.terms]
 
         async def call(r: Request = r, options: dict = options) -> str:
             try:
                 reply = await client.chat.completions.create(
-                    model="qwen-mt-flash", messages=[{"role": "user", "content": r.text}],
-                    extra_body={"translation_options": options})
+                    model="qwen-mt-flash",
+                    messages=[{"role": "user", "content": r.text}],
+                    extra_body={"translation_options": options},
+                )
             except openai.APIError as exc:
                 raise from_openai_error(exc) from None
             return reply.choices[0].message.content or ""
@@ -159,22 +235,35 @@ async def run_naive(sim: QwenSim, requests: list[Request], args: argparse.Namesp
 
 
 def fresh_sim(args: argparse.Namespace) -> QwenSim:
-    return QwenSim(rpm=args.rpm, tpm=args.tpm, latency=args.latency, faults=FAULTS,
-                   retry_after=args.retry_after, seed=args.seed).start()
+    return QwenSim(
+        rpm=args.rpm,
+        tpm=args.tpm,
+        latency=args.latency,
+        faults=FAULTS,
+        retry_after=args.retry_after,
+        seed=args.seed,
+    ).start()
 
 
 def show(report: Report) -> None:
-    print(f"{report.client:<7} {report.strings:>7} {report.wall:>8.1f} {report.limit:>8.1f} "
-          f"{report.ratio:>7.3f} {report.attempts:>8} {report.tokens:>9} {report.throttled:>6} "
-          f"{report.per_1000:>9.1f} {report.lost:>5}")
+    print(
+        f"{report.client:<7} {report.strings:>7} {report.wall:>8.1f} {report.limit:>8.1f} "
+        f"{report.ratio:>7.3f} {report.attempts:>8} {report.tokens:>9} {report.throttled:>6} "
+        f"{report.per_1000:>9.1f} {report.lost:>5}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m bench.engine_bench",
-                                description=(__doc__ or "").split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m bench.engine_bench", description=(__doc__ or "").split("\n")[0]
+    )
     p.add_argument("--strings", type=int, default=5000, help="strings through the engine")
-    p.add_argument("--naive-strings", type=int, default=300,
-                   help="strings through the naive client (it is slow by design; 0 skips it)")
+    p.add_argument(
+        "--naive-strings",
+        type=int,
+        default=300,
+        help="strings through the naive client (it is slow by design; 0 skips it)",
+    )
     p.add_argument("--rpm", type=float, default=1200.0)
     p.add_argument("--tpm", type=float, default=2_000_000.0)
     p.add_argument("--latency", type=float, default=0.1, help="seconds per request at the server")
@@ -185,11 +274,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     requests = ui_strings(args.strings, args.seed)
-    print(f"{args.strings} strings, RPM {args.rpm:g}, TPM {args.tpm:g}, "
-          f"latency {args.latency:g} s, faults {FAULTS}")
+    print(
+        f"{args.strings} strings, RPM {args.rpm:g}, TPM {args.tpm:g}, "
+        f"latency {args.latency:g} s, faults {FAULTS}"
+    )
     reports = []
-    for client, count, runner in (("engine", args.strings, run_engine),
-                                  ("naive", args.naive_strings, run_naive)):
+    for client, count, runner in (
+        ("engine", args.strings, run_engine),
+        ("naive", args.naive_strings, run_naive),
+    ):
         if count <= 0:
             continue
         sample = requests[:count]
@@ -199,16 +292,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             reports.append(measure(client, sim, sample, wall, results, args.rpm, args.tpm))
         finally:
             sim.stop()
-    print(f"{'client':<7} {'strings':>7} {'wall s':>8} {'limit s':>8} {'ratio':>7} "
-          f"{'attempts':>8} {'tokens':>9} {'429real':>6} {'ok/1000':>9} {'lost':>5}")
+    print(
+        f"{'client':<7} {'strings':>7} {'wall s':>8} {'limit s':>8} {'ratio':>7} "
+        f"{'attempts':>8} {'tokens':>9} {'429real':>6} {'ok/1000':>9} {'lost':>5}"
+    )
     for report in reports:
         show(report)
     engine = reports[0] if reports and reports[0].client == "engine" else None
     if engine is None:
         return 0
     met = engine.ratio <= 1.15 and engine.per_1000 <= 60 and engine.lost == 0
-    print(f"targets (wall/limit ≤ 1.15, ≤ 60 requests/1000 strings, 0 lost): "
-          f"{'met' if met else 'NOT met'}")
+    print(
+        f"targets (wall/limit ≤ 1.15, ≤ 60 requests/1000 strings, 0 lost): "
+        f"{'met' if met else 'NOT met'}"
+    )
     return 0 if met else 1
 
 

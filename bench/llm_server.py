@@ -62,13 +62,30 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def server_args(model: Path, port: int, *, alias: str = MODEL_ALIAS, n_ctx: int = 2048,
-                threads: int | None = None) -> list[str]:
+def server_args(
+    model: Path,
+    port: int,
+    *,
+    alias: str = MODEL_ALIAS,
+    n_ctx: int = 2048,
+    threads: int | None = None,
+) -> list[str]:
     threads = threads or max(1, os.cpu_count() or 1)
     return [
-        "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
-        "--model_alias", alias, "--n_ctx", str(n_ctx), "--n_threads", str(threads),
-        "--verbose", "False",
+        "--model",
+        str(model),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--model_alias",
+        alias,
+        "--n_ctx",
+        str(n_ctx),
+        "--n_threads",
+        str(threads),
+        "--verbose",
+        "False",
     ]
 
 
@@ -91,17 +108,24 @@ class RunningServer:
                 self.process.wait(timeout=timeout)
 
 
-def start(model: Path, log: Path, *, port: int | None = None, timeout: float = 90.0,
-          **options: int) -> RunningServer:
+def start(
+    model: Path, log: Path, *, port: int | None = None, timeout: float = 90.0, **options: int
+) -> RunningServer:
     """Spawn the server and wait until it answers; RuntimeError (with the log's tail) if not."""
     port = port or free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "_child",
-             *server_args(model, port, **options)],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "_child",
+                *server_args(model, port, **options),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
     server = RunningServer(process, f"http://127.0.0.1:{port}/v1", log, 0.0)
@@ -164,8 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     model = model_path()
     print(f"model: {model} ({time.monotonic() - t0:.1f} s)", flush=True)
     server = start(model, ns.log)
-    print(f"llama.cpp server: {server.url} (ready in {server.started_in:.1f} s, log {ns.log})",
-          flush=True)
+    print(
+        f"llama.cpp server: {server.url} (ready in {server.started_in:.1f} s, log {ns.log})",
+        flush=True,
+    )
     try:
         env = {**os.environ, "LOCFLOW_ENGINE_BASE_URL": server.url}
         return subprocess.call(cmd, env=env)

@@ -60,13 +60,19 @@ MAX_INPUT = 8192
 LANG_ERROR = "暂时不支持当前设置的语种！"
 STATUS_FAULTS = {
     "429": (429, "Throttling.RateQuota", "Requests rate limit exceeded, please try again later."),
-    "429_retry_after": (429, "Throttling.RateQuota",
-                        "Requests rate limit exceeded, please try again later."),
+    "429_retry_after": (
+        429,
+        "Throttling.RateQuota",
+        "Requests rate limit exceeded, please try again later.",
+    ),
     "429_free_quota": (429, "Throttling.AllocationQuota", "Free allocated quota exceeded."),
     "500": (500, "InternalError", "An internal error has occured, please try again later."),
     "503": (503, "ModelUnavailable", "The model is overloaded, please try again later."),
-    "arrearage": (400, "Arrearage",
-                  "Access denied, please make sure your account is in good standing."),
+    "arrearage": (
+        400,
+        "Arrearage",
+        "Access denied, please make sure your account is in good standing.",
+    ),
     "401": (401, "invalid_api_key", "Incorrect API key provided."),
     "403": (403, "AccessDenied", "Access denied."),
     "role": (500, "InternalError", "Role must be in [user, assistant]"),
@@ -91,7 +97,7 @@ def sim_translate(content: str, terms: list[tuple[str, str]] | tuple = ()) -> st
     for line in content.split("\n"):
         m = _NUMBERING.match(line)
         head = m.group() if m else ""
-        lines.append(head + pseudo_localise(line[len(head):], terms))
+        lines.append(head + pseudo_localise(line[len(head) :], terms))
     return "\n".join(lines)
 
 
@@ -136,8 +142,14 @@ class _Reply:
     delay: float = 0.0
 
 
-def _error(status: int, code: str, message: str, headers: tuple = (), param: str | None = None,
-           kind: str = "invalid_request_error") -> _Reply:
+def _error(
+    status: int,
+    code: str,
+    message: str,
+    headers: tuple = (),
+    param: str | None = None,
+    kind: str = "invalid_request_error",
+) -> _Reply:
     body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
     return _Reply(status, body, (("x-request-id", uuid.uuid4().hex), *headers))
 
@@ -148,8 +160,11 @@ def _pairs(value: object) -> list[tuple[str, str]] | None:
         return None
     out = []
     for item in value:
-        if not (isinstance(item, dict) and set(item) == {"source", "target"}
-                and all(isinstance(v, str) and v for v in item.values())):
+        if not (
+            isinstance(item, dict)
+            and set(item) == {"source", "target"}
+            and all(isinstance(v, str) and v for v in item.values())
+        ):
             return None
         out.append((item["source"], item["target"]))
     return out
@@ -158,11 +173,20 @@ def _pairs(value: object) -> list[tuple[str, str]] | None:
 class QwenSim:
     """The simulated provider. `with QwenSim(rpm=600) as sim:` … `sim.base_url`."""
 
-    def __init__(self, *, api_key: str = "sk-sim-0123456789abcdef", rpm: float | None = None,
-                 tpm: float | None = None, latency: float = 0.0, burst: float = 1.0,
-                 faults: dict[str, float] | None = None, retry_after: float = 1.0,
-                 timeout_sleep: float = 3.0, moderation_marker: str = "DATA_INSPECTION_FAIL",
-                 seed: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        api_key: str = "sk-sim-0123456789abcdef",
+        rpm: float | None = None,
+        tpm: float | None = None,
+        latency: float = 0.0,
+        burst: float = 1.0,
+        faults: dict[str, float] | None = None,
+        retry_after: float = 1.0,
+        timeout_sleep: float = 3.0,
+        moderation_marker: str = "DATA_INSPECTION_FAIL",
+        seed: int = 0,
+    ) -> None:
         self.api_key = api_key
         self.latency, self.retry_after, self.timeout_sleep = latency, retry_after, timeout_sleep
         self.moderation_marker = moderation_marker
@@ -216,8 +240,12 @@ class QwenSim:
         server.daemon_threads = True
         server.sim = self  # type: ignore[attr-defined]
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="qwen-sim", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="qwen-sim",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -263,14 +291,20 @@ class QwenSim:
             now = time.monotonic()
             if self._requests and not self._requests.allows(1, now):
                 self.counters.throttled += 1
-                return _error(429, "Throttling.RateQuota",
-                              "Requests rate limit exceeded, please try again later.",
-                              kind="limit_requests")
+                return _error(
+                    429,
+                    "Throttling.RateQuota",
+                    "Requests rate limit exceeded, please try again later.",
+                    kind="limit_requests",
+                )
             if self._tokens and not self._tokens.allows(prompt_tokens, now):
                 self.counters.throttled += 1
-                return _error(429, "Throttling.AllocationQuota",
-                              "Allocated quota exceeded, please increase your quota limit.",
-                              kind="insufficient_quota")
+                return _error(
+                    429,
+                    "Throttling.AllocationQuota",
+                    "Allocated quota exceeded, please increase your quota limit.",
+                    kind="insufficient_quota",
+                )
             for bucket, cost in ((self._requests, 1), (self._tokens, prompt_tokens)):
                 if bucket:
                     bucket.level -= cost
@@ -287,8 +321,9 @@ class QwenSim:
                 headers = (("Retry-After", f"{self.retry_after:g}"),)
             return _error(status, code, message, headers)
         if self.moderation_marker and self.moderation_marker in content:
-            return self._invalid(400, "DataInspectionFailed",
-                                 "Input data may contain inappropriate content.")
+            return self._invalid(
+                400, "DataInspectionFailed", "Input data may contain inappropriate content."
+            )
         text, finish = self._apply(
             fault, sim_translate(content, () if fault == "ignore_terms" else terms)
         )
@@ -297,15 +332,32 @@ class QwenSim:
             self.counters.ok += fault != "timeout"  # the client has given up on that one
             self.counters.completion_tokens += completion
         delay = self.timeout_sleep if fault == "timeout" else self.latency
-        return _Reply(200, {
-            "id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion",
-            "created": int(time.time()), "model": body["model"], "system_fingerprint": None,
-            "choices": [{"index": 0, "finish_reason": finish, "logprobs": None,
-                         "message": {"role": "assistant", "content": text}}],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion,
-                      "total_tokens": prompt_tokens + completion,
-                      "prompt_tokens_details": None, "completion_tokens_details": None},
-        }, delay=delay)
+        return _Reply(
+            200,
+            {
+                "id": f"chatcmpl-{uuid.uuid4().hex}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body["model"],
+                "system_fingerprint": None,
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": finish,
+                        "logprobs": None,
+                        "message": {"role": "assistant", "content": text},
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": completion,
+                    "total_tokens": prompt_tokens + completion,
+                    "prompt_tokens_details": None,
+                    "completion_tokens_details": None,
+                },
+            },
+            delay=delay,
+        )
 
     def _invalid(self, status: int, code: str, message: str, param: str | None = None) -> _Reply:
         with self._lock:
@@ -317,24 +369,34 @@ class QwenSim:
         """What the real API rejects; (content, terms, prompt tokens) when all is well."""
         model = body.get("model")
         if model not in LANGUAGES:
-            return self._invalid(404, "model_not_found", f"The model `{model}` does not exist "
-                                 "or you do not have access to it.")
+            return self._invalid(
+                404,
+                "model_not_found",
+                f"The model `{model}` does not exist or you do not have access to it.",
+            )
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
-            return self._invalid(400, "InvalidParameter", "[] is too short - 'messages'",
-                                 "messages")
+            return self._invalid(
+                400, "InvalidParameter", "[] is too short - 'messages'", "messages"
+            )
         if any(not isinstance(m, dict) or m.get("role") != "user" for m in messages):
             return self._invalid(500, "InternalError", "Role must be in [user, assistant]")
         if len(messages) != 1:
-            return self._invalid(400, "InvalidParameter",
-                                 "Qwen-MT accepts exactly one user message.", "messages")
+            return self._invalid(
+                400, "InvalidParameter", "Qwen-MT accepts exactly one user message.", "messages"
+            )
         content = messages[0].get("content")
         if not isinstance(content, str) or not content.strip():
-            return self._invalid(400, "InvalidParameter",
-                                 f"Range of input length should be [1, {MAX_INPUT}]", "messages")
+            return self._invalid(
+                400,
+                "InvalidParameter",
+                f"Range of input length should be [1, {MAX_INPUT}]",
+                "messages",
+            )
         if body.get("stream"):
-            return self._invalid(400, "InvalidParameter", "The simulator does not stream.",
-                                 "stream")
+            return self._invalid(
+                400, "InvalidParameter", "The simulator does not stream.", "stream"
+            )
         options = body.get("translation_options")
         names = LANGUAGES[model]
         if not isinstance(options, dict):
@@ -346,17 +408,26 @@ class QwenSim:
         for key in ("terms", "tm_list"):
             pairs[key] = _pairs(options.get(key, []))
             if pairs[key] is None:
-                return self._invalid(400, "InvalidParameter",
-                                     f"{key} must be a list of {{source, target}} strings", key)
+                return self._invalid(
+                    400,
+                    "InvalidParameter",
+                    f"{key} must be a list of {{source, target}} strings",
+                    key,
+                )
         domains = options.get("domains", "")
         if not isinstance(domains, str) or not domains.isascii():
-            return self._invalid(400, "InvalidParameter",
-                                 "domains only supports English text.", "domains")
+            return self._invalid(
+                400, "InvalidParameter", "domains only supports English text.", "domains"
+            )
         extra = sum(sim_tokens(s) + sim_tokens(t) + 3 for k in pairs for s, t in pairs[k])
         length = sim_tokens(content) + extra + sim_tokens(domains)
         if length > MAX_INPUT:
-            return self._invalid(400, "InvalidParameter",
-                                 f"Range of input length should be [1, {MAX_INPUT}]", "messages")
+            return self._invalid(
+                400,
+                "InvalidParameter",
+                f"Range of input length should be [1, {MAX_INPUT}]",
+                "messages",
+            )
         return content, pairs["terms"] or [], OVERHEAD + length
 
     def _draw(self) -> str | None:
@@ -373,7 +444,7 @@ class QwenSim:
         if fault == "drop_token":
             return _TOKEN.sub("", text, count=1), "stop"
         if fault == "merge" and len(lines) > 1:
-            second = lines[1][len(m.group()):] if (m := _NUMBERING.match(lines[1])) else lines[1]
+            second = lines[1][len(m.group()) :] if (m := _NUMBERING.match(lines[1])) else lines[1]
             return "\n".join([f"{lines[0]} {second}", *lines[2:]]), "stop"
         if fault == "reorder" and len(lines) > 1:
             return "\n".join([lines[1], lines[0], *lines[2:]]), "stop"

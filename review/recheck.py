@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from catalog.checks import CheckContext, Issue, run_checks
 from catalog.plurals import PluralInfo, plural_info
 from connectors.po import parse_po
-from db import catalog_repo, repo
+from db import catalog_repo, segment_repo
 from db.models import CatalogFile, Project, SegmentRow
 
 
@@ -20,7 +20,7 @@ def check_forms(
     (issues, matched-terms hash, glossary hash)."""
     from flows.steps.terms import SegmentTermFinder, project_glossary
 
-    segment = repo.row_to_segment(seg)
+    segment = segment_repo.row_to_segment(seg)
     finder = SegmentTermFinder(project_glossary(s, project.id), project.source_locale)
     terms = finder.for_segment(segment, locale)
     ctx = CheckContext(

@@ -17,7 +17,7 @@ from servers.chat_server import ChatServer
 from sqlalchemy import create_engine, select, text
 
 from catalog.segment import Segment
-from db import repo
+from db import repo, segment_repo
 from db.locks import named_lock
 from db.models import Translation
 from db.states import State
@@ -124,7 +124,7 @@ def _segment(s, name: str = "a") -> tuple[int, str]:
     project = repo.get_or_create_project(s, "p", "en")
     source = repo.get_or_create_source(s, project, "messages", "po")
     seg = Segment(msgid=f"Hello {name}")
-    row = repo.insert_segment(s, source.id, seg, 0)
+    row = segment_repo.insert_segment(s, source.id, seg, 0)
     return row.id, row.source_hash
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from catalog.segment import Segment
-from db import catalog_repo, repo, run_repo
+from db import catalog_repo, repo, run_repo, segment_repo
 from db.models import Review, SourceVersion, Translation
 from db.session import create_db_engine, current_revision, head_revision, migrate
 from db.states import State, TransitionError
@@ -16,7 +16,7 @@ from db.states import State, TransitionError
 def _setup(s):
     project = repo.get_or_create_project(s, "p", "en")
     source = repo.get_or_create_source(s, project, "messages.pot", "po")
-    row = repo.insert_segment(s, source.id, Segment(msgid="Open", msgctxt="menu"), 0)
+    row = segment_repo.insert_segment(s, source.id, Segment(msgid="Open", msgctxt="menu"), 0)
     return project, source, row
 
 
@@ -125,12 +125,12 @@ def test_source_change_adds_a_source_version_and_marks_translations_stale(Sessio
     with Session() as s, s.begin():
         _, _, row = _setup(s)
         vid = repo.add_version(s, _version(row, state=State.APPROVED, origin="human"))
-        changed = repo.update_segment(
+        changed = segment_repo.update_segment(
             s, row, Segment(msgid="Open", msgctxt="menu", extracted_comments="File menu"), 0
         )
         assert changed
         assert repo.mark_stale(s, row.id, row.source_hash) == 1
-        unchanged = repo.update_segment(
+        unchanged = segment_repo.update_segment(
             s, row, Segment(msgid="Open", msgctxt="menu", extracted_comments="File menu"), 0
         )
         assert not unchanged
@@ -147,7 +147,7 @@ def test_source_change_adds_a_source_version_and_marks_translations_stale(Sessio
 def test_approved_memory_and_state_counts(Session):
     with Session() as s, s.begin():
         project, source, row = _setup(s)
-        other = repo.insert_segment(s, source.id, Segment(msgid="Save"), 1)
+        other = segment_repo.insert_segment(s, source.id, Segment(msgid="Save"), 1)
         repo.add_version(s, _version(row, state=State.APPROVED, origin="human"))
         repo.add_version(s, _version(other, forms=("Enregistrer",)))
     with Session() as s:

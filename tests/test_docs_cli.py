@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from db import repo
+from db import repo, segment_repo
 from db.session import open_database
 from db.states import State
 from flows.config import load_config
@@ -162,7 +162,7 @@ def test_structure_failure_exits_1_and_keeps_the_old_output(
         project = repo.find_project(s, config.project)
         assert project is not None
         source = next(x for x in repo.sources_of(s, project) if x.name == "docs/a.md")
-        row = next(r for r in repo.segment_rows(s, source.id) if "[link]" in r.msgid)
+        row = next(r for r in segment_repo.segment_rows(s, source.id) if "[link]" in r.msgid)
         repo.add_version(
             s,
             repo.NewVersion(

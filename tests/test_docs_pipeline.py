@@ -16,7 +16,7 @@ from connectors.engines.base import Limits, Request, Result
 from connectors.engines.pseudo import PseudoEngine
 from connectors.markdown import parse_markdown, verify_structure
 from connectors.markdown_tokens import parse_tokens
-from db import repo
+from db import repo, segment_repo
 from db.states import State
 from flows.config import Config, ConfigError, config_from_mapping, load_config
 from flows.steps.docs import (
@@ -252,7 +252,7 @@ def test_editing_one_paragraph_retranslates_only_that_block(
         project_row = repo.find_project(s, config.project)
         assert project_row is not None
         source = next(x for x in repo.sources_of(s, project_row) if x.name == "docs/index.md")
-        rows = repo.segment_rows(s, source.id)
+        rows = segment_repo.segment_rows(s, source.id)
         assert sum(r.obsolete for r in rows) == 1
         new = next(r for r in rows if "and then" in r.msgid)
         assert new.previous_segment_id is not None  # linked to the reworded paragraph
@@ -290,7 +290,7 @@ def test_omit_policy_keeps_source_text_and_approved_text_goes_out(
         project_row = repo.find_project(s, config.project)
         assert project_row is not None
         source = next(x for x in repo.sources_of(s, project_row) if x.name == "docs/guide.md")
-        row = next(r for r in repo.segment_rows(s, source.id) if r.msgid == "User guide")
+        row = next(r for r in segment_repo.segment_rows(s, source.id) if r.msgid == "User guide")
         (version,) = repo.versions(s, row.id, "fr")
         repo.transition(s, version, State.APPROVED, actor="reviewer")
     again = {(r.doc, r.locale): r for r in export(Session, config)}

@@ -16,7 +16,7 @@ from bench.qwen_sim import QwenSim
 from connectors.engines.base import EngineSettings
 from connectors.engines.openai_compat import OpenAICompatEngine
 from connectors.engines.qwen_mt import QwenMTEngine
-from db import glossary_repo, repo
+from db import glossary_repo, repo, segment_repo
 from db.models import SegmentRow, Translation
 from db.states import State
 from flows.steps.plan import apply_glossary_changes, plan_locale
@@ -153,7 +153,7 @@ def test_a_glossary_edit_replans_only_segments_with_the_changed_term(demo_projec
             for r in s.scalars(select(SegmentRow))
             if any(
                 e.source == "settings"
-                for e in finder.for_segment(repo.row_to_segment(r), "fr").expectations
+                for e in finder.for_segment(segment_repo.row_to_segment(r), "fr").expectations
             )
         ]
     plan = _plan(Session, config, "fr")

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from catalog.segment import Segment
-from db import repo, review_repo
+from db import repo, review_repo, segment_repo
 from db.models import Review, SegmentRow, Translation
 from db.review_repo import QueueFilter
 from db.states import State
@@ -31,9 +31,9 @@ def world(Session):
         project = repo.get_or_create_project(s, "demo", "en")
         source = repo.get_or_create_source(s, project, "locale/messages.pot", "po")
         rows = {
-            "greeting": repo.insert_segment(s, source.id, GREETING, 0),
-            "open": repo.insert_segment(s, source.id, OPEN, 1),
-            "plural": repo.insert_segment(s, source.id, PLURAL, 2),
+            "greeting": segment_repo.insert_segment(s, source.id, GREETING, 0),
+            "open": segment_repo.insert_segment(s, source.id, OPEN, 1),
+            "plural": segment_repo.insert_segment(s, source.id, PLURAL, 2),
         }
         ids = {
             "fr:greeting": _add(s, rows["greeting"], "fr", ("Connecté en tant que {user}",)),
@@ -291,7 +291,7 @@ def test_approving_a_stale_version_confirms_it_for_the_new_source(Session, world
         actions.approve(s, _actor(s, "fanny"), vid)
         seg = s.get(SegmentRow, world["rows"]["open"])
         changed = Segment(msgid="Open", msgctxt="menu", extracted_comments="the File menu")
-        assert repo.update_segment(s, seg, changed, 1)
+        assert segment_repo.update_segment(s, seg, changed, 1)
         repo.mark_stale(s, seg.id, seg.source_hash)
     with Session() as s:
         assert s.get(Translation, vid).state == State.STALE

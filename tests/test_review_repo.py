@@ -8,7 +8,7 @@ import time
 import pytest
 
 from catalog.segment import Segment
-from db import repo, review_repo
+from db import repo, review_repo, segment_repo
 from db.models import Translation
 from db.review_repo import QueueFilter
 from db.states import State
@@ -37,11 +37,13 @@ def queue(Session):
         project = repo.get_or_create_project(s, "p", "en")
         app = repo.get_or_create_source(s, project, "app.pot", "po")
         web = repo.get_or_create_source(s, project, "web_ui.pot", "po")
-        a = repo.insert_segment(s, app.id, Segment(msgid="Open file %s", flags=("c-format",)), 0)
-        b = repo.insert_segment(s, app.id, Segment(msgid="Close 100%_done"), 1)
-        c = repo.insert_segment(s, web.id, Segment(msgid="Notebook", msgctxt="title"), 0)
-        gone = repo.insert_segment(s, web.id, Segment(msgid="Old"), 1)
-        repo.mark_obsolete(s, gone)
+        a = segment_repo.insert_segment(
+            s, app.id, Segment(msgid="Open file %s", flags=("c-format",)), 0
+        )
+        b = segment_repo.insert_segment(s, app.id, Segment(msgid="Close 100%_done"), 1)
+        c = segment_repo.insert_segment(s, web.id, Segment(msgid="Notebook", msgctxt="title"), 0)
+        gone = segment_repo.insert_segment(s, web.id, Segment(msgid="Old"), 1)
+        segment_repo.mark_obsolete(s, gone)
         ids = {
             "a1": repo.add_version(
                 s, _version(a, "ru", ("Открыть файл",), State.NEEDS_REVIEW, (PH,))
@@ -115,10 +117,10 @@ def test_a_queue_of_12000_items_pages_fast(Session):
     with Session() as s, s.begin():
         project = repo.get_or_create_project(s, "big", "en")
         source = repo.get_or_create_source(s, project, "big.pot", "po")
-        seg_ids = repo.insert_segments(
+        seg_ids = segment_repo.insert_segments(
             s, source.id, [(Segment(msgid=f"String number {i}"), i, None) for i in range(n)]
         )
-        rows = {r.id: r for r in repo.segment_rows(s, source.id)}
+        rows = {r.id: r for r in segment_repo.segment_rows(s, source.id)}
         versions = []
         for k, sid in enumerate(seg_ids):
             row = rows[sid]

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from catalog.segment import Segment
 from connectors.markdown import MarkdownError, parse_markdown
-from db import repo
+from db import repo, segment_repo
 from db.models import Project, SegmentRow, Source, Translation
 from flows.config import Config, ConfigError
 from flows.steps.plan import Key, LocalePlan, WorkItem, plan_locale
@@ -283,8 +283,8 @@ def sync_docs(s: Session, config: Config, docs: Sequence[DocFile] | None = None)
     present = {d.name for d in docs}
     for source in doc_sources(s, project):
         if source.name not in present and source.content is not None:
-            for row in repo.segment_rows(s, source.id, include_obsolete=False):
-                repo.mark_obsolete(s, row)
+            for row in segment_repo.segment_rows(s, source.id, include_obsolete=False):
+                segment_repo.mark_obsolete(s, row)
                 report.obsolete += 1
             source.content, source.content_hash = None, ""
             report.removed += 1
@@ -300,12 +300,12 @@ def segment_docs(s: Session, project: Project) -> dict[int, str]:
     return {
         r.id: source.name
         for source in doc_sources(s, project)
-        for r in repo.segment_rows(s, source.id, include_obsolete=False)
+        for r in segment_repo.segment_rows(s, source.id, include_obsolete=False)
     }
 
 
 def _reconcile(s: Session, source: Source, segments: list[Segment], report: DocsSyncReport) -> None:
-    rows = {r.key_hash: r for r in repo.segment_rows(s, source.id)}
+    rows = {r.key_hash: r for r in segment_repo.segment_rows(s, source.id)}
     seen: set[str] = set()
     new: list[tuple[Segment, int]] = []
     for position, seg in enumerate(segments):
@@ -317,16 +317,16 @@ def _reconcile(s: Session, source: Source, segments: list[Segment], report: Docs
             new.append((seg, position))
             continue
         was_obsolete = row.obsolete
-        if repo.update_segment(s, row, seg, position) and not was_obsolete:
+        if segment_repo.update_segment(s, row, seg, position) and not was_obsolete:
             report.changed += 1
             repo.mark_stale(s, row.id, row.source_hash)
     gone = [r for k, r in rows.items() if k not in seen]
     for row in gone:
         if not row.obsolete:
-            repo.mark_obsolete(s, row)
+            segment_repo.mark_obsolete(s, row)
             report.obsolete += 1
     matches = [_predecessor(seg, gone) for seg, _ in new]
-    ids = repo.insert_segments(
+    ids = segment_repo.insert_segments(
         s,
         source.id,
         [(seg, pos, m.id if m else None) for (seg, pos), m in zip(new, matches, strict=True)],

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from connectors.markdown import MarkdownError, parse_markdown, rebuild, verify_structure
 from connectors.po import write_po_atomic
-from db import repo
+from db import repo, segment_repo
 from db.models import SegmentRow, Source, Translation
 from db.states import State
 from flows.config import Config
@@ -78,7 +78,7 @@ def export_doc(
         )
     except MarkdownError as exc:
         return DocResult(source.name, locale, out_rel, 0, 0, 0, 0, False, False, (str(exc),))
-    rows = repo.segment_rows(s, source.id, include_obsolete=False)
+    rows = segment_repo.segment_rows(s, source.id, include_obsolete=False)
     current = repo.current_versions(s, [r.id for r in rows], locale)
     translations: dict[str, str] = {}
     approved = 0

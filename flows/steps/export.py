@@ -32,7 +32,7 @@ from connectors.po import (
     write_mo,
     write_po_atomic,
 )
-from db import catalog_repo, repo
+from db import catalog_repo, repo, segment_repo
 from db.models import SegmentRow, Source, Translation
 from db.states import State
 from flows.config import CatalogSource, Config
@@ -159,7 +159,7 @@ def build_catalog(
         if key in present:
             continue
         present.add(key)
-        seg = repo.row_to_segment(row)
+        seg = segment_repo.row_to_segment(row)
         nforms = plural.nplurals if seg.is_plural else 1
         out.append(_entry_for(entry, seg, wanted.get(row.id), nforms))
     followers: dict[Key | None, list[PoEntry]] = {}
@@ -168,7 +168,7 @@ def build_catalog(
         key = (row.msgctxt, row.msgid, row.msgid_plural)
         if key not in present:
             present.add(key)
-            seg = repo.row_to_segment(row)
+            seg = segment_repo.row_to_segment(row)
             nforms = plural.nplurals if seg.is_plural else 1
             followers.setdefault(previous, []).append(
                 _entry_for(None, seg, wanted.get(row.id), nforms)
@@ -252,7 +252,7 @@ def export_catalog(
     else:
         plural = plural_info(locale)
         base = _new_base(source, locale, plural, rel)
-    rows = repo.segment_rows(s, source.id, include_obsolete=False)
+    rows = segment_repo.segment_rows(s, source.id, include_obsolete=False)
     current = repo.current_versions(s, [r.id for r in rows], locale)
     approved = repo.ever_approved(
         s,

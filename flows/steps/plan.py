@@ -20,7 +20,7 @@ from catalog.plurals import PluralInfo, plural_info
 from catalog.segment import Segment
 from catalog.terms import check_terms
 from connectors.po import parse_header_fields
-from db import catalog_repo, repo
+from db import catalog_repo, repo, segment_repo
 from db.models import Project, Source, Translation
 from db.states import State
 from flows.steps.terms import NO_TERMS, SegmentTermFinder, SegmentTerms, project_glossary
@@ -93,7 +93,7 @@ def plan_locale(
     if finder is None:
         finder = SegmentTermFinder(project_glossary(s, project.id), project.source_locale)
     for source in repo.sources_of(s, project):
-        rows = repo.segment_rows(s, source.id, include_obsolete=False)
+        rows = segment_repo.segment_rows(s, source.id, include_obsolete=False)
         if not rows:
             continue
         plural = plural_for(s, source, locale)
@@ -103,7 +103,7 @@ def plan_locale(
             s, [v.id for vs in current.values() for v in vs if v.state == State.NEEDS_REVIEW]
         )
         for row in rows:
-            seg = repo.row_to_segment(row)
+            seg = segment_repo.row_to_segment(row)
             terms = finder.for_segment(seg, locale)
             versions = current.get(row.id, ())
             if _up_to_date(plan, versions, row.source_hash, terms, locale, flagged):

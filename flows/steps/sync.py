@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from catalog.segment import Segment
 from connectors.po import PoCatalog, PoEntry, parse_po
-from db import catalog_repo, repo
+from db import catalog_repo, repo, segment_repo
 from db.models import Project, SegmentRow, Source
 from db.states import State
 from flows.config import CatalogSource, Config
@@ -102,7 +102,7 @@ def sync_template(s: Session, project: Project, src: CatalogSource, report: Sync
 
 
 def _reconcile(s: Session, source: Source, segments: list[Segment], report: SyncReport) -> None:
-    rows = {r.key_hash: r for r in repo.segment_rows(s, source.id)}
+    rows = {r.key_hash: r for r in segment_repo.segment_rows(s, source.id)}
     seen: set[str] = set()
     new: list[tuple[int, Segment]] = []
     for position, seg in enumerate(segments):
@@ -114,16 +114,16 @@ def _reconcile(s: Session, source: Source, segments: list[Segment], report: Sync
             new.append((position, seg))
             continue
         was_obsolete = row.obsolete
-        if repo.update_segment(s, row, seg, position) and not was_obsolete:
+        if segment_repo.update_segment(s, row, seg, position) and not was_obsolete:
             report.changed += 1
             report.stale_versions += repo.mark_stale(s, row.id, row.source_hash)
     gone = [r for k, r in rows.items() if k not in seen and not r.obsolete]
     for row in gone:
-        repo.mark_obsolete(s, row)
+        segment_repo.mark_obsolete(s, row)
         report.obsolete += 1
     candidates = [r for k, r in rows.items() if k not in seen]
     matches = [_fuzzy_predecessor(seg, candidates) if candidates else None for _, seg in new]
-    ids = repo.insert_segments(
+    ids = segment_repo.insert_segments(
         s,
         source.id,
         [(seg, pos, m.id if m else None) for (pos, seg), m in zip(new, matches, strict=True)],
@@ -205,7 +205,7 @@ def _import_translations(
     path: str,
     report: SyncReport,
 ) -> None:
-    rows = {r.key_hash: r for r in repo.segment_rows(s, source.id, include_obsolete=False)}
+    rows = {r.key_hash: r for r in segment_repo.segment_rows(s, source.id, include_obsolete=False)}
     entries: list[tuple[PoEntry, SegmentRow]] = []
     for e in catalog.entries:
         if e.segment.obsolete or not any(e.forms):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from catalog.segment import Segment
 from catalog.terms import TermExpectation, check_terms
-from db import glossary_repo, repo
+from db import glossary_repo, repo, segment_repo
 from db.models import Project
 from flows.config import Config
 from glossaries import Glossary, Term, load_glossary
@@ -190,13 +190,13 @@ def compliance(s: Session, project: Project, locale: str) -> Compliance:
         return result
     finder = SegmentTermFinder(glossary, project.source_locale)
     for source in repo.sources_of(s, project):
-        rows = repo.segment_rows(s, source.id, include_obsolete=False)
+        rows = segment_repo.segment_rows(s, source.id, include_obsolete=False)
         current = repo.current_versions(s, [r.id for r in rows], locale)
         for row in rows:
             versions = current.get(row.id)
             if not versions or not any(versions[0].forms):
                 continue
-            terms = finder.for_segment(repo.row_to_segment(row), locale)
+            terms = finder.for_segment(segment_repo.row_to_segment(row), locale)
             if not terms.expectations:
                 continue
             result.checked += 1
