@@ -226,7 +226,7 @@ def test_the_demo_llm_config_through_sync_translate_store_export(
 ) -> None:
     """The demo project with examples/demo-llm/locflow.toml, French only, on SQLite."""
     from db.models import SegmentRow, Translation
-    from db.repo import row_to_segment
+    from db.segment_repo import row_to_segment
     from db.session import open_database
     from db.states import State
 
