@@ -25,12 +25,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bench.qwen_sim import QwenSim, sim_translate
-from catalog.placeholders import mask
-from connectors.engines.base import EngineError, EngineSettings, Request, Result
-from connectors.engines.http_errors import from_openai_error
-from connectors.engines.pacing import RetryPolicy, with_retries
-from connectors.engines.qwen_mt import QwenMTEngine
+from locflow.catalog.placeholders import mask
+from locflow.connectors.engines.base import EngineError, Request, Result
+from locflow.connectors.engines.http_errors import from_openai_error
+from locflow.connectors.engines.pacing import RetryPolicy, with_retries
+from locflow.connectors.engines.qwen_mt import QwenMTEngine
+from locflow.settings import EngineSettings
+from tests.fakes.qwen_sim import QwenSim, sim_translate
 
 FAULTS = {"429": 0.10, "429_retry_after": 0.10, "500": 0.025, "503": 0.025}
 """20 % 429s (half with Retry-After) and 5 % 5xx on every attempt."""
@@ -198,7 +199,7 @@ async def run_naive(
     """What one writes without pacing or packing: one string per call, one call at a time."""
     import openai
 
-    from connectors.engines.languages import qwen_language
+    from locflow.connectors.engines.languages import qwen_language
 
     client = openai.AsyncOpenAI(
         api_key=sim.api_key, base_url=sim.base_url, max_retries=0, timeout=args.timeout

@@ -97,8 +97,8 @@ class Pipeline:
     Session: Any = field(init=False)
 
     def __post_init__(self) -> None:
-        from db.session import open_database
-        from flows.config import load_config
+        from locflow.db.session import open_database
+        from locflow.settings import load_config
 
         self.config = load_config(
             self.root / "locflow.toml", env={"LOCFLOW_DATABASE_URL": self.database_url}
@@ -106,7 +106,7 @@ class Pipeline:
         self.Session = open_database(self.database_url)
 
     def sync(self) -> Any:
-        from flows.steps.sync import sync_project
+        from locflow.pipeline.sync import sync_project
 
         with self.Session() as s, s.begin():
             return sync_project(s, self.config)
@@ -114,8 +114,8 @@ class Pipeline:
     def plan(self, examples: int | None = None, *, keep: bool = False) -> dict[str, Any]:
         """plan_locale per locale, one session each (as the flow's plan task does); each
         plan is dropped once summarised unless `keep`. `examples=0`: no fuzzy memory."""
-        from db import repo
-        from flows.steps.plan import MEMORY_EXAMPLES, plan_locale
+        from locflow.db import repo
+        from locflow.pipeline.plan import MEMORY_EXAMPLES, plan_locale
 
         out: dict[str, Any] = {}
         for locale in self.config.locales:
@@ -133,8 +133,8 @@ class Pipeline:
     def memory_examples_cost(self, plans: dict[str, PlanSummary], sample: int) -> dict[str, Any]:
         """What plan's fuzzy memory examples (SimilarTranslations.nearest, once per queued
         string) cost: timed on `sample` queued strings per locale, extrapolated to all."""
-        from db import repo
-        from flows.steps.plan import MEMORY_EXAMPLES, SimilarTranslations
+        from locflow.db import repo
+        from locflow.pipeline.plan import MEMORY_EXAMPLES, SimilarTranslations
 
         queries = seconds = 0.0
         total = 0
@@ -158,8 +158,8 @@ class Pipeline:
         }
 
     def translate(self, plans: dict[str, Any]) -> int:
-        from connectors.engines.registry import create_engine
-        from flows.steps.translate import jobs_of, store_outcomes, store_reused, translate_jobs
+        from locflow.connectors.engines.registry import create_engine
+        from locflow.pipeline.translate import jobs_of, store_outcomes, store_reused, translate_jobs
 
         engine = create_engine(self.config.engine)
         stored = 0
@@ -178,7 +178,7 @@ class Pipeline:
         return stored
 
     def export(self) -> list[Any]:
-        from flows.steps.export import export_project
+        from locflow.pipeline.export import export_project
 
         with self.Session() as s, s.begin():
             return export_project(s, self.config, now=NOW)

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.scale_pipeline import Phase, Pipeline, measure, peak_rss_mb, write_config
-from catalog.plurals import plural_info
-from catalog.segment import Segment
-from connectors.engines.pseudo import pseudo_localise
-from connectors.po import new_catalog, new_entry, render_po, with_entries
+from locflow.catalog.plurals import plural_info
+from locflow.catalog.segment import Segment
+from locflow.connectors.engines.pseudo import pseudo_localise
+from locflow.connectors.po import new_catalog, new_entry, render_po, with_entries
 
 RSS_TARGET_MB = 300.0
 
@@ -175,9 +175,9 @@ def scale_part(
     db = root / ".locflow" / f"bench-{time.time_ns()}.db"
     phases: list[Phase] = []
     pipe = Pipeline(root, f"sqlite:///{db}")
-    import flows.steps.export
-    import flows.steps.plan
-    import flows.steps.sync  # noqa: F401 - imported before the baseline is taken
+    import locflow.pipeline.export
+    import locflow.pipeline.plan
+    import locflow.pipeline.sync  # noqa: F401 - imported before the baseline is taken
 
     start_rss = peak_rss_mb()
     report = measure("sync", segments, pipe.sync, phases)

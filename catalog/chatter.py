@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import re
 
-from catalog.locales import UnknownLocale, babel_locale
+from locflow.catalog.locales import UnknownLocale, babel_locale
 
 CHATTER = re.compile(
     r"^\s*(?:here(?:'s| is| are)\b[^\n:]{0,40}\btranslations?\b"

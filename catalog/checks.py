@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from catalog.chatter import CHATTER, QUOTES, language_labels
-from catalog.flags import flag_numbers, range_hits
-from catalog.inventories import expansion, markdown_items, tag_key, visible_length
-from catalog.placeholders import active_formats, format_signature, mask, tags_in, urls_in
-from catalog.plurals import PluralInfo
-from catalog.segment import Segment
-from catalog.terms import glossary_rule
+from locflow.catalog.chatter import CHATTER, QUOTES, language_labels
+from locflow.catalog.flags import flag_numbers, range_hits
+from locflow.catalog.inventories import expansion, markdown_items, tag_key, visible_length
+from locflow.catalog.placeholders import active_formats, format_signature, mask, tags_in, urls_in
+from locflow.catalog.plurals import PluralInfo
+from locflow.catalog.segment import Segment
+from locflow.catalog.terms import glossary_rule
 
 Severity = Literal["error", "warning"]
 Forms = tuple[str, ...]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import re
 
-from catalog.plurals import PluralInfo
+from locflow.catalog.plurals import PluralInfo
 
 _FLAG_SYNTAX = {
     "range": re.compile(r"range:\s*(\d+)\.\.(\d+)"),

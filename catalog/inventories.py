@@ -11,7 +11,7 @@ import unicodedata
 
 from markdown_it import MarkdownIt
 
-from catalog.placeholders import mask
+from locflow.catalog.placeholders import mask
 
 _ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 TRANSLATABLE_ATTRS = frozenset(

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from catalog.markup import md_code_spans, md_link_spans, rst_spans
+from locflow.catalog.markup import md_code_spans, md_link_spans, rst_spans
 
 FORMAT_KINDS = ("c-format", "python-format", "python-brace-format")
 

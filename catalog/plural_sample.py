@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from catalog.placeholders import active_formats, format_signature
+from locflow.catalog.placeholders import active_formats, format_signature
 
 _COUNT_NAMES = {"n", "num", "number", "count", "counter", "total", "amount", "quantity", "items"}
 # 1000000, 1,000,000, 1 000 000, 1.000.000, 1'000'000 (NBSP/NNBSP too)

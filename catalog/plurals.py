@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from babel.messages.plurals import get_plural
 
-from catalog.locales import UnknownLocale, babel_locale
+from locflow.catalog.locales import UnknownLocale, babel_locale
 
 _HEADER = re.compile(
     r"^\s*nplurals\s*=\s*(?P<n>\d+)\s*;\s*plural\s*=\s*(?P<expr>.+?)\s*;?\s*$", re.DOTALL

@@ -20,8 +20,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from catalog.checks import CheckContext
-    from catalog.segment import Segment
+    from locflow.catalog.checks import CheckContext
+    from locflow.catalog.segment import Segment
 
 NO_SPACE_SCRIPTS = (
     "\u0e00-\u0eff"  # Thai, Lao

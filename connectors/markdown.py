@@ -25,9 +25,15 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from connectors.markdown_parse import DOC_FLAGS, DocBlock, Document, inline_flags, parse_markdown
-from connectors.markdown_rebuild import rebuild, verify_structure
-from connectors.markdown_source import MarkdownError
+from locflow.connectors.markdown_parse import (
+    DOC_FLAGS,
+    DocBlock,
+    Document,
+    inline_flags,
+    parse_markdown,
+)
+from locflow.connectors.markdown_rebuild import rebuild, verify_structure
+from locflow.connectors.markdown_source import MarkdownError
 
 __all__ = [
     "DOC_FLAGS",

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from markdown_it.common.utils import normalizeReference, unescapeAll
 from markdown_it.token import Token
 
-from catalog.placeholders import MD_LINK, TAG, TOKEN_LIKE, mask
-from catalog.segment import Segment
-from connectors.markdown_source import decode, front_values
-from connectors.markdown_tokens import (
+from locflow.catalog.placeholders import MD_LINK, TAG, TOKEN_LIKE, mask
+from locflow.catalog.segment import Segment
+from locflow.connectors.markdown_source import decode, front_values
+from locflow.connectors.markdown_tokens import (
     Flow,
     Parsed,
     code_spans,

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
-from connectors.markdown_parse import DocBlock, Document
-from connectors.markdown_source import EOL, MarkdownError, decode, encode_value
-from connectors.markdown_tokens import (
+from locflow.connectors.markdown_parse import DocBlock, Document
+from locflow.connectors.markdown_source import EOL, MarkdownError, decode, encode_value
+from locflow.connectors.markdown_tokens import (
     Parsed,
     code_spans,
     markdown_it,

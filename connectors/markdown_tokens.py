@@ -18,8 +18,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from catalog.markup import md_code_spans
-from connectors.markdown_source import BOM, FrontMatter, Lines, find_front_matter
+from locflow.catalog.markup import md_code_spans
+from locflow.connectors.markdown_source import BOM, FrontMatter, Lines, find_front_matter
 
 try:
     from markdown_it.common.utils import MD_TRIM_CHARS as _TRIM

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import polib
 
-from catalog.segment import Segment
-from connectors.po_model import (
+from locflow.catalog.segment import Segment
+from locflow.connectors.po_model import (
     PoCatalog,
     PoEntry,
     PoError,
@@ -25,8 +25,8 @@ from connectors.po_model import (
     python_codec,
     split_strings,
 )
-from connectors.po_parse import parse_header_fields, parse_po
-from connectors.po_wrap import (
+from locflow.connectors.po_parse import parse_header_fields, parse_po
+from locflow.connectors.po_wrap import (
     comment_lines,
     fields_lines,
     flags_line,

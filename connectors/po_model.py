@@ -9,7 +9,7 @@ import codecs
 import re
 from dataclasses import dataclass, field
 
-from catalog.segment import Segment
+from locflow.catalog.segment import Segment
 
 _CHARSET_RE = re.compile(rb'Content-Type:[^"\n]*?charset=([^\s"\\;]+)', re.I)
 _STR_RE = re.compile(r'\s*"((?:[^"\\]|\\.)*)"')

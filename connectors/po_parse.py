@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import codecs
 
-from catalog.segment import Segment
-from connectors.po_model import (
+from locflow.catalog.segment import Segment
+from locflow.connectors.po_model import (
     PoCatalog,
     PoEntry,
     PoError,
     sniff_charset,
     split_strings,
 )
-from connectors.po_wrap import display_width
+from locflow.connectors.po_wrap import display_width
 
 _BOM = codecs.BOM_UTF8
 _MAX_SAMPLES = 2000

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from db.base import utcnow
-from db.models import CatalogFile, Review, SegmentRow, Source, Translation
+from locflow.db.base import utcnow
+from locflow.db.models import CatalogFile, Review, SegmentRow, Source, Translation
 
 
 def catalog_file(s: Session, source_id: int, locale: str) -> CatalogFile | None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import GlossaryVersion
+from locflow.db.models import GlossaryVersion
 
 
 def store_glossary_version(

@@ -10,15 +10,15 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, defer
 
-from db.base import utcnow
-from db.models import (
+from locflow.db.base import utcnow
+from locflow.db.models import (
     Project,
     Review,
     SegmentRow,
     Source,
     Translation,
 )
-from db.states import State, check_transition
+from locflow.db.states import State, check_transition
 
 SYSTEM_ACTOR = "locflow"
 

@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import Select, Text, and_, cast, delete, exists, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from catalog.segment import Segment
-from db.base import utcnow
-from db.models import Review, SegmentRow, Source, Translation, UiSession, User
-from db.repo import ever_approved
-from db.states import State
+from locflow.catalog.segment import Segment
+from locflow.db.base import utcnow
+from locflow.db.models import Review, SegmentRow, Source, Translation, UiSession, User
+from locflow.db.repo import ever_approved
+from locflow.db.states import State
 
 PENDING: tuple[State, ...] = (State.NEEDS_REVIEW, State.STALE, State.MACHINE)
 """What still waits for a reviewer."""

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.base import utcnow
-from db.models import Project, Run, SegmentRow, Source, Translation
-from db.states import State
+from locflow.db.base import utcnow
+from locflow.db.models import Project, Run, SegmentRow, Source, Translation
+from locflow.db.states import State
 
 
 def start_run(s: Session, project: Project, kind: str, flow_run_id: str = "") -> Run:

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from catalog.segment import Segment
-from db.base import utcnow
-from db.models import SegmentRow, SourceVersion
+from locflow.catalog.segment import Segment
+from locflow.db.base import utcnow
+from locflow.db.models import SegmentRow, SourceVersion
 
 
 def segment_rows(s: Session, source_id: int, *, include_obsolete: bool = True) -> list[SegmentRow]:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows.config import Config, ConfigError
+from locflow.settings import Config, ConfigError
 
 SCHEDULE_KEYS = {"name", "flow", "cron", "timezone", "parameters", "description"}
 
@@ -39,11 +39,11 @@ class ScheduleSpec:
 
 
 def flows_by_name() -> dict[str, Callable[..., Any]]:
-    from flows.localise import localise, publish
+    from locflow.flows.localise import localise, publish
 
     found: dict[str, Callable[..., Any]] = {"localise": localise, "publish": publish}
     try:
-        from flows.docs import translate_docs
+        from locflow.flows.docs import translate_docs
     except ImportError:  # the docs flow arrives with the docs pipeline
         pass
     else:

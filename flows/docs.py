@@ -14,30 +14,30 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 
-from connectors.engines.base import Engine, Fatal
-from connectors.engines.registry import create_engine
-from db import repo, run_repo
-from flows.config import Config, load_config
-from flows.jobs import sessions, translate_scope, work_lock
-from flows.localise import (
+from locflow.connectors.engines.base import Engine, Fatal
+from locflow.connectors.engines.registry import create_engine
+from locflow.db import repo, run_repo
+from locflow.flows.localise import (
     Budget,
     LocaleSummary,
     send_batches,
     store_reused_task,
 )
-from flows.steps.docs import (
+from locflow.pipeline.docs import (
     DocsSyncReport,
     changed_since,
     discover_docs,
     plan_docs,
     sync_docs,
 )
-from flows.steps.docs_export import DocResult, export_docs, run_counts
-from flows.steps.plan import LocalePlan, apply_glossary_changes
-from flows.steps.runner import LoopRunner
-from flows.steps.translate import (
+from locflow.pipeline.docs_export import DocResult, export_docs, run_counts
+from locflow.pipeline.plan import LocalePlan, apply_glossary_changes
+from locflow.pipeline.runner import LoopRunner
+from locflow.pipeline.translate import (
     jobs_of,
 )
+from locflow.pipeline.units import sessions, translate_scope, work_lock
+from locflow.settings import Config, load_config
 
 
 @task(name="discover-docs", cache_policy=NO_CACHE)

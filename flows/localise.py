@@ -14,19 +14,18 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 from prefect.futures import PrefectFuture
 
-from connectors.engines.base import Engine, Fatal
-from connectors.engines.registry import create_engine
-from db import repo, run_repo
-from flows import jobs, report, scale
-from flows.config import Config, load_config
-from flows.jobs import sessions
-from flows.steps.cost import estimate_jobs, prices_for
-from flows.steps.export import FileResult
-from flows.steps.plan import LocalePlan, apply_glossary_changes
-from flows.steps.runner import LoopRunner
-from flows.steps.sync import SyncReport
-from flows.steps.terms import compliance
-from flows.steps.translate import (
+from locflow.connectors.engines.base import Engine, Fatal
+from locflow.connectors.engines.registry import create_engine
+from locflow.db import repo, run_repo
+from locflow.flows import report, scale
+from locflow.pipeline import units as jobs
+from locflow.pipeline.cost import estimate_jobs, prices_for
+from locflow.pipeline.export import FileResult
+from locflow.pipeline.plan import LocalePlan, apply_glossary_changes
+from locflow.pipeline.runner import LoopRunner
+from locflow.pipeline.sync import SyncReport
+from locflow.pipeline.terms import compliance
+from locflow.pipeline.translate import (
     Job,
     StoreCounts,
     jobs_of,
@@ -34,6 +33,8 @@ from flows.steps.translate import (
     store_reused,
     translate_jobs,
 )
+from locflow.pipeline.units import sessions
+from locflow.settings import Config, load_config
 
 BATCH = 40
 """Strings per stored batch. Up to the engine's concurrency batches are in flight at once,

@@ -40,13 +40,14 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from connectors.engines.base import Engine, EngineSettings, Limits, Transient
-from flows.config import Config, ConfigError
+from locflow.connectors.engines.base import Engine, Limits, Transient
+from locflow.settings import Config, ConfigError, EngineSettings
 
 FAN_OUT_TAG = "locflow:fan-out"
 """Tag of the runs a fan-out starts (they share the account's rate limits)."""
 POLL_SECONDS = 1.0
-FLOWS = {"localise": "flows/localise.py:localise", "publish": "flows/localise.py:publish"}
+FLOWS = {"localise": "locflow.flows.localise.localise", "publish": "locflow.flows.localise.publish"}
+"""Module-path entrypoints: a worker imports them from the installed `locflow` package."""
 _BANNED = re.compile(r"[/%&<>]")
 
 
@@ -211,7 +212,7 @@ def fan_out(config: Config, locales: list[str], max_cost: float | None) -> dict[
     from prefect import get_run_logger
     from prefect.deployments import run_deployment
 
-    from connectors.engines.registry import create_engine
+    from locflow.connectors.engines.registry import create_engine
 
     engine = create_engine(config.engine)  # a misconfigured engine stops here, before any run
     if shared_setting(config.engine) is not False:  # the children will share these
@@ -287,8 +288,8 @@ def summarise(
     """The parent's view of its children: their `runs` rows, and which ones failed."""
     from sqlalchemy import select
 
-    from db.models import Run
-    from flows.jobs import sessions
+    from locflow.db.models import Run
+    from locflow.pipeline.units import sessions
 
     with sessions(config.database_url)() as s:
         rows = {
@@ -336,10 +337,11 @@ def _add_stats(total: dict[str, Any], more: Mapping[str, Any]) -> None:
 
 
 def code_root() -> Path:
-    """The directory holding the `flows` package: the source every worker runs from."""
-    import flows
+    """The directory holding the `locflow` package (a checkout or site-packages): where every
+    worker runs from."""
+    import locflow
 
-    return Path(flows.__file__).resolve().parent.parent
+    return Path(locflow.__file__).resolve().parent.parent
 
 
 def ensure_process_pool(pool: str) -> bool:

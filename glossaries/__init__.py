@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from glossaries.load_csv import load_csv, parse_csv
-from glossaries.load_tbx import load_tbx, parse_tbx
-from glossaries.matching import (
+from locflow.glossaries.load_csv import load_csv, parse_csv
+from locflow.glossaries.load_tbx import load_tbx, parse_tbx
+from locflow.glossaries.matching import (
     Match,
     TermIndex,
     compile_terms,
@@ -20,7 +20,14 @@ from glossaries.matching import (
     match_terms,
     matched_terms,
 )
-from glossaries.model import Glossary, GlossaryError, Term, resolve_locale, term_hash, terms_hash
+from locflow.glossaries.model import (
+    Glossary,
+    GlossaryError,
+    Term,
+    resolve_locale,
+    term_hash,
+    terms_hash,
+)
 
 __all__ = [
     "Glossary",

@@ -28,8 +28,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from catalog.locales import UnknownLocale, normalise_locale
-from glossaries.model import Glossary, GlossaryError, Term
+from locflow.catalog.locales import UnknownLocale, normalise_locale
+from locflow.glossaries.model import Glossary, GlossaryError, Term
 
 _TRUE = frozenset({"yes", "y", "true", "1"})
 _FALSE = frozenset({"no", "n", "false", "0", ""})

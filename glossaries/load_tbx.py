@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
-from catalog.locales import UnknownLocale, normalise_locale
-from glossaries.model import Glossary, GlossaryError, Term
+from locflow.catalog.locales import UnknownLocale, normalise_locale
+from locflow.glossaries.model import Glossary, GlossaryError, Term
 
 _XML_LANG = "http://www.w3.org/XML/1998/namespace lang"
 _ACCEPTED = {"preferred": 0, "admitted": 1, "legal": 1, "regulated": 1, "standardized": 0}

@@ -19,9 +19,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from threading import Lock
 
-from catalog.placeholders import mask
-from catalog.segment import Segment
-from catalog.terms import (
+from locflow.catalog.placeholders import mask
+from locflow.catalog.segment import Segment
+from locflow.catalog.terms import (
     MARKS,
     NO_SPACE_SCRIPTS,
     POINTS,
@@ -30,7 +30,7 @@ from catalog.terms import (
     fold,
     language,
 )
-from glossaries.model import Glossary, Term
+from locflow.glossaries.model import Glossary, Term
 
 _NO_SPACE = re.compile(f"[{NO_SPACE_SCRIPTS}]")
 _JOINING = MARKS.removesuffix(POINTS)

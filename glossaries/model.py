@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from catalog.locales import UnknownLocale, normalise_locale
-from catalog.terms import TermExpectation
+from locflow.catalog.locales import UnknownLocale, normalise_locale
+from locflow.catalog.terms import TermExpectation
 
 LocaleForms = tuple[tuple[str, tuple[str, ...]], ...]
 """(locale, forms) pairs sorted by locale: hashable stand-in for dict[str, tuple[str, ...]]."""

@@ -18,12 +18,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import repo, review_repo
-from db.models import Project, SegmentRow, Source, Translation
-from db.review_repo import QueueFilter
-from db.states import State, TransitionError
-from review.recheck import check_forms, plural_for
-from review.users import UserInfo
+from locflow.db import repo, review_repo
+from locflow.db.models import Project, SegmentRow, Source, Translation
+from locflow.db.review_repo import QueueFilter
+from locflow.db.states import State, TransitionError
+from locflow.review.recheck import check_forms, plural_for
+from locflow.review.users import UserInfo
 
 
 class PermissionDenied(Exception):
@@ -86,7 +86,7 @@ class BulkResult:
 
 def actor_for(s: Session, name: str | None) -> UserInfo:
     """The acting user; PermissionDenied when there is none or it is unknown."""
-    from review.users import get_user
+    from locflow.review.users import get_user
 
     if not name:
         raise PermissionDenied("no acting user: pass --user NAME or set LOCFLOW_USER")

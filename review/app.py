@@ -20,14 +20,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from db import repo, review_repo
-from db.session import open_database
-from review import actions
-from review.actions import ActionError, NeedsOverride, PermissionDenied
-from review.detail import load_detail
-from review.present import diff_text, is_rtl, state_name
-from review.users import authenticate, get_user
-from review.views import (
+from locflow.db import repo, review_repo
+from locflow.db.session import open_database
+from locflow.review import actions
+from locflow.review.actions import ActionError, NeedsOverride, PermissionDenied
+from locflow.review.detail import load_detail
+from locflow.review.present import diff_text, is_rtl, state_name
+from locflow.review.users import authenticate, get_user
+from locflow.review.views import (
     ISSUE_CHOICES,
     PAGE_SIZE,
     STATE_CHOICES,
@@ -36,7 +36,7 @@ from review.views import (
     item_forms,
     queue_rows,
 )
-from review.web import (
+from locflow.review.web import (
     CSRF_FIELD,
     WebUser,
     check_csrf,

@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from catalog.plurals import PluralInfo
-from db import repo, review_repo
-from db.models import Project, Translation
-from db.review_repo import Earlier, QueueRow
-from db.states import State
-from review.present import (
+from locflow.catalog.plurals import PluralInfo
+from locflow.db import repo, review_repo
+from locflow.db.models import Project, Translation
+from locflow.db.review_repo import Earlier, QueueRow
+from locflow.db.states import State
+from locflow.review.present import (
     DiffPiece,
     diff_text,
     form_labels,
@@ -24,7 +24,7 @@ from review.present import (
     provenance,
     word_diff,
 )
-from review.recheck import plural_for
+from locflow.review.recheck import plural_for
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from catalog.locales import UnknownLocale, babel_locale
-from catalog.placeholders import mask
-from catalog.plurals import PluralInfo
-from catalog.segment import Segment
-from catalog.terms import TermExpectation
-from db.states import State
-from glossaries import Glossary, Term
-from glossaries.matching import TermIndex, expectations_for
+from locflow.catalog.locales import UnknownLocale, babel_locale
+from locflow.catalog.placeholders import mask
+from locflow.catalog.plurals import PluralInfo
+from locflow.catalog.segment import Segment
+from locflow.catalog.terms import TermExpectation
+from locflow.db.states import State
+from locflow.glossaries import Glossary, Term
+from locflow.glossaries.matching import TermIndex, expectations_for
 
 _TOKEN = re.compile(r"(\[X\d+X\])")
 _WORDS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.checks import CheckContext, Issue, run_checks
-from catalog.plurals import PluralInfo, plural_info
-from connectors.po import parse_po
-from db import catalog_repo, segment_repo
-from db.models import CatalogFile, Project, SegmentRow
+from locflow.catalog.checks import CheckContext, Issue, run_checks
+from locflow.catalog.plurals import PluralInfo, plural_info
+from locflow.connectors.po import parse_po
+from locflow.db import catalog_repo, segment_repo
+from locflow.db.models import CatalogFile, Project, SegmentRow
 
 
 def check_forms(
@@ -18,7 +18,7 @@ def check_forms(
 ) -> tuple[list[dict[str, str]], str, str]:
     """Every check on `forms` as the pipeline runs them (with the project's glossary):
     (issues, matched-terms hash, glossary hash)."""
-    from flows.steps.terms import SegmentTermFinder, project_glossary
+    from locflow.pipeline.terms import SegmentTermFinder, project_glossary
 
     segment = segment_repo.row_to_segment(seg)
     finder = SegmentTermFinder(project_glossary(s, project.id), project.source_locale)

@@ -15,9 +15,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
-from catalog.locales import UnknownLocale, normalise_locale
-from db import review_repo
-from db.models import User
+from locflow.catalog.locales import UnknownLocale, normalise_locale
+from locflow.db import review_repo
+from locflow.db.models import User
 
 MIN_PASSWORD = 8
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")

@@ -12,12 +12,12 @@ from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
-from catalog.checks import CHECKS
-from db import review_repo
-from db.review_repo import PENDING, Earlier, QueueFilter, QueueRow
-from db.states import State
-from review.detail import Detail
-from review.present import (
+from locflow.catalog.checks import CHECKS
+from locflow.db import review_repo
+from locflow.db.review_repo import PENDING, Earlier, QueueFilter, QueueRow
+from locflow.db.states import State
+from locflow.review.detail import Detail
+from locflow.review.present import (
     DiffPiece,
     GlossaryView,
     Piece,
@@ -158,7 +158,7 @@ class GlossaryCache:
         self._view = GlossaryView(None, config.source_locale)
 
     def view(self, s: Session, project_id: int | None) -> GlossaryView:
-        from db import glossary_repo
+        from locflow.db import glossary_repo
 
         stored = glossary_repo.latest_glossaries(s, project_id) if project_id else {}
         if stored:
@@ -174,10 +174,10 @@ class GlossaryCache:
 
     def _load(self, s: Session, project_id: int | None, from_db: bool) -> Any:
         if from_db and project_id:
-            from flows.steps.terms import project_glossary
+            from locflow.pipeline.terms import project_glossary
 
             return project_glossary(s, project_id)
-        from glossaries import GlossaryError, load_glossary
+        from locflow.glossaries import GlossaryError, load_glossary
 
         parts = []
         for path in self.config.glossaries:

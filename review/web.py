@@ -20,9 +20,9 @@ from fastapi import HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from db import review_repo
-from db.base import utcnow
-from review.users import UserInfo, info
+from locflow.db import review_repo
+from locflow.db.base import utcnow
+from locflow.review.users import UserInfo, info
 
 SESSION_COOKIE = "locflow_session"
 LOGIN_COOKIE = "locflow_login"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,18 +15,12 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+from tests.support.env import IN_CI, ROOT, free_port
+
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- PostgreSQL ------------------------------------------------------------------------
@@ -77,7 +70,7 @@ def _reset_pg(url: str) -> None:
     """Empty every table between tests (keeps the migrated schema)."""
     from sqlalchemy import create_engine, text
 
-    from db.base import Base
+    from locflow.db.base import Base
 
     eng = create_engine(url)
     with eng.begin() as c:
@@ -93,7 +86,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'locflow.db'}"
     url = request.getfixturevalue("pg_url")
-    from db.session import open_database
+    from locflow.db.session import open_database
 
     open_database(url)  # migrate once
     _reset_pg(url)
@@ -102,7 +95,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def Session(db_url: str):
-    from db.session import open_database
+    from locflow.db.session import open_database
 
     factory = open_database(db_url)
     yield factory
@@ -197,27 +190,6 @@ def prefect_api(prefect_server: str) -> Iterator[str]:
 
     with temporary_settings(updates={PREFECT_API_URL: prefect_server}):
         yield prefect_server
-
-
-def run_cli(
-    *args: str,
-    cwd: Path,
-    env: dict[str, str] | None = None,
-    timeout: float = 300,
-    input: str | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """The installed `locflow` console script, as a user runs it (`input`: its stdin)."""
-    exe = Path(sys.executable).parent / "locflow"
-    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
-    return subprocess.run(
-        [str(exe), *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        input=input,
-    )
 
 
 # Property tests explore new examples on every local run; in CI they replay a fixed,

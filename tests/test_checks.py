@@ -1,9 +1,9 @@
 import pytest
 
-from catalog.checks import CHECKS, CheckContext, Issue, run_checks
-from catalog.plurals import plural_info
-from catalog.segment import Segment
-from catalog.terms import TermExpectation
+from locflow.catalog.checks import CHECKS, CheckContext, Issue, run_checks
+from locflow.catalog.plurals import plural_info
+from locflow.catalog.segment import Segment
+from locflow.catalog.terms import TermExpectation
 
 C, PY, BRACE = ("c-format",), ("python-format",), ("python-brace-format",)
 
@@ -157,7 +157,7 @@ def test_check(check: str, segment: Segment, forms: tuple[str, ...], target: str
 
 
 def test_every_check_has_a_passing_and_a_failing_case() -> None:
-    from test_checks_quality import CASES as NEWER_CASES  # markdown, length, flags
+    from tests.support.check_cases import CASES as NEWER_CASES  # markdown, length, flags
 
     covered = {(check, fires) for check, *_, fires in (*CASES, *NEWER_CASES)}
     assert covered == {(check, fires) for check in CHECKS for fires in (False, True)}

@@ -8,11 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_checks_quality import C, context, issue_of, seg
 
-from catalog.checks import CheckContext
-from catalog.plurals import plural_info
-from connectors.po import parse_po
+from locflow.catalog.checks import CheckContext
+from locflow.catalog.plurals import plural_info
+from locflow.connectors.po import parse_po
+from tests.support.check_cases import C, context, issue_of, seg
 
 # --- flags as they arrive from a .po file ----------------------------------------------------
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run_cli
+
+from tests.support.env import run_cli
 
 
 @pytest.fixture
@@ -129,7 +130,7 @@ def test_doctor_reports_one_line_per_finding(demo_project, cli_env):
 
 
 def test_qwen_mt_through_the_cli_against_the_strict_simulator(demo_project, cli_env):
-    from bench.qwen_sim import QwenSim
+    from tests.fakes.qwen_sim import QwenSim
 
     toml = demo_project / "locflow.toml"
     with QwenSim(api_key="sk-cli-secret-0123456789") as sim:

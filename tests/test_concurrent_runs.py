@@ -12,15 +12,15 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import start_locflow
-from servers.chat_server import ChatServer
 from sqlalchemy import create_engine, select, text
 
-from catalog.segment import Segment
-from db import repo, segment_repo
-from db.locks import named_lock
-from db.models import Translation
-from db.states import State
+from locflow.catalog.segment import Segment
+from locflow.db import repo, segment_repo
+from locflow.db.locks import named_lock
+from locflow.db.models import Translation
+from locflow.db.states import State
+from tests.fakes.chat_server import ChatServer
+from tests.support.helpers import start_locflow
 
 LOCALES = ("fr", "ru", "ar", "de")
 
@@ -233,9 +233,9 @@ def test_a_named_lock_makes_the_second_holder_wait_and_says_who_holds_it(Session
 def test_a_superseded_result_is_kept_as_rejected_history_with_its_usage(Session):
     """store_outcomes: the reviewer's version stays current, the run's result is stored as
     rejected (so the request's tokens and cost stay in the ledger) and counted superseded."""
-    from catalog.plurals import plural_info
-    from flows.steps.plan import WorkItem
-    from flows.steps.translate import Job, Outcome, store_outcomes
+    from locflow.catalog.plurals import plural_info
+    from locflow.pipeline.plan import WorkItem
+    from locflow.pipeline.translate import Job, Outcome, store_outcomes
 
     with Session() as s, s.begin():
         planned, h1 = _segment(s, "a")

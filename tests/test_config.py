@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.config import ConfigError, load_config
+from locflow.settings import ConfigError, load_config
 
 MINIMAL = """
 [project]

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from catalog.segment import Segment
-from db import catalog_repo, repo, run_repo, segment_repo
-from db.models import Review, SourceVersion, Translation
-from db.session import create_db_engine, current_revision, head_revision, migrate
-from db.states import State, TransitionError
+from locflow.catalog.segment import Segment
+from locflow.db import catalog_repo, repo, run_repo, segment_repo
+from locflow.db.models import Review, SourceVersion, Translation
+from locflow.db.session import create_db_engine, current_revision, head_revision, migrate
+from locflow.db.states import State, TransitionError
 
 
 def _setup(s):

@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
-from flows.config import ConfigError, load_config
-from flows.deploy import schedule_specs
+from locflow.flows.deploy import schedule_specs
+from locflow.settings import ConfigError, load_config
+from tests.support.env import run_cli
 
 SCHEDULES = """
 [[schedules]]

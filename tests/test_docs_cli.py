@@ -8,12 +8,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
-from db import repo, segment_repo
-from db.session import open_database
-from db.states import State
-from flows.config import load_config
+from locflow.db import repo, segment_repo
+from locflow.db.session import open_database
+from locflow.db.states import State
+from locflow.settings import load_config
+from tests.support.env import run_cli
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 

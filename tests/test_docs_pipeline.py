@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from connectors.engines.base import Limits, Request, Result
-from connectors.engines.pseudo import PseudoEngine
-from connectors.markdown import parse_markdown, verify_structure
-from connectors.markdown_tokens import parse_tokens
-from db import repo, segment_repo
-from db.states import State
-from flows.config import Config, ConfigError, config_from_mapping, load_config
-from flows.steps.docs import (
+from locflow.connectors.engines.base import Limits, Request, Result
+from locflow.connectors.engines.pseudo import PseudoEngine
+from locflow.connectors.markdown import parse_markdown, verify_structure
+from locflow.connectors.markdown_tokens import parse_tokens
+from locflow.db import repo, segment_repo
+from locflow.db.states import State
+from locflow.flows import docs as docs_flow
+from locflow.pipeline.docs import (
     base_folder,
     discover_docs,
     docs_specs,
@@ -27,8 +27,15 @@ from flows.steps.docs import (
     plan_docs,
     sync_docs,
 )
-from flows.steps.docs_export import DocResult, export_docs
-from flows.steps.translate import StoreCounts, jobs_of, store_outcomes, store_reused, translate_jobs
+from locflow.pipeline.docs_export import DocResult, export_docs
+from locflow.pipeline.translate import (
+    StoreCounts,
+    jobs_of,
+    store_outcomes,
+    store_reused,
+    translate_jobs,
+)
+from locflow.settings import Config, ConfigError, config_from_mapping, load_config
 
 INDEX = """\
 ---
@@ -330,12 +337,11 @@ def test_plan_is_narrowed_to_the_named_docs(Session, db_url: str, project: Path)
 def test_translate_docs_flow_reports_engine_refusals(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flows.docs
 
     monkeypatch.setenv("LOCFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'flow.db'}")
     refusing = PseudoEngine(reject_marker="tag it")
-    monkeypatch.setattr(flows.docs, "create_engine", lambda settings: refusing)
-    result = flows.docs.translate_docs(str(project / "locflow.toml"), ["fr"])
+    monkeypatch.setattr(docs_flow, "create_engine", lambda settings: refusing)
+    result = docs_flow.translate_docs(str(project / "locflow.toml"), ["fr"])
     assert result["status"] == "completed"
     assert result["locales"]["fr"]["engine_errors"] == 1
     assert result["failed"] == ["fr: the engine refused 1 block(s)"]

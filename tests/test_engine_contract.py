@@ -8,24 +8,24 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
-from servers.chat_server import shared_server
 
-from connectors.engines import (
+from locflow.connectors.engines import (
     ENGINES,
     Engine,
     EngineError,
-    EngineSettings,
     Limits,
     Request,
     Result,
     create_engine,
 )
+from locflow.settings import EngineSettings
+from tests.fakes.chat_server import shared_server
 
 
 def _qwen_mt() -> Engine:
     """Qwen-MT against the strict simulated provider (bench/qwen_sim.py)."""
-    from bench.qwen_sim import shared_sim
-    from connectors.engines.qwen_mt import QwenMTEngine
+    from locflow.connectors.engines.qwen_mt import QwenMTEngine
+    from tests.fakes.qwen_sim import shared_sim
 
     sim = shared_sim()
     settings = EngineSettings(

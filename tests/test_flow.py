@@ -33,7 +33,7 @@ def _artifacts(key: str, flow_run_id: str) -> list:
 
 
 def test_localise_runs_end_to_end_and_resumes_with_nothing_to_do(demo_project, db_url, monkeypatch):
-    from flows.localise import localise
+    from locflow.flows.localise import localise
 
     monkeypatch.setenv("LOCFLOW_DATABASE_URL", db_url)
     config = str(demo_project / "locflow.toml")
@@ -55,7 +55,7 @@ def test_localise_runs_end_to_end_and_resumes_with_nothing_to_do(demo_project, d
 
 
 def test_publish_flow_writes_only_catalogues_that_change(demo_project, db_url, monkeypatch):
-    from flows.localise import localise, publish
+    from locflow.flows.localise import localise, publish
 
     monkeypatch.setenv("LOCFLOW_DATABASE_URL", db_url)
     config = str(demo_project / "locflow.toml")

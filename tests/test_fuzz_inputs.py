@@ -27,13 +27,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.markdown import MarkdownError, parse_markdown, rebuild, verify_structure
-from connectors.po import PoError, parse_po, render_po
-from db.base import Base
-from flows.config import Config
-from flows.steps.export import ExportConflict
-from glossaries import GlossaryError, parse_csv, parse_tbx
-from tests.helpers import config_for, export, sync, translate
+from locflow.connectors.markdown import MarkdownError, parse_markdown, rebuild, verify_structure
+from locflow.connectors.po import PoError, parse_po, render_po
+from locflow.db.base import Base
+from locflow.glossaries import GlossaryError, parse_csv, parse_tbx
+from locflow.pipeline.export import ExportConflict
+from locflow.settings import Config
+from tests.support.helpers import config_for, export, sync, translate
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -381,7 +381,7 @@ class Demo:
 
 @pytest.fixture
 def demo(demo_project: Path, db_url: str) -> Iterator[Demo]:
-    from db.session import open_database
+    from locflow.db.session import open_database
 
     factory = open_database(db_url)
     project = Demo(demo_project, config_for(demo_project, db_url), factory)

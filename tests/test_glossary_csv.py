@@ -3,12 +3,12 @@ from pathlib import Path
 
 import pytest
 
-from glossaries import GlossaryError, Term, load_csv, load_glossary, parse_csv
+from locflow.glossaries import GlossaryError, Term, load_csv, load_glossary, parse_csv
 
 FIXTURES = Path(__file__).parent / "fixtures" / "glossaries"
 EXAMPLES = Path(__file__).parent.parent / "glossaries" / "examples"
 # the package exports the function `load_csv`, which hides the module of the same name
-load_csv_module = importlib.import_module("glossaries.load_csv")
+load_csv_module = importlib.import_module("locflow.glossaries.load_csv")
 
 
 def test_basic_file() -> None:

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from catalog.segment import Segment
-from catalog.terms import TermExpectation
-from glossaries import (
+from locflow.catalog.segment import Segment
+from locflow.catalog.terms import TermExpectation
+from locflow.glossaries import (
     Glossary,
     Term,
     TermIndex,

@@ -2,8 +2,15 @@ import dataclasses
 
 import pytest
 
-from catalog.terms import TermExpectation
-from glossaries.model import Glossary, GlossaryError, Term, resolve_locale, term_hash, terms_hash
+from locflow.catalog.terms import TermExpectation
+from locflow.glossaries.model import (
+    Glossary,
+    GlossaryError,
+    Term,
+    resolve_locale,
+    term_hash,
+    terms_hash,
+)
 
 NOTEBOOK = Term.create(
     "notebook",

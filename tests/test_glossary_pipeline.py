@@ -7,20 +7,20 @@ import asyncio
 import json
 
 import pytest
-from helpers import config_for, sync, translate
-from servers.chat_server import ChatServer
 from sqlalchemy import select
-from test_translate_step import ScriptedEngine
 
-from bench.qwen_sim import QwenSim
-from connectors.engines.base import EngineSettings
-from connectors.engines.openai_compat import OpenAICompatEngine
-from connectors.engines.qwen_mt import QwenMTEngine
-from db import glossary_repo, repo, segment_repo
-from db.models import SegmentRow, Translation
-from db.states import State
-from flows.steps.plan import apply_glossary_changes, plan_locale
-from flows.steps.terms import SegmentTermFinder, compliance, project_glossary
+from locflow.connectors.engines.openai_compat import OpenAICompatEngine
+from locflow.connectors.engines.qwen_mt import QwenMTEngine
+from locflow.db import glossary_repo, repo, segment_repo
+from locflow.db.models import SegmentRow, Translation
+from locflow.db.states import State
+from locflow.pipeline.plan import apply_glossary_changes, plan_locale
+from locflow.pipeline.terms import SegmentTermFinder, compliance, project_glossary
+from locflow.settings import EngineSettings
+from tests.fakes.chat_server import ChatServer
+from tests.fakes.qwen_sim import QwenSim
+from tests.fakes.scripted_engine import ScriptedEngine
+from tests.support.helpers import config_for, sync, translate
 
 
 def _with_glossary(project, text: str | None = None) -> None:
@@ -180,7 +180,7 @@ def test_a_glossary_edit_replans_only_segments_with_the_changed_term(demo_projec
 
 @pytest.mark.parametrize("bad", ["source,fr\n,carnet\n", "source,xx_QQ\nnote,x\n"])
 def test_a_bad_glossary_is_one_line_and_nothing_is_stored(demo_project, Session, db_url, bad):
-    from glossaries import GlossaryError
+    from locflow.glossaries import GlossaryError
 
     _with_glossary(demo_project, bad)
     config = config_for(demo_project, db_url)
@@ -216,7 +216,7 @@ def test_check_reports_approved_translations_breaking_the_glossary(demo_project,
 
 
 def test_glossary_cli_import_list_export_check(demo_project, tmp_path):
-    from conftest import run_cli
+    from tests.support.env import run_cli
 
     env = {"LOCFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}"}
     tbx = demo_project.parent / "demo.tbx"

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from glossaries import GlossaryError, Term, load_csv, load_glossary, load_tbx, parse_tbx
+from locflow.glossaries import GlossaryError, Term, load_csv, load_glossary, load_tbx, parse_tbx
 
 FIXTURES = Path(__file__).parent / "fixtures" / "glossaries"
 EXAMPLES = Path(__file__).parent.parent / "glossaries" / "examples"

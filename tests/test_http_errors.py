@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import openai
 import pytest
 
-from bench.qwen_sim import QwenSim
-from connectors.engines.base import EngineError, Fatal, RateLimited, Rejected, Transient
-from connectors.engines.http_errors import classify, from_openai_error, parse_retry_after
+from locflow.connectors.engines.base import EngineError, Fatal, RateLimited, Rejected, Transient
+from locflow.connectors.engines.http_errors import classify, from_openai_error, parse_retry_after
+from tests.fakes.qwen_sim import QwenSim
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,7 @@
 
 import pytest
 
-from bench.qwen_sim import LANGUAGES as SIM_LANGUAGES
-from connectors.engines.languages import (
+from locflow.connectors.engines.languages import (
     LITE_NAMES,
     MODELS,
     QWEN_CODES,
@@ -12,6 +11,7 @@ from connectors.engines.languages import (
     qwen_language,
     supported,
 )
+from tests.fakes.qwen_sim import LANGUAGES as SIM_LANGUAGES
 
 
 def test_counts() -> None:

@@ -19,19 +19,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI, ROOT
-from helpers import config_for, export, sync, translate
 from sqlalchemy import select
 
-from catalog.checks import CHECKS, Issue
-from catalog.placeholders import placeholders_in
-from catalog.plurals import plural_info
-from catalog.segment import Segment
-from connectors.engines import Engine, EngineSettings, Limits, Rejected, Request, Result
-from connectors.engines.openai_compat import OpenAICompatEngine
-from connectors.engines.pacing import RetryPolicy
-from flows.steps.plan import WorkItem
-from flows.steps.translate import Job, Outcome, check_outcome, translate_jobs
+from locflow.catalog.checks import CHECKS, Issue
+from locflow.catalog.placeholders import placeholders_in
+from locflow.catalog.plurals import plural_info
+from locflow.catalog.segment import Segment
+from locflow.connectors.engines import Engine, Limits, Rejected, Request, Result
+from locflow.connectors.engines.openai_compat import OpenAICompatEngine
+from locflow.connectors.engines.pacing import RetryPolicy
+from locflow.pipeline.plan import WorkItem
+from locflow.pipeline.translate import Job, Outcome, check_outcome, translate_jobs
+from locflow.settings import EngineSettings
+from tests.support.env import IN_CI, ROOT
+from tests.support.helpers import config_for, export, sync, translate
 
 pytestmark = pytest.mark.slow
 
@@ -225,10 +226,10 @@ def test_the_demo_llm_config_through_sync_translate_store_export(
     llama_url: str, tmp_path: Path
 ) -> None:
     """The demo project with examples/demo-llm/locflow.toml, French only, on SQLite."""
-    from db.models import SegmentRow, Translation
-    from db.segment_repo import row_to_segment
-    from db.session import open_database
-    from db.states import State
+    from locflow.db.models import SegmentRow, Translation
+    from locflow.db.segment_repo import row_to_segment
+    from locflow.db.session import open_database
+    from locflow.db.states import State
 
     project = tmp_path / "demo"
     shutil.copytree(ROOT / "examples" / "demo", project)

@@ -1,6 +1,6 @@
 import pytest
 
-from catalog.locales import UnknownLocale, babel_locale, english_name, normalise_locale
+from locflow.catalog.locales import UnknownLocale, babel_locale, english_name, normalise_locale
 
 
 @pytest.mark.parametrize(

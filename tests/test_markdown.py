@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog.placeholders import mask, unmask
-from connectors.markdown import (
+from locflow.catalog.placeholders import mask, unmask
+from locflow.connectors.markdown import (
     DOC_FLAGS,
     Document,
     MarkdownError,

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from catalog.placeholders import TOKEN_LIKE, mask, unmask
-from connectors.markdown import (
+from locflow.catalog.placeholders import TOKEN_LIKE, mask, unmask
+from locflow.connectors.markdown import (
     Document,
     MarkdownError,
     parse_markdown,
@@ -21,7 +21,7 @@ from connectors.markdown import (
     rebuild,
     verify_structure,
 )
-from connectors.markdown_tokens import parse_tokens
+from locflow.connectors.markdown_tokens import parse_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"

@@ -9,10 +9,8 @@ from dataclasses import replace
 
 import openai
 import pytest
-from servers.chat_server import SECRET_IN_ERRORS, ChatServer, fake_translate
 
-from connectors.engines import (
-    EngineSettings,
+from locflow.connectors.engines import (
     Fatal,
     Rejected,
     Request,
@@ -20,16 +18,18 @@ from connectors.engines import (
     Transient,
     create_engine,
 )
-from connectors.engines.http_errors import from_openai_error
-from connectors.engines.openai_compat import OpenAICompatEngine
-from connectors.engines.pacing import RetryPolicy
-from connectors.engines.prompts import (
+from locflow.connectors.engines.http_errors import from_openai_error
+from locflow.connectors.engines.openai_compat import OpenAICompatEngine
+from locflow.connectors.engines.pacing import RetryPolicy
+from locflow.connectors.engines.prompts import (
     chat_messages,
     completion_prompt,
     parse_items,
     response_format,
     strip_think,
 )
+from locflow.settings import EngineSettings
+from tests.fakes.chat_server import SECRET_IN_ERRORS, ChatServer, fake_translate
 
 FAST = RetryPolicy(attempts=3, base=0.001, cap=0.01)
 Make = Callable[..., OpenAICompatEngine]
@@ -342,7 +342,7 @@ def test_auth_and_unknown_model_are_fatal_and_redacted(
 
 
 def test_unreachable_server_is_transient(make: Make, server: ChatServer) -> None:
-    from conftest import free_port
+    from tests.support.env import free_port
 
     settings = EngineSettings(
         name="openai_compat", model="m", timeout=2, base_url=f"http://127.0.0.1:{free_port()}/v1"

@@ -9,10 +9,17 @@ import time
 
 import pytest
 
-from bench.qwen_sim import QwenSim
-from connectors.engines.base import EngineSettings, Fatal, RateLimited, Rejected, Request, Transient
-from connectors.engines.pacing import CallStats, Pacer, RetryPolicy, estimate_tokens, with_retries
-from connectors.engines.qwen_mt import QwenMTEngine
+from locflow.connectors.engines.base import Fatal, RateLimited, Rejected, Request, Transient
+from locflow.connectors.engines.pacing import (
+    CallStats,
+    Pacer,
+    RetryPolicy,
+    estimate_tokens,
+    with_retries,
+)
+from locflow.connectors.engines.qwen_mt import QwenMTEngine
+from locflow.settings import EngineSettings
+from tests.fakes.qwen_sim import QwenSim
 
 
 class FakeClock:

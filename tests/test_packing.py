@@ -11,9 +11,15 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from connectors.engines.base import Fatal, RateLimited, Rejected, Request, Transient
-from connectors.engines.pacing import Pacer, RetryPolicy
-from connectors.engines.packing import GROW_AFTER, PackingTranslator, PackReply, Slots, verifies
+from locflow.connectors.engines.base import Fatal, RateLimited, Rejected, Request, Transient
+from locflow.connectors.engines.pacing import Pacer, RetryPolicy
+from locflow.connectors.engines.packing import (
+    GROW_AFTER,
+    PackingTranslator,
+    PackReply,
+    Slots,
+    verifies,
+)
 
 FAST = RetryPolicy(attempts=3, base=0.001, cap=0.001)
 

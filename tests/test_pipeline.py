@@ -5,14 +5,14 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from helpers import config_for, export, sync, translate
 from sqlalchemy import func, select
 
-from connectors.po import PoError, read_po
-from db import repo
-from db.models import SegmentRow, Translation
-from db.states import State
-from flows.steps.export import ExportConflict
+from locflow.connectors.po import PoError, read_po
+from locflow.db import repo
+from locflow.db.models import SegmentRow, Translation
+from locflow.db.states import State
+from locflow.pipeline.export import ExportConflict
+from tests.support.helpers import config_for, export, sync, translate
 
 EXPECTED_NPLURALS = {"fr": 3, "ru": 3, "ar": 6, "de": 2}  # Babel 2.19: CLDR 46 French "many"
 

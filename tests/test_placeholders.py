@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog.placeholders import (
+from locflow.catalog.placeholders import (
     PlaceholderMismatch,
     active_formats,
     format_signature,

@@ -2,8 +2,8 @@ import gettext
 
 import pytest
 
-from catalog.locales import UnknownLocale
-from catalog.plurals import parse_plural_forms, plural_info
+from locflow.catalog.locales import UnknownLocale
+from locflow.catalog.plurals import parse_plural_forms, plural_info
 
 # locale -> (category, sample) per gettext index, as Babel/CLDR give them
 CASES = {

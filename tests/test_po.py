@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog.segment import Segment
-from connectors.po import (
+from locflow.catalog.segment import Segment
+from locflow.connectors.po import (
     PoCatalog,
     PoEntry,
     PoError,

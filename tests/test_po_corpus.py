@@ -18,7 +18,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from connectors.po import (
+from locflow.connectors.po import (
     PoCatalog,
     PoEntry,
     new_entry,

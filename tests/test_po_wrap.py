@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from catalog.segment import Segment
-from connectors import po_wrap
-from connectors.po import (
+from locflow.catalog.segment import Segment
+from locflow.connectors import po_wrap
+from locflow.connectors.po import (
     PoCatalog,
     PoEntry,
     new_catalog,

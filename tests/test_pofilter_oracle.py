@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from catalog.checks import CheckContext, Issue, run_checks
-from catalog.plurals import plural_info
-from connectors.po import PoCatalog, read_po
-from tests.conftest import IN_CI
+from locflow.catalog.checks import CheckContext, Issue, run_checks
+from locflow.catalog.plurals import plural_info
+from locflow.connectors.po import PoCatalog, read_po
+from tests.support.env import IN_CI
 
 FIXTURES = Path(__file__).parent / "fixtures" / "broken_translations"
 BROKEN = FIXTURES / "broken.po"

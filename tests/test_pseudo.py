@@ -2,9 +2,8 @@ import asyncio
 
 import pytest
 
-from connectors.engines import (
+from locflow.connectors.engines import (
     EngineError,
-    EngineSettings,
     Fatal,
     Limits,
     RateLimited,
@@ -13,8 +12,9 @@ from connectors.engines import (
     Transient,
     create_engine,
 )
-from connectors.engines.base import redact
-from connectors.engines.pseudo import PseudoEngine, pseudo_localise
+from locflow.connectors.engines.base import redact
+from locflow.connectors.engines.pseudo import PseudoEngine, pseudo_localise
+from locflow.settings import EngineSettings
 
 
 def test_accented_bracketed_and_longer() -> None:

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from bench.qwen_sim import QwenSim, sim_translate
-from connectors.engines.base import EngineSettings, Fatal, Rejected, Request, Result, Transient
-from connectors.engines.pacing import RetryPolicy
-from connectors.engines.qwen_mt import QwenMTEngine, pack_texts, unpack_texts
-from connectors.engines.registry import create_engine
+from locflow.connectors.engines.base import Fatal, Rejected, Request, Result, Transient
+from locflow.connectors.engines.pacing import RetryPolicy
+from locflow.connectors.engines.qwen_mt import QwenMTEngine, pack_texts, unpack_texts
+from locflow.connectors.engines.registry import create_engine
+from locflow.settings import EngineSettings
+from tests.fakes.qwen_sim import QwenSim, sim_translate
 
 FAST = RetryPolicy(attempts=4, base=0.05, cap=0.2)
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bench.qwen_sim import FAULTS, OVERHEAD, QwenSim, sim_tokens, sim_translate
+from tests.fakes.qwen_sim import FAULTS, OVERHEAD, QwenSim, sim_tokens, sim_translate
 
 
 @pytest.fixture

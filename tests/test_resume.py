@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import start_locflow
-from servers.chat_server import ChatServer
 from sqlalchemy import create_engine, text
 
-from flows.localise import BATCH
+from locflow.flows.localise import BATCH
+from tests.fakes.chat_server import ChatServer
+from tests.support.helpers import start_locflow
 
 pytestmark = pytest.mark.slow
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from catalog.segment import Segment
-from db import repo, review_repo, segment_repo
-from db.models import Review, SegmentRow, Translation
-from db.review_repo import QueueFilter
-from db.states import State
-from review import actions
-from review.actions import ActionError, NeedsOverride, PermissionDenied
-from review.users import add_user, get_user
+from locflow.catalog.segment import Segment
+from locflow.db import repo, review_repo, segment_repo
+from locflow.db.models import Review, SegmentRow, Translation
+from locflow.db.review_repo import QueueFilter
+from locflow.db.states import State
+from locflow.review import actions
+from locflow.review.actions import ActionError, NeedsOverride, PermissionDenied
+from locflow.review.users import add_user, get_user
 
 PLURAL = Segment(
     msgid="%(count)d note saved",
@@ -316,8 +316,8 @@ class _Seg:
 
 
 def test_edit_checks_the_project_glossary(Session, world):
-    from flows.steps.terms import import_glossary
-    from glossaries import Glossary, Term
+    from locflow.glossaries import Glossary, Term
+    from locflow.pipeline.terms import import_glossary
 
     term = Term.create("open", {"fr": ["ouvrir"]}, forbidden={"fr": "décapsuler"})
     with Session() as s, s.begin():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run_cli
-from review_support import PASSWORD, Demo, add_users, make_demo
 
-from db.states import State
+from locflow.db.states import State
+from tests.support.env import run_cli
+from tests.support.review_demo import PASSWORD, Demo, add_users, make_demo
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_user_add_list_passwd_remove(demo):
     assert no_tty.returncode == 1 and "--password-stdin" in no_tty.stderr
     changed = _cli(demo, "user", "passwd", "fanny", "--password-stdin", stdin="new secret pw\n")
     assert changed.returncode == 0, changed.stderr
-    from review.users import authenticate
+    from locflow.review.users import authenticate
 
     with demo.Session() as s, s.begin():
         assert authenticate(s, "fanny", "new secret pw") is not None
@@ -168,7 +168,7 @@ def test_bulk_approve_from_the_cli(demo):
 
 
 def demo_forms(demo: Demo, version_id: int) -> list[str]:
-    from db.models import Translation
+    from locflow.db.models import Translation
 
     with demo.Session() as s:
         return list(s.get(Translation, version_id).forms)

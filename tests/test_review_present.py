@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 
-from catalog.plurals import plural_info
-from db.states import State
-from glossaries import Glossary, Term
-from review.present import (
+from locflow.catalog.plurals import plural_info
+from locflow.db.states import State
+from locflow.glossaries import Glossary, Term
+from locflow.review.present import (
     GlossaryView,
     Piece,
     diff_text,
@@ -21,7 +21,7 @@ from review.present import (
     provenance,
     word_diff,
 )
-from review.views import Filters
+from locflow.review.views import Filters
 
 
 @pytest.mark.parametrize(
@@ -78,8 +78,8 @@ def test_glossary_view_matches_source_terms_and_accepted_targets():
     assert [(b, e) for b, e, _ in spans] == [(4, 13), (17, 23)]
     assert spans[0][2] == "notebook → carnet (not: cahier)"
     assert spans[1][2] == "GitHub: keep as is"
-    from catalog.segment import Segment
-    from review.present import target_term_spans
+    from locflow.catalog.segment import Segment
+    from locflow.review.present import target_term_spans
 
     expectations = view.expectations(Segment(msgid="Two notebooks on GitHub"), "fr")
     found = target_term_spans("Deux carnets sur GitHub", expectations)

@@ -7,11 +7,11 @@ import time
 
 import pytest
 
-from catalog.segment import Segment
-from db import repo, review_repo, segment_repo
-from db.models import Translation
-from db.review_repo import QueueFilter
-from db.states import State
+from locflow.catalog.segment import Segment
+from locflow.db import repo, review_repo, segment_repo
+from locflow.db.models import Translation
+from locflow.db.review_repo import QueueFilter
+from locflow.db.states import State
 
 
 def _version(row, locale, forms, state=State.MACHINE, issues=(), source_hash=None):

@@ -18,15 +18,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI, ROOT, free_port
-from helpers import export, sync, translate
-from review_support import PASSWORD, Demo, add_users, make_demo
 
-from connectors.po import parse_po
-from db import repo
-from db.states import State
-from review import actions
-from review.users import get_user
+from locflow.connectors.po import parse_po
+from locflow.db import repo
+from locflow.db.states import State
+from locflow.review import actions
+from locflow.review.users import get_user
+from tests.support.env import IN_CI, ROOT, free_port
+from tests.support.helpers import export, sync, translate
+from tests.support.review_demo import PASSWORD, Demo, add_users, make_demo
 
 CHROMIUM = os.environ.get("LOCFLOW_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

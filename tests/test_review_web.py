@@ -8,14 +8,14 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from review_support import PASSWORD, Demo, add_users, make_demo
 from sqlalchemy import select
 
-from db import repo
-from db.models import Review
-from db.states import State
-from review.app import create_app
-from review.web import LOGIN_COOKIE, SESSION_COOKIE, ui_secret
+from locflow.db import repo
+from locflow.db.models import Review
+from locflow.db.states import State
+from locflow.review.app import create_app
+from locflow.review.web import LOGIN_COOKIE, SESSION_COOKIE, ui_secret
+from tests.support.review_demo import PASSWORD, Demo, add_users, make_demo
 
 SECRET = b"s" * 32
 

@@ -9,13 +9,13 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import NOW
 
-from connectors.po import PoError, read_po
-from db import repo
-from flows.config import config_from_mapping
-from flows.steps.export import export_catalog
-from flows.steps.sync import SyncReport, sync_catalog, sync_template
+from locflow.connectors.po import PoError, read_po
+from locflow.db import repo
+from locflow.pipeline.export import export_catalog
+from locflow.pipeline.sync import SyncReport, sync_catalog, sync_template
+from locflow.settings import config_from_mapping
+from tests.support.helpers import NOW
 
 pytestmark = pytest.mark.slow
 

@@ -20,13 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_cli
 
-from bench.qwen_sim import QwenSim
-from connectors.engines.base import Limits
-from connectors.engines.pacing import Pacer
-from flows.config import ConfigError, load_config
-from flows.scale import (
+from locflow.connectors.engines.base import Limits
+from locflow.connectors.engines.pacing import Pacer
+from locflow.flows.scale import (
     FAN_OUT_TAG,
     LimitSpec,
     SharedLimiter,
@@ -35,6 +32,9 @@ from flows.scale import (
     shared_setting,
     token_chunks,
 )
+from locflow.settings import ConfigError, load_config
+from tests.fakes.qwen_sim import QwenSim
+from tests.support.env import run_cli
 
 RPM, TPM = 120, 12_000
 """The simulated account: 2 requests and 200 input tokens per second. Each of the four
@@ -160,9 +160,9 @@ def test_the_parent_reports_failed_and_stopped_children(demo_project: Path, tmp_
 
     from prefect.states import Completed, Crashed, Failed
 
-    from db import repo, run_repo
-    from flows.localise import sessions
-    from flows.scale import summarise
+    from locflow.db import repo, run_repo
+    from locflow.flows.localise import sessions
+    from locflow.flows.scale import summarise
 
     config = load_config(
         demo_project / "locflow.toml",
@@ -196,7 +196,7 @@ def test_fan_out_without_a_deployment_says_how_to_make_one(
 ) -> None:
     from prefect.logging.handlers import APILogHandler
 
-    from flows.localise import localise
+    from locflow.flows.localise import localise
 
     monkeypatch.setenv("LOCFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
     toml = demo_project / "locflow.toml"
@@ -311,8 +311,8 @@ def _cancel_runs(pools: set[str]) -> None:
 
 def _states(db_url: str, project_name: str, locales: list[str]) -> dict[str, dict[str, int]]:
     """{locale: {state: strings}}, with "untranslated" for strings that have no version."""
-    from db import repo, run_repo
-    from db.session import open_database
+    from locflow.db import repo, run_repo
+    from locflow.db.session import open_database
 
     Session = open_database(db_url)
     with Session() as s:
@@ -338,7 +338,7 @@ def test_fan_out_over_two_workers_equals_one_process_and_keeps_the_account_limit
 ) -> None:
     from prefect.deployments import run_deployment
 
-    from flows.localise import localise
+    from locflow.flows.localise import localise
 
     t0 = time.monotonic()
     reference = tmp_path / "reference"

@@ -24,9 +24,9 @@ import pytest
 from sqlalchemy import MetaData, create_engine, select
 from sqlalchemy.engine import make_url
 
-from bench.qwen_sim import QwenSim, _Reply
-from flows.localise import localise  # imports Prefect now: its logging set-up must not
-from tests.conftest import run_cli  # replace pytest's capture handler during the test
+from locflow.flows.localise import localise  # imports Prefect now: its logging set-up must not
+from tests.fakes.qwen_sim import QwenSim, _Reply
+from tests.support.env import run_cli  # replace pytest's capture handler during the test
 
 pytestmark = [pytest.mark.usefixtures("prefect_api"), pytest.mark.slow]
 

@@ -13,14 +13,14 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from helpers import export, sync, translate
 from sqlalchemy import select
 
-from db import repo
-from db.models import Translation
-from db.session import open_database
-from db.states import State
-from flows.config import load_config
+from locflow.db import repo
+from locflow.db.models import Translation
+from locflow.db.session import open_database
+from locflow.db.states import State
+from locflow.settings import load_config
+from tests.support.helpers import export, sync, translate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "sphinx_project"
 CONFIG = """\

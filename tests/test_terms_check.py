@@ -1,9 +1,9 @@
 import pytest
 
-from catalog.checks import CHECKS, CheckContext, Issue
-from catalog.plurals import plural_info
-from catalog.segment import Segment
-from catalog.terms import TermExpectation, check_terms, occurrences, word_matches
+from locflow.catalog.checks import CHECKS, CheckContext, Issue
+from locflow.catalog.plurals import plural_info
+from locflow.catalog.segment import Segment
+from locflow.catalog.terms import TermExpectation, check_terms, occurrences, word_matches
 
 
 def exp(source: str, *accepted: str, **kwargs: object) -> TermExpectation:

@@ -4,30 +4,27 @@ estimates and the cost cap."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 
 import pytest
-from helpers import config_for, sync, translate
 from sqlalchemy import select
 
-from catalog.plural_sample import count_placeholder, restore_count, with_sample
-from catalog.plurals import plural_info
-from catalog.segment import Segment
-from connectors.engines.base import (
-    EngineSettings,
-    Limits,
+from locflow.catalog.plural_sample import count_placeholder, restore_count, with_sample
+from locflow.catalog.plurals import plural_info
+from locflow.catalog.segment import Segment
+from locflow.connectors.engines.base import (
     Rejected,
-    Request,
-    Result,
     Transient,
 )
-from connectors.engines.pseudo import PseudoEngine
-from db import repo, run_repo
-from db.models import SegmentRow
-from db.states import State
-from flows.steps.cost import estimate, prices_for
-from flows.steps.plan import WorkItem, plan_locale
-from flows.steps.translate import form_requests
+from locflow.connectors.engines.pseudo import PseudoEngine
+from locflow.db import repo, run_repo
+from locflow.db.models import SegmentRow
+from locflow.db.states import State
+from locflow.pipeline.cost import estimate, prices_for
+from locflow.pipeline.plan import WorkItem, plan_locale
+from locflow.pipeline.translate import form_requests
+from locflow.settings import EngineSettings
+from tests.fakes.scripted_engine import ScriptedEngine
+from tests.support.helpers import config_for, sync, translate
 
 
 @pytest.mark.parametrize(
@@ -77,29 +74,6 @@ def test_each_plural_form_is_sent_with_its_own_sample_number():
     # French "one" covers 0 and 1, so it must keep the number: built from msgid_plural
     assert form_requests(fr, "en")[0].masked.text == "1 notes"
     assert with_sample("%d of %d", "%d", 3) == "3 of 3"
-
-
-class ScriptedEngine:
-    """An in-process engine double for the store step: fails the strings it is told to."""
-
-    name = "scripted"
-
-    def __init__(self, fail: dict[str, Exception]) -> None:
-        self.fail = fail
-        self.seen: list[Request] = []
-        self._pseudo = PseudoEngine()
-
-    def limits(self) -> Limits:
-        return Limits(rpm=None, tpm=None, max_input_tokens=None, concurrency=1)
-
-    async def translate(self, batch: Sequence[Request]) -> list[Result]:
-        self.seen.extend(batch)
-        good = await self._pseudo.translate(batch)
-        out = []
-        for req, res in zip(batch, good, strict=True):
-            err = next((e for marker, e in self.fail.items() if marker in req.text), None)
-            out.append(Result(req.key, None, err) if err else res)
-        return out
 
 
 def test_transient_failures_store_nothing_and_rejections_wait_for_a_human(
@@ -196,7 +170,7 @@ def test_pseudo_requests_are_recorded_with_usage_and_cost(demo_project, Session,
     with Session() as s:
         project = repo.find_project(s, config.project)
         plan = plan_locale(s, project, "de")
-    from flows.steps.translate import jobs_of, store_outcomes, translate_jobs
+    from locflow.pipeline.translate import jobs_of, store_outcomes, translate_jobs
 
     outcomes = asyncio.run(translate_jobs(PseudoEngine(), jobs_of(plan), "en"))
     with Session() as s, s.begin():
@@ -224,8 +198,8 @@ def test_similar_translations_index_finds_what_scoring_everything_finds():
     import django
     from rapidfuzz import fuzz, process
 
-    from connectors.po import read_po
-    from flows.steps.plan import MEMORY_MIN_SCORE, SimilarTranslations
+    from locflow.connectors.po import read_po
+    from locflow.pipeline.plan import MEMORY_MIN_SCORE, SimilarTranslations
 
     class Indexed(SimilarTranslations):
         EXACT_UP_TO = 100  # the index path, on every size of memory

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from db import review_repo
-from db.base import utcnow
-from db.models import User
-from review.users import (
+from locflow.db import review_repo
+from locflow.db.base import utcnow
+from locflow.db.models import User
+from locflow.review.users import (
     UserError,
     add_user,
     authenticate,

@@ -1,9 +1,8 @@
 """Translation engines: the Engine protocol, its errors, and the registry of engines."""
 
-from connectors.engines.base import (
+from locflow.connectors.engines.base import (
     Engine,
     EngineError,
-    EngineSettings,
     Fatal,
     Limits,
     RateLimited,
@@ -12,13 +11,12 @@ from connectors.engines.base import (
     Result,
     Transient,
 )
-from connectors.engines.registry import ENGINES, create_engine
+from locflow.connectors.engines.registry import ENGINES, create_engine
 
 __all__ = [
     "ENGINES",
     "Engine",
     "EngineError",
-    "EngineSettings",
     "Fatal",
     "Limits",
     "RateLimited",

@@ -76,28 +76,6 @@ class Engine(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class EngineSettings:
-    """The `[engine]` table of locflow.toml; secrets never live here (environment only)."""
-
-    name: str = "pseudo"
-    model: str = ""
-    base_url: str | None = None
-    region: str = "singapore"
-    domains: str = ""
-    rpm: float | None = None
-    tpm: float | None = None
-    concurrency: int | None = None
-    """In-flight requests; None lets each engine choose (Qwen-MT 4, local servers 1)."""
-    pack: bool = True
-    timeout: float = 60.0
-    extra: tuple[tuple[str, object], ...] = ()
-
-    def option(self, key: str, default: object = None) -> object:
-        """A value from `extra`, engine-specific settings without a field of their own."""
-        return next((value for k, value in self.extra if k == key), default)
-
-
 # --- errors -----------------------------------------------------------------------------
 
 _SECRETS = re.compile(

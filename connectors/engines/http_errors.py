@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from connectors.engines.base import EngineError, Fatal, RateLimited, Rejected, Transient
+from locflow.connectors.engines.base import EngineError, Fatal, RateLimited, Rejected, Transient
 
 BILLING_CODES = {
     "arrearage",

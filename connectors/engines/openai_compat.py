@@ -25,18 +25,17 @@ from typing import Any, TypeVar
 
 import openai
 
-from connectors.engines.base import (
-    EngineSettings,
+from locflow.connectors.engines.base import (
     Fatal,
     Limits,
     Request,
     Result,
     Transient,
 )
-from connectors.engines.http_errors import from_openai_error
-from connectors.engines.pacing import Pacer, RetryPolicy, estimate_tokens, with_retries
-from connectors.engines.packing import PackingTranslator, PackReply, PackStats
-from connectors.engines.prompts import (
+from locflow.connectors.engines.http_errors import from_openai_error
+from locflow.connectors.engines.pacing import Pacer, RetryPolicy, estimate_tokens, with_retries
+from locflow.connectors.engines.packing import PackingTranslator, PackReply, PackStats
+from locflow.connectors.engines.prompts import (
     FORMATS,
     chat_messages,
     completion_prompt,
@@ -44,6 +43,7 @@ from connectors.engines.prompts import (
     response_format,
     strip_think,
 )
+from locflow.settings import EngineSettings
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
 MODES = ("chat", "completion")

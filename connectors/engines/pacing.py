@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from connectors.engines.base import RateLimited, Transient
+from locflow.connectors.engines.base import RateLimited, Transient
 
 T = TypeVar("T")
 

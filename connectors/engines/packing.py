@@ -26,9 +26,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from catalog.placeholders import TOKEN_LIKE
-from connectors.engines.base import EngineError, Fatal, Rejected, Request, Result
-from connectors.engines.pacing import CallStats, Pacer, RetryPolicy, estimate_tokens, with_retries
+from locflow.catalog.placeholders import TOKEN_LIKE
+from locflow.connectors.engines.base import EngineError, Fatal, Rejected, Request, Result
+from locflow.connectors.engines.pacing import (
+    CallStats,
+    Pacer,
+    RetryPolicy,
+    estimate_tokens,
+    with_retries,
+)
 
 GROW_AFTER = 4
 """Verified packs in a row before the pack size grows by one."""

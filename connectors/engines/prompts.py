@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from catalog.locales import UnknownLocale, english_name
-from catalog.placeholders import TOKEN_LIKE
-from connectors.engines.base import Request
+from locflow.catalog.locales import UnknownLocale, english_name
+from locflow.catalog.placeholders import TOKEN_LIKE
+from locflow.connectors.engines.base import Request
 
 MAX_MEMORY = 4
 """Memory examples per prompt: a few anchor the style, more only cost tokens."""

@@ -12,7 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from connectors.engines.base import EngineSettings, Limits, Rejected, Request, Result
+from locflow.connectors.engines.base import Limits, Rejected, Request, Result
+from locflow.settings import EngineSettings
 
 _ACCENTS = str.maketrans(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",

@@ -32,8 +32,7 @@ from typing import Any
 
 import openai
 
-from connectors.engines.base import (
-    EngineSettings,
+from locflow.connectors.engines.base import (
     Fatal,
     Limits,
     Rejected,
@@ -41,10 +40,11 @@ from connectors.engines.base import (
     Result,
     Transient,
 )
-from connectors.engines.http_errors import from_openai_error
-from connectors.engines.languages import MODELS, UnsupportedLanguage, qwen_language
-from connectors.engines.pacing import Pacer, RetryPolicy, estimate_tokens
-from connectors.engines.packing import PackingTranslator, PackReply, PackStats
+from locflow.connectors.engines.http_errors import from_openai_error
+from locflow.connectors.engines.languages import MODELS, UnsupportedLanguage, qwen_language
+from locflow.connectors.engines.pacing import Pacer, RetryPolicy, estimate_tokens
+from locflow.connectors.engines.packing import PackingTranslator, PackReply, PackStats
+from locflow.settings import EngineSettings
 
 KEY_ENV = "DASHSCOPE_API_KEY"
 DEFAULT_MODEL = "qwen-mt-flash"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from connectors.engines.base import Engine, EngineSettings
-from connectors.engines.pseudo import PseudoEngine
+from locflow.connectors.engines.base import Engine
+from locflow.connectors.engines.pseudo import PseudoEngine
+from locflow.settings import EngineSettings
 
 EngineFactory = Callable[[EngineSettings], Engine]
 
@@ -23,8 +24,8 @@ def lazy_factory(module: str, attr: str) -> EngineFactory:
 
 ENGINES: dict[str, EngineFactory] = {
     "pseudo": PseudoEngine.from_settings,
-    "qwen_mt": lazy_factory("connectors.engines.qwen_mt", "QwenMTEngine"),
-    "openai_compat": lazy_factory("connectors.engines.openai_compat", "OpenAICompatEngine"),
+    "qwen_mt": lazy_factory("locflow.connectors.engines.qwen_mt", "QwenMTEngine"),
+    "openai_compat": lazy_factory("locflow.connectors.engines.openai_compat", "OpenAICompatEngine"),
 }
 
 

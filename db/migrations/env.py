@@ -1,7 +1,7 @@
 from alembic import context
 
-from db import models  # noqa: F401  (register tables)
-from db.base import Base
+from locflow.db import models  # noqa: F401  (register tables)
+from locflow.db.base import Base
 
 target_metadata = Base.metadata
 
@@ -9,7 +9,7 @@ target_metadata = Base.metadata
 def run_migrations() -> None:
     connection = context.config.attributes.get("connection")
     if connection is None:
-        from db.session import create_db_engine
+        from locflow.db.session import create_db_engine
 
         engine = create_db_engine(context.config.get_main_option("sqlalchemy.url"))
         with engine.begin() as conn:

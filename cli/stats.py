@@ -6,16 +6,16 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from flows.cli import Output
+    from locflow.cli.main import Output
 
 EXIT_OK = 0
 
 
 def cmd_stats(args: argparse.Namespace, out: Output) -> int:
-    from db import repo, run_repo
-    from flows.config import load_config
-    from flows.jobs import sessions
-    from flows.steps.terms import compliance
+    from locflow.db import repo, run_repo
+    from locflow.pipeline.terms import compliance
+    from locflow.pipeline.units import sessions
+    from locflow.settings import load_config
 
     config = load_config(args.config)
     with sessions(config.database_url)() as s:

@@ -10,10 +10,10 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from connectors.engines.base import EngineSettings
-from connectors.engines.pacing import estimate_tokens
-from flows.steps.plan import LocalePlan
-from flows.steps.translate import Job, form_requests, jobs_of
+from locflow.connectors.engines.pacing import estimate_tokens
+from locflow.pipeline.plan import LocalePlan
+from locflow.pipeline.translate import Job, form_requests, jobs_of
+from locflow.settings import EngineSettings
 
 DEFAULT_PRICES: dict[str, tuple[float, float]] = {
     "qwen-mt-flash": (0.16, 0.49),

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from flows.config import Config, ConfigError, load_config
+from locflow.settings import Config, ConfigError, load_config
 
 Status = Literal["ok", "warn", "fail"]
 
@@ -38,8 +38,8 @@ def diagnose(config_path: str | None, *, probe_engine: bool = True) -> list[Find
 
 
 def _database(config: Config) -> Iterator[Finding]:
-    from db.session import create_db_engine, current_revision, head_revision
-    from flows.errors import redact_url
+    from locflow.cli.errors import redact_url
+    from locflow.db.session import create_db_engine, current_revision, head_revision
 
     url = redact_url(config.database_url)
     try:
@@ -63,7 +63,7 @@ def _database(config: Config) -> Iterator[Finding]:
 
 
 def _sources(config: Config) -> Iterator[Finding]:
-    from connectors.po import PoError, read_po
+    from locflow.connectors.po import PoError, read_po
 
     sources = config.catalog_sources()
     if not sources and not config.docs:
@@ -91,7 +91,7 @@ def _sources(config: Config) -> Iterator[Finding]:
 def _schedules(config: Config) -> Iterator[Finding]:
     if not config.schedules:
         return
-    from flows.deploy import schedule_specs
+    from locflow.flows.deploy import schedule_specs
 
     try:
         specs = schedule_specs(config)
@@ -125,8 +125,8 @@ def _gettext(config: Config) -> Iterator[Finding]:
 
 
 def _engine(config: Config) -> Iterator[Finding]:
-    from connectors.engines.base import EngineError
-    from connectors.engines.registry import create_engine
+    from locflow.connectors.engines.base import EngineError
+    from locflow.connectors.engines.registry import create_engine
 
     try:
         engine = create_engine(config.engine)

@@ -14,13 +14,13 @@ from functools import cache
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import repo
-from db.locks import named_lock
-from db.session import open_database
-from flows.config import Config
-from flows.steps.export import FileResult, export_project
-from flows.steps.plan import LocalePlan, plan_locale
-from flows.steps.sync import SyncReport, sync_project
+from locflow.db import repo
+from locflow.db.locks import named_lock
+from locflow.db.session import open_database
+from locflow.pipeline.export import FileResult, export_project
+from locflow.pipeline.plan import LocalePlan, plan_locale
+from locflow.pipeline.sync import SyncReport, sync_project
+from locflow.settings import Config
 
 Notify = Callable[[str], None]
 

@@ -14,14 +14,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from catalog.locales import UnknownLocale, normalise_locale
-from connectors.engines.base import EngineSettings
+from locflow.catalog.locales import UnknownLocale, normalise_locale
 
 DEFAULT_CONFIG = "locflow.toml"
 
 
 class ConfigError(ValueError):
     """A one-line configuration problem, naming the file."""
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """The `[engine]` table of locflow.toml; secrets never live here (environment only)."""
+
+    name: str = "pseudo"
+    model: str = ""
+    base_url: str | None = None
+    region: str = "singapore"
+    domains: str = ""
+    rpm: float | None = None
+    tpm: float | None = None
+    concurrency: int | None = None
+    """In-flight requests; None lets each engine choose (Qwen-MT 4, local servers 1)."""
+    pack: bool = True
+    timeout: float = 60.0
+    extra: tuple[tuple[str, object], ...] = ()
+
+    def option(self, key: str, default: object = None) -> object:
+        """A value from `extra`, engine-specific settings without a field of their own."""
+        return next((value for k, value in self.extra if k == key), default)
 
 
 @dataclass(frozen=True)

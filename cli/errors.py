@@ -15,12 +15,12 @@ def redact_url(url: str) -> str:
 
 def user_message(exc: BaseException) -> str | None:
     """A one-line message for expected failures; None for bugs (show the traceback)."""
-    from catalog.locales import UnknownLocale
-    from connectors.engines.base import EngineError
-    from connectors.po import PoError
-    from flows.config import ConfigError
-    from flows.deploy import NoPrefectServer
-    from flows.steps.export import ExportConflict
+    from locflow.catalog.locales import UnknownLocale
+    from locflow.connectors.engines.base import EngineError
+    from locflow.connectors.po import PoError
+    from locflow.flows.deploy import NoPrefectServer
+    from locflow.pipeline.export import ExportConflict
+    from locflow.settings import ConfigError
 
     known = (ConfigError, PoError, UnknownLocale, ExportConflict, EngineError, NoPrefectServer)
     if isinstance(exc, known):

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from connectors.engines.pseudo import pseudo_localise
+from locflow.connectors.engines.pseudo import pseudo_localise
 
 # The doc's tables, copied separately from connectors/engines/languages.py on purpose: a typo
 # there must be rejected here. Names are separated by "|".

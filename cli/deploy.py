@@ -24,9 +24,9 @@ def add_deploy_parser(
 
 
 def cmd_deploy(args: argparse.Namespace, out: Any) -> int:
-    from flows.config import load_config
-    from flows.deploy import NoPrefectServer, require_prefect_server
-    from flows.scale import deploy_to_pool
+    from locflow.flows.deploy import NoPrefectServer, require_prefect_server
+    from locflow.flows.scale import deploy_to_pool
+    from locflow.settings import load_config
 
     config = load_config(args.config)
     try:

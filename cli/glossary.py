@@ -38,9 +38,9 @@ def add_glossary_parser(
 
 
 def _project(args: argparse.Namespace) -> tuple[Any, Any]:
-    from db import repo
-    from flows.config import load_config
-    from flows.jobs import sessions
+    from locflow.db import repo
+    from locflow.pipeline.units import sessions
+    from locflow.settings import load_config
 
     config = load_config(args.config)
     Session = sessions(config.database_url)
@@ -50,8 +50,8 @@ def _project(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def cmd_import(args: argparse.Namespace, out: Any) -> int:
-    from flows.steps.terms import import_glossary
-    from glossaries import load_glossary
+    from locflow.glossaries import load_glossary
+    from locflow.pipeline.terms import import_glossary
 
     config, (Session, project) = _project(args)
     glossary = load_glossary(args.path, config.source_locale, name=args.name)
@@ -73,7 +73,7 @@ def cmd_import(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_list(args: argparse.Namespace, out: Any) -> int:
-    from db import glossary_repo
+    from locflow.db import glossary_repo
 
     _, (Session, project) = _project(args)
     rows = []
@@ -100,8 +100,8 @@ def cmd_list(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_export(args: argparse.Namespace, out: Any) -> int:
-    from db import glossary_repo
-    from flows.steps.terms import term_from_dict
+    from locflow.db import glossary_repo
+    from locflow.pipeline.terms import term_from_dict
 
     _, (Session, project) = _project(args)
     with Session() as s:
@@ -164,9 +164,9 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def cmd_check(args: argparse.Namespace, out: Any) -> int:
-    from db.states import State
-    from flows.cli import _locales
-    from flows.steps.terms import compliance
+    from locflow.cli.main import _locales
+    from locflow.db.states import State
+    from locflow.pipeline.terms import compliance
 
     config, (Session, project) = _project(args)
     found = []

@@ -6,16 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers import config_for, sync, translate
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import review_repo
-from db.models import SegmentRow, Translation
-from db.review_repo import QueueFilter
-from db.session import open_database
-from flows.config import Config
-from review.users import add_user
+from locflow.db import review_repo
+from locflow.db.models import SegmentRow, Translation
+from locflow.db.review_repo import QueueFilter
+from locflow.db.session import open_database
+from locflow.review.users import add_user
+from locflow.settings import Config
+from tests.support.helpers import config_for, sync, translate
 
 PASSWORD = "correct horse battery"
 
@@ -32,7 +32,7 @@ class Demo:
         return {"LOCFLOW_DATABASE_URL": self.db_url}
 
     def project_id(self) -> int:
-        from db import repo
+        from locflow.db import repo
 
         with self.Session() as s:
             project = repo.find_project(s, self.config.project)

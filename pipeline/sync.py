@@ -17,13 +17,13 @@ from pathlib import Path
 from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
-from catalog.segment import Segment
-from connectors.po import PoCatalog, PoEntry, parse_po
-from db import catalog_repo, repo, segment_repo
-from db.models import Project, SegmentRow, Source
-from db.states import State
-from flows.config import CatalogSource, Config
-from flows.steps.terms import sync_glossaries
+from locflow.catalog.segment import Segment
+from locflow.connectors.po import PoCatalog, PoEntry, parse_po
+from locflow.db import catalog_repo, repo, segment_repo
+from locflow.db.models import Project, SegmentRow, Source
+from locflow.db.states import State
+from locflow.pipeline.terms import sync_glossaries
+from locflow.settings import CatalogSource, Config
 
 FUZZY_THRESHOLD = 0.6
 """msgmerge's own threshold for offering a previous translation as fuzzy."""

@@ -14,11 +14,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from flows.cli_docs import add_docs_parser
-from flows.cli_glossary import add_glossary_parser
-from flows.cli_scale import add_deploy_parser
-from flows.cli_stats import cmd_stats
-from review.cli import add_review_parsers
+from locflow.cli.deploy import add_deploy_parser
+from locflow.cli.docs import add_docs_parser
+from locflow.cli.glossary import add_glossary_parser
+from locflow.cli.stats import cmd_stats
+from locflow.cli.user import add_review_parsers
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CHANGES, EXIT_STOPPED = 0, 1, 2, 3, 4
 
@@ -124,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if args.verbose:
             raise
-        from flows.errors import user_message
+        from locflow.cli.errors import user_message
 
         message = user_message(exc)
         if message is None:
@@ -134,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from flows.config import load_config
+    from locflow.settings import load_config
 
     return load_config(args.config)
 
@@ -142,9 +142,9 @@ def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def cmd_init(args: argparse.Namespace, out: Output) -> int:
     from pathlib import Path
 
-    from db.session import create_db_engine, current_revision, migrate
-    from flows.config import DEFAULT_CONFIG
-    from flows.errors import redact_url
+    from locflow.cli.errors import redact_url
+    from locflow.db.session import create_db_engine, current_revision, migrate
+    from locflow.settings import DEFAULT_CONFIG
 
     path = Path(args.config or DEFAULT_CONFIG)
     if not path.exists():
@@ -165,7 +165,7 @@ def cmd_init(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_sync(args: argparse.Namespace, out: Output) -> int:
-    from flows.jobs import sync_catalogues
+    from locflow.pipeline.units import sync_catalogues
 
     config = _config(args)
     report = sync_catalogues(config, _locales(args.locale) or list(config.locales), args.dry_run)
@@ -184,8 +184,8 @@ def cmd_translate(args: argparse.Namespace, out: Output) -> int:
     config = _config(args)
     locales = _locales(args.locale) or list(config.locales)
     if args.dry_run:
-        from flows.jobs import plan
-        from flows.steps.cost import estimate
+        from locflow.pipeline.cost import estimate
+        from locflow.pipeline.units import plan
 
         plans = {loc: plan(config, loc) for loc in locales}
         d: dict[str, Any] = {}
@@ -233,8 +233,8 @@ def _run_flow(
     export: bool = True,
     docs: bool = False,
 ) -> int:
-    from flows import report
-    from flows.localise import localise
+    from locflow.flows import report
+    from locflow.flows.localise import localise
 
     with _progress(out) as hook:
         report.set_progress_hook(hook)
@@ -247,13 +247,13 @@ def _run_flow(
             max_cost=args.max_cost,
         )
         if docs and result["status"] == "completed":
-            from flows.docs import translate_docs
+            from locflow.flows.docs import translate_docs
 
             result["documents"] = translate_docs(str(config.file), locales)
     out.say(report.markdown_summary(result))
     documents = result.get("documents")
     if documents is not None:
-        from flows.cli_docs import summary_lines
+        from locflow.cli.docs import summary_lines
 
         for line in summary_lines(documents):
             out.say(line)
@@ -270,8 +270,8 @@ def _run_flow(
 def cmd_probe(args: argparse.Namespace, out: Output) -> int:
     import asyncio
 
-    from connectors.engines.registry import create_engine
-    from flows.errors import redact_url
+    from locflow.cli.errors import redact_url
+    from locflow.connectors.engines.registry import create_engine
 
     config = _config(args)
     engine = create_engine(config.engine)
@@ -298,7 +298,7 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
     config = _config(args)
     locales = _locales(args.locale) or list(config.locales)
     if args.check or args.dry_run:
-        from flows.jobs import export_catalogues
+        from locflow.pipeline.units import export_catalogues
 
         files = export_catalogues(config, locales, dry_run=True)
         changed = [f for f in files if f.changed]
@@ -307,7 +307,7 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
         out.say(f"{len(changed)} of {len(files)} catalogues would change")
         out.data({"files": [f.__dict__ for f in files]})
         return EXIT_CHANGES if (args.check and changed) else EXIT_OK
-    from flows.localise import publish
+    from locflow.flows.localise import publish
 
     result = publish(str(config.file), locales)
     for f in result["files"]:
@@ -322,7 +322,7 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace, out: Output) -> int:
-    from flows.doctor import diagnose
+    from locflow.cli.doctor import diagnose
 
     findings = diagnose(args.config, probe_engine=not args.no_engine)
     for f in findings:
@@ -332,7 +332,7 @@ def cmd_doctor(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, out: Output) -> int:
-    from flows.deploy import serve
+    from locflow.flows.deploy import serve
 
     config = _config(args)
     os.environ["PREFECT_LOGGING_LEVEL"] = "INFO" if not args.quiet else "WARNING"

@@ -12,16 +12,16 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
-from catalog.checks import CheckContext, Issue, run_checks
-from catalog.placeholders import Masked, PlaceholderMismatch, mask, unmask
-from catalog.plural_sample import count_placeholder, restore_count, with_sample
-from catalog.plurals import plural_info
-from catalog.terms import TermExpectation, check_terms
-from connectors.engines.base import Engine, RateLimited, Request, Result, Transient
-from db import repo
-from db.states import State
-from flows.steps.plan import LocalePlan, WorkItem
-from flows.steps.terms import protect_dnt, restore_dnt, violated
+from locflow.catalog.checks import CheckContext, Issue, run_checks
+from locflow.catalog.placeholders import Masked, PlaceholderMismatch, mask, unmask
+from locflow.catalog.plural_sample import count_placeholder, restore_count, with_sample
+from locflow.catalog.plurals import plural_info
+from locflow.catalog.terms import TermExpectation, check_terms
+from locflow.connectors.engines.base import Engine, RateLimited, Request, Result, Transient
+from locflow.db import repo
+from locflow.db.states import State
+from locflow.pipeline.plan import LocalePlan, WorkItem
+from locflow.pipeline.terms import protect_dnt, restore_dnt, violated
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,14 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session
 
-from catalog.plurals import PluralInfo, plural_info
-from catalog.segment import Segment
-from catalog.terms import check_terms
-from connectors.po import parse_header_fields
-from db import catalog_repo, repo, segment_repo
-from db.models import Project, Source, Translation
-from db.states import State
-from flows.steps.terms import NO_TERMS, SegmentTermFinder, SegmentTerms, project_glossary
+from locflow.catalog.plurals import PluralInfo, plural_info
+from locflow.catalog.segment import Segment
+from locflow.catalog.terms import check_terms
+from locflow.connectors.po import parse_header_fields
+from locflow.db import catalog_repo, repo, segment_repo
+from locflow.db.models import Project, Source, Translation
+from locflow.db.states import State
+from locflow.pipeline.terms import NO_TERMS, SegmentTermFinder, SegmentTerms, project_glossary
 
 Key = tuple[str | None, str, str | None]
 MEMORY_EXAMPLES = 3

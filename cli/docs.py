@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from flows.cli import Output
-    from flows.config import Config
+    from locflow.cli.main import Output
+    from locflow.settings import Config
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -44,20 +44,20 @@ def add_docs_parser(
 
 
 def cmd_docs(args: argparse.Namespace, out: Output) -> int:
-    from flows.cli import _locales, _progress
-    from flows.config import load_config
+    from locflow.cli.main import _locales, _progress
+    from locflow.settings import load_config
 
     config = load_config(args.config)
     locales = _locales(args.locale) or list(config.locales)
     if args.changed_since:
-        from flows.steps.docs import verify_ref
+        from locflow.pipeline.docs import verify_ref
 
         verify_ref(config, args.changed_since)  # a typo is one line, before any flow runs
     if args.dry_run:
         result = dry_run(config, locales, args.changed_since)
     else:
-        from flows import report
-        from flows.docs import translate_docs
+        from locflow.flows import report
+        from locflow.flows.docs import translate_docs
 
         with _progress(out) as hook:
             report.set_progress_hook(hook)
@@ -76,16 +76,16 @@ def cmd_docs(args: argparse.Namespace, out: Output) -> int:
 def dry_run(config: Config, locales: list[str], ref: str | None) -> dict[str, Any]:
     """What a run would do, from a transaction that is rolled back: nothing is sent or
     written."""
-    from db import repo
-    from flows.jobs import sessions
-    from flows.steps.docs import (
+    from locflow.db import repo
+    from locflow.pipeline.docs import (
         changed_since,
         discover_docs,
         plan_docs,
         segment_docs,
         sync_docs,
     )
-    from flows.steps.docs_export import export_docs
+    from locflow.pipeline.docs_export import export_docs
+    from locflow.pipeline.units import sessions
 
     docs = discover_docs(config)
     selected = sorted(changed_since(config, ref, docs)) if ref else None

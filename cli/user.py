@@ -21,7 +21,7 @@ def add_review_parsers(
     sub: argparse._SubParsersAction, parents: Sequence[argparse.ArgumentParser]
 ) -> None:
     """Add the review, user and ui subcommands; each sets `handler=fn(args, out) -> int`."""
-    from review import cli_review
+    from locflow.cli import review as cli_review
 
     common = list(parents)
     _add_user_parsers(sub, common)
@@ -71,20 +71,20 @@ def fail(message: str) -> int:
 
 
 def config_of(args: argparse.Namespace) -> Any:
-    from flows.config import load_config
+    from locflow.settings import load_config
 
     return load_config(args.config)
 
 
 def sessions_of(config: Any) -> Any:
-    from db.session import open_database
+    from locflow.db.session import open_database
 
     return open_database(config.database_url)
 
 
 def read_password(args: argparse.Namespace, name: str) -> str:
     """From stdin (`--password-stdin`, one line) or typed twice at a terminal."""
-    from review.users import UserError
+    from locflow.review.users import UserError
 
     if args.password_stdin:
         line = sys.stdin.readline()
@@ -101,7 +101,7 @@ def read_password(args: argparse.Namespace, name: str) -> str:
 
 
 def cmd_user_add(args: argparse.Namespace, out: Any) -> int:
-    from review.users import UserError, add_user
+    from locflow.review.users import UserError, add_user
 
     config = config_of(args)
     try:
@@ -116,7 +116,7 @@ def cmd_user_add(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_user_list(args: argparse.Namespace, out: Any) -> int:
-    from review.users import list_users
+    from locflow.review.users import list_users
 
     with sessions_of(config_of(args))() as s:
         users = list_users(s)
@@ -129,7 +129,7 @@ def cmd_user_list(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_user_remove(args: argparse.Namespace, out: Any) -> int:
-    from review.users import UserError, remove_user
+    from locflow.review.users import UserError, remove_user
 
     try:
         with sessions_of(config_of(args))() as s, s.begin():
@@ -142,7 +142,7 @@ def cmd_user_remove(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_user_passwd(args: argparse.Namespace, out: Any) -> int:
-    from review.users import UserError, get_user, set_password
+    from locflow.review.users import UserError, get_user, set_password
 
     config = config_of(args)
     try:
@@ -165,7 +165,7 @@ def cmd_user_passwd(args: argparse.Namespace, out: Any) -> int:
 def cmd_ui(args: argparse.Namespace, out: Any) -> int:
     import uvicorn
 
-    from review.app import create_app, ui_secret
+    from locflow.review.app import create_app, ui_secret
 
     config = config_of(args)
     table = dict(config.ui or {})

@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connectors.markdown import MarkdownError, parse_markdown, rebuild, verify_structure
-from connectors.po import write_po_atomic
-from db import repo, segment_repo
-from db.models import SegmentRow, Source, Translation
-from db.states import State
-from flows.config import Config
-from flows.steps.docs import doc_file, doc_sources, docs_specs
+from locflow.connectors.markdown import MarkdownError, parse_markdown, rebuild, verify_structure
+from locflow.connectors.po import write_po_atomic
+from locflow.db import repo, segment_repo
+from locflow.db.models import SegmentRow, Source, Translation
+from locflow.db.states import State
+from locflow.pipeline.docs import doc_file, doc_sources, docs_specs
+from locflow.settings import Config
 
 
 @dataclass(frozen=True)

@@ -33,13 +33,13 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
-from catalog.segment import Segment
-from connectors.markdown import MarkdownError, parse_markdown
-from db import repo, segment_repo
-from db.models import Project, SegmentRow, Source, Translation
-from flows.config import Config, ConfigError
-from flows.steps.plan import Key, LocalePlan, WorkItem, plan_locale
-from flows.steps.sync import FUZZY_THRESHOLD, offer_previous_translation
+from locflow.catalog.segment import Segment
+from locflow.connectors.markdown import MarkdownError, parse_markdown
+from locflow.db import repo, segment_repo
+from locflow.db.models import Project, SegmentRow, Source, Translation
+from locflow.pipeline.plan import Key, LocalePlan, WorkItem, plan_locale
+from locflow.pipeline.sync import FUZZY_THRESHOLD, offer_previous_translation
+from locflow.settings import Config, ConfigError
 
 KIND = "md"
 DOCS_KEYS = frozenset({"include", "exclude", "output", "front_matter"})

@@ -18,13 +18,13 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from catalog.segment import Segment
-from catalog.terms import TermExpectation, check_terms
-from db import glossary_repo, repo, segment_repo
-from db.models import Project
-from flows.config import Config
-from glossaries import Glossary, Term, load_glossary
-from glossaries.matching import TermIndex, expectations_for
+from locflow.catalog.segment import Segment
+from locflow.catalog.terms import TermExpectation, check_terms
+from locflow.db import glossary_repo, repo, segment_repo
+from locflow.db.models import Project
+from locflow.glossaries import Glossary, Term, load_glossary
+from locflow.glossaries.matching import TermIndex, expectations_for
+from locflow.settings import Config
 
 DNT_SENTINEL = "[X{}X]"
 DNT_BASE = 900

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from review.cli import EXIT_ERROR, EXIT_OK, config_of, fail, sessions_of
+from locflow.cli.user import EXIT_ERROR, EXIT_OK, config_of, fail, sessions_of
 
 STATES = ("pending", "needs_review", "machine", "stale", "approved", "all")
 
@@ -71,8 +71,8 @@ def add_parsers(sub: argparse._SubParsersAction, common: list[argparse.ArgumentP
 
 
 def _states(name: str) -> tuple[Any, ...]:
-    from db.review_repo import PENDING
-    from db.states import State
+    from locflow.db.review_repo import PENDING
+    from locflow.db.states import State
 
     if name == "pending":
         return PENDING
@@ -82,8 +82,8 @@ def _states(name: str) -> tuple[Any, ...]:
 
 
 def _filters(args: argparse.Namespace, config: Any) -> list[Any]:
-    from db.review_repo import QueueFilter
-    from review.users import parse_locales
+    from locflow.db.review_repo import QueueFilter
+    from locflow.review.users import parse_locales
 
     locales = parse_locales(args.locale) if args.locale else config.locales
     st = _states(args.state)
@@ -91,15 +91,15 @@ def _filters(args: argparse.Namespace, config: Any) -> list[Any]:
 
 
 def _project_id(s: Any, config: Any) -> int | None:
-    from db import repo
+    from locflow.db import repo
 
     project = repo.find_project(s, config.project)
     return project.id if project is not None else None
 
 
 def cmd_list(args: argparse.Namespace, out: Any) -> int:
-    from db import review_repo
-    from review.detail import row_line
+    from locflow.db import review_repo
+    from locflow.review.detail import row_line
 
     config = config_of(args)
     rows: list[Any] = []
@@ -142,7 +142,7 @@ def _row_dict(r: Any) -> dict[str, Any]:
 
 
 def cmd_show(args: argparse.Namespace, out: Any) -> int:
-    from review.detail import detail_lines, load_detail
+    from locflow.review.detail import detail_lines, load_detail
 
     config = config_of(args)
     with sessions_of(config)() as s:
@@ -159,7 +159,7 @@ def _act(
     args: argparse.Namespace, out: Any, ids: list[int], fn: Callable[[Any, Any, int], Any]
 ) -> int:
     """Run `fn(session, actor, id)` per id, each in its own transaction."""
-    from review.actions import ActionError, PermissionDenied, actor_for
+    from locflow.review.actions import ActionError, PermissionDenied, actor_for
 
     config = config_of(args)
     factory = sessions_of(config)
@@ -184,7 +184,7 @@ def _act(
 
 
 def cmd_approve(args: argparse.Namespace, out: Any) -> int:
-    from review.actions import approve
+    from locflow.review.actions import approve
 
     return _act(
         args,
@@ -195,13 +195,13 @@ def cmd_approve(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_reject(args: argparse.Namespace, out: Any) -> int:
-    from review.actions import reject
+    from locflow.review.actions import reject
 
     return _act(args, out, args.ids, lambda s, actor, vid: reject(s, actor, vid, args.reason))
 
 
 def cmd_edit(args: argparse.Namespace, out: Any) -> int:
-    from review.actions import edit
+    from locflow.review.actions import edit
 
     texts = list(args.text)
     forms: dict[int, str] | list[str]
@@ -222,7 +222,7 @@ def cmd_edit(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_revert(args: argparse.Namespace, out: Any) -> int:
-    from review.actions import revert
+    from locflow.review.actions import revert
 
     return _act(
         args,
@@ -233,7 +233,7 @@ def cmd_revert(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_bulk(args: argparse.Namespace, out: Any) -> int:
-    from review.actions import ActionError, PermissionDenied, actor_for, bulk_approve
+    from locflow.review.actions import ActionError, PermissionDenied, actor_for, bulk_approve
 
     config = config_of(args)
     if not args.locale:

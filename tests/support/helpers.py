@@ -8,14 +8,20 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from connectors.engines.base import Engine
-from connectors.engines.registry import create_engine
-from db import repo
-from flows.config import Config, load_config
-from flows.steps.export import FileResult, export_project
-from flows.steps.plan import plan_locale
-from flows.steps.sync import SyncReport, sync_project
-from flows.steps.translate import StoreCounts, jobs_of, store_outcomes, store_reused, translate_jobs
+from locflow.connectors.engines.base import Engine
+from locflow.connectors.engines.registry import create_engine
+from locflow.db import repo
+from locflow.pipeline.export import FileResult, export_project
+from locflow.pipeline.plan import plan_locale
+from locflow.pipeline.sync import SyncReport, sync_project
+from locflow.pipeline.translate import (
+    StoreCounts,
+    jobs_of,
+    store_outcomes,
+    store_reused,
+    translate_jobs,
+)
+from locflow.settings import Config, load_config
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 

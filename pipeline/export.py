@@ -16,9 +16,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from catalog.plurals import PluralInfo, plural_info
-from catalog.segment import Segment
-from connectors.po import (
+from locflow.catalog.plurals import PluralInfo, plural_info
+from locflow.catalog.segment import Segment
+from locflow.connectors.po import (
     PoCatalog,
     PoEntry,
     as_obsolete,
@@ -32,10 +32,10 @@ from connectors.po import (
     write_mo,
     write_po_atomic,
 )
-from db import catalog_repo, repo, segment_repo
-from db.models import SegmentRow, Source, Translation
-from db.states import State
-from flows.config import CatalogSource, Config
+from locflow.db import catalog_repo, repo, segment_repo
+from locflow.db.models import SegmentRow, Source, Translation
+from locflow.db.states import State
+from locflow.settings import CatalogSource, Config
 
 Key = tuple[str | None, str, str | None]
 

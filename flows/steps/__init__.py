@@ -1,1 +1,0 @@
-"""Plain functions the flows orchestrate; no Prefect here, tested directly."""

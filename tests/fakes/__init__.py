@@ -1,0 +1,1 @@
+"""Stand-ins for outside services: real HTTP servers on loopback and scripted engines."""

@@ -1,1 +1,0 @@
-"""Test servers that speak real HTTP (OpenAI-compatible, …)."""
