@@ -1,4 +1,5 @@
-"""Review queries: users, UI sessions, the review queue and a string's history.
+"""Review queries: the review queue, what a string had before its source changed, and one
+string's versions and reviews. Users and UI sessions are in `user_repo`.
 
 Session first, never commits (callers own transactions). State changes still go through
 `repo.transition()`; `record_review` only notes an action that changes no state (an edit kept
@@ -13,86 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, cast, delete, exists, func, insert, or_, select
+from sqlalchemy import Select, Text, and_, cast, exists, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from locflow.catalog.segment import Segment
 from locflow.db.base import utcnow
-from locflow.db.models import Review, SegmentRow, Source, Translation, UiSession, User
+from locflow.db.models import Review, SegmentRow, Source, Translation
 from locflow.db.repo import ever_approved
 from locflow.db.states import State
 
 PENDING: tuple[State, ...] = (State.NEEDS_REVIEW, State.STALE, State.MACHINE)
 """What still waits for a reviewer."""
-
-
-# --- users ------------------------------------------------------------------------------
-
-
-def get_user(s: Session, name: str) -> User | None:
-    return s.scalar(select(User).where(User.name == name))
-
-
-def list_users(s: Session) -> list[User]:
-    return list(s.scalars(select(User).order_by(User.name)))
-
-
-def insert_user(
-    s: Session, name: str, password_hash: str, *, is_admin: bool, locales: Sequence[str]
-) -> User:
-    user = User(name=name, password_hash=password_hash, is_admin=is_admin, locales=list(locales))
-    s.add(user)
-    s.flush()
-    return user
-
-
-def delete_user(s: Session, name: str) -> bool:
-    return s.execute(delete(User).where(User.name == name)).rowcount > 0
-
-
-def set_password_hash(
-    s: Session, user: User, password_hash: str, *, end_sessions: bool = True
-) -> None:
-    user.password_hash, user.updated_at = password_hash, utcnow()
-    if end_sessions:  # a new password signs the user out everywhere
-        s.execute(delete(UiSession).where(UiSession.user_id == user.id))
-
-
-def count_admins(s: Session) -> int:
-    return s.scalar(select(func.count()).select_from(User).where(User.is_admin.is_(True))) or 0
-
-
-# --- UI sessions ------------------------------------------------------------------------
-
-
-def add_ui_session(
-    s: Session, user_id: int, token_hash: str, csrf_token: str, expires_at: datetime
-) -> None:
-    s.add(
-        UiSession(
-            user_id=user_id, token_hash=token_hash, csrf_token=csrf_token, expires_at=expires_at
-        )
-    )
-    s.flush()
-
-
-def find_ui_session(
-    s: Session, token_hash: str, now: datetime | None = None
-) -> tuple[UiSession, User] | None:
-    row = s.execute(
-        select(UiSession, User)
-        .join(User, User.id == UiSession.user_id)
-        .where(UiSession.token_hash == token_hash, UiSession.expires_at > (now or utcnow()))
-    ).first()
-    return (row[0], row[1]) if row else None
-
-
-def delete_ui_session(s: Session, token_hash: str) -> None:
-    s.execute(delete(UiSession).where(UiSession.token_hash == token_hash))
-
-
-def purge_ui_sessions(s: Session, now: datetime | None = None) -> int:
-    return s.execute(delete(UiSession).where(UiSession.expires_at <= (now or utcnow()))).rowcount
 
 
 # --- the review queue -------------------------------------------------------------------

@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from locflow.catalog.locales import UnknownLocale, normalise_locale
-from locflow.db import review_repo
+from locflow.db import user_repo
 from locflow.db.models import User
 
 MIN_PASSWORD = 8
@@ -103,44 +103,44 @@ def add_user(
     codes = parse_locales(locales)
     if not admin and not codes:
         raise UserError(f"{name}: a reviewer needs --locale (or make them --admin)")
-    if review_repo.get_user(s, name) is not None:
+    if user_repo.get_user(s, name) is not None:
         raise UserError(f"user {name!r} already exists")
     check_password_rules(password)
-    user = review_repo.insert_user(s, name, hash_password(password), is_admin=admin, locales=codes)
+    user = user_repo.insert_user(s, name, hash_password(password), is_admin=admin, locales=codes)
     return info(user)
 
 
 def get_user(s: Session, name: str) -> UserInfo | None:
-    user = review_repo.get_user(s, name)
+    user = user_repo.get_user(s, name)
     return info(user) if user is not None else None
 
 
 def list_users(s: Session) -> list[UserInfo]:
-    return [info(u) for u in review_repo.list_users(s)]
+    return [info(u) for u in user_repo.list_users(s)]
 
 
 def remove_user(s: Session, name: str) -> None:
     """Remove a user (their reviews stay, under their name)."""
-    user = review_repo.get_user(s, name)
+    user = user_repo.get_user(s, name)
     if user is None:
         raise UserError(f"no user {name!r}")
-    if user.is_admin and review_repo.count_admins(s) == 1 and len(review_repo.list_users(s)) > 1:
+    if user.is_admin and user_repo.count_admins(s) == 1 and len(user_repo.list_users(s)) > 1:
         raise UserError(f"{name} is the last admin; add another admin first")
-    review_repo.delete_user(s, name)
+    user_repo.delete_user(s, name)
 
 
 def set_password(s: Session, name: str, password: str) -> None:
     """A new password; the user's UI sessions end."""
-    user = review_repo.get_user(s, name)
+    user = user_repo.get_user(s, name)
     if user is None:
         raise UserError(f"no user {name!r}")
     check_password_rules(password)
-    review_repo.set_password_hash(s, user, hash_password(password))
+    user_repo.set_password_hash(s, user, hash_password(password))
 
 
 def authenticate(s: Session, name: str, password: str) -> UserInfo | None:
     """The user when the password is right, else None (same work either way)."""
-    user = review_repo.get_user(s, name)
+    user = user_repo.get_user(s, name)
     stored = user.password_hash if user is not None else _DUMMY_HASH
     try:
         _hasher.verify(stored, password)
@@ -149,5 +149,5 @@ def authenticate(s: Session, name: str, password: str) -> UserInfo | None:
     if user is None:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
-        review_repo.set_password_hash(s, user, hash_password(password), end_sessions=False)
+        user_repo.set_password_hash(s, user, hash_password(password), end_sessions=False)
     return info(user)

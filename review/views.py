@@ -13,9 +13,11 @@ from urllib.parse import urlencode
 from sqlalchemy.orm import Session
 
 from locflow.catalog.checks import CHECKS
-from locflow.db import review_repo
+from locflow.db import glossary_repo, review_repo
 from locflow.db.review_repo import PENDING, Earlier, QueueFilter, QueueRow
 from locflow.db.states import State
+from locflow.glossaries import Glossary, GlossaryError, load_glossary
+from locflow.pipeline.terms import project_glossary
 from locflow.review.detail import Detail
 from locflow.review.present import (
     DiffPiece,
@@ -25,6 +27,7 @@ from locflow.review.present import (
     target_term_spans,
     word_diff,
 )
+from locflow.settings import Config
 
 STATE_CHOICES = ("pending", "needs_review", "machine", "stale", "approved", "all")
 ISSUE_CHOICES = ("any", *CHECKS, "engine", "fuzzy", "plural-sample")
@@ -152,14 +155,12 @@ class GlossaryCache:
     """The glossary stored in the database (else the `[[glossaries]]` files), compiled once
     per content."""
 
-    def __init__(self, config: Any) -> None:
+    def __init__(self, config: Config) -> None:
         self.config = config
         self._key: tuple[Any, ...] | None = None
         self._view = GlossaryView(None, config.source_locale)
 
     def view(self, s: Session, project_id: int | None) -> GlossaryView:
-        from locflow.db import glossary_repo
-
         stored = glossary_repo.latest_glossaries(s, project_id) if project_id else {}
         if stored:
             key: tuple[Any, ...] = ("db", *sorted((n, g.content_hash) for n, g in stored.items()))
@@ -172,13 +173,9 @@ class GlossaryCache:
             self._key = key
         return self._view
 
-    def _load(self, s: Session, project_id: int | None, from_db: bool) -> Any:
+    def _load(self, s: Session, project_id: int | None, from_db: bool) -> Glossary | None:
         if from_db and project_id:
-            from locflow.pipeline.terms import project_glossary
-
             return project_glossary(s, project_id)
-        from locflow.glossaries import GlossaryError, load_glossary
-
         parts = []
         for path in self.config.glossaries:
             try:

@@ -20,7 +20,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from locflow.db import review_repo
+from locflow.db import user_repo
 from locflow.db.base import utcnow
 from locflow.review.users import UserInfo, info
 
@@ -70,7 +70,7 @@ def signed_in(s: Session, request: Request, secret: bytes) -> WebUser | None:
     if not token or len(token) > 200:
         return None
     digest = _mac(secret, "session", token)
-    found = review_repo.find_ui_session(s, digest)
+    found = user_repo.find_ui_session(s, digest)
     if found is None:
         return None
     session, user = found
@@ -81,8 +81,8 @@ def start_session(
     s: Session, response: Response, request: Request, secret: bytes, user_id: int
 ) -> None:
     token = secrets.token_urlsafe(32)
-    review_repo.purge_ui_sessions(s)
-    review_repo.add_ui_session(
+    user_repo.purge_ui_sessions(s)
+    user_repo.add_ui_session(
         s,
         user_id,
         _mac(secret, "session", token),
@@ -102,7 +102,7 @@ def start_session(
 
 
 def end_session(s: Session, response: Response, web_user: WebUser) -> None:
-    review_repo.delete_ui_session(s, web_user.token_hash)
+    user_repo.delete_ui_session(s, web_user.token_hash)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from locflow.catalog.plurals import plural_info
+from locflow.catalog.segment import Segment
 from locflow.db.states import State
 from locflow.glossaries import Glossary, Term
 from locflow.review.present import (
@@ -19,6 +20,7 @@ from locflow.review.present import (
     is_rtl,
     placeholder_spans,
     provenance,
+    target_term_spans,
     word_diff,
 )
 from locflow.review.views import Filters
@@ -78,9 +80,6 @@ def test_glossary_view_matches_source_terms_and_accepted_targets():
     assert [(b, e) for b, e, _ in spans] == [(4, 13), (17, 23)]
     assert spans[0][2] == "notebook → carnet (not: cahier)"
     assert spans[1][2] == "GitHub: keep as is"
-    from locflow.catalog.segment import Segment
-    from locflow.review.present import target_term_spans
-
     expectations = view.expectations(Segment(msgid="Two notebooks on GitHub"), "fr")
     found = target_term_spans("Deux carnets sur GitHub", expectations)
     assert sorted((b, e) for b, e, _ in found) == [(5, 11), (17, 23)]

@@ -196,3 +196,54 @@ def test_approving_from_the_queue_stays_on_the_queue(client, demo):
     )
     assert done.headers["location"] == f"/queue/fr?q=Settings&notice=approved#v{target.id}"
     assert "Approved." in client.get(done.headers["location"]).text
+
+
+def _post_paths(routes: list, prefix: str = "") -> list[str]:
+    """Every POST route's path (FastAPI 0.150+ lists an included router as one entry)."""
+    paths = []
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            paths += _post_paths(included.routes, prefix + route.include_context.prefix)
+        elif "POST" in (getattr(route, "methods", None) or ()):
+            paths.append(prefix + route.path)
+    return sorted(paths)
+
+
+def test_every_post_route_refuses_a_missing_or_wrong_csrf_token(demo):
+    """Enumerates the app's POST routes: a new one without the CSRF dependency fails here."""
+    app = create_app(demo.config, secret=SECRET, factory=demo.Session)
+    paths = _post_paths(app.routes)
+    assert {"/login", "/logout", "/item/{vid}/approve", "/queue/{locale}/bulk-approve"} <= set(
+        paths
+    )
+    target = demo.version_of("Notes", "fr")
+    queue_before = demo.queue_ids("fr")
+    values = {"vid": str(target.id), "locale": "fr"}
+    # what each form would need to do something (sign in, edit, revert, reject, override)
+    fields = {"name": "fanny", "password": PASSWORD, "form-0": "x", "to": "1", "reason": "no"}
+    with TestClient(app) as client:
+        sign_in(client, "fanny")
+        client.get("/login")  # a sign-in form's cookie, so /login checks the token itself
+        assert LOGIN_COOKIE in client.cookies and SESSION_COOKIE in client.cookies
+        for path in paths:
+            names = re.findall(r"{(\w+)", path)
+            assert set(names) <= set(values), f"{path}: give this test a value for {names}"
+            url = re.sub(r"{(\w+)[^}]*}", lambda m: values[m.group(1)], path)
+            for token in ({}, {"csrf": "forged"}):
+                data = {**fields, "override": "1", **token}
+                response = client.post(url, data=data, follow_redirects=False)
+                assert response.status_code == 403, (path, token)
+                assert "CSRF" in response.text, (path, token)
+        assert client.get("/queue/fr", follow_redirects=False).status_code == 200  # not out
+    current = demo.version_of("Notes", "fr")
+    assert (current.id, current.state) == (target.id, target.state)
+    assert demo.queue_ids("fr") == queue_before
+
+
+def test_a_malformed_item_address_asks_for_a_session_first(client):
+    """Sign-in is a dependency of the route, so it comes before the path's validation."""
+    response = client.get("/item/abc", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    sign_in(client, "fanny")
+    assert client.get("/item/abc").status_code == 422

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from locflow.db import review_repo
+from locflow.db import user_repo
 from locflow.db.base import utcnow
 from locflow.db.models import User
 from locflow.review.users import (
@@ -76,13 +76,13 @@ def test_authenticate_checks_the_password(Session):
 def test_passwd_changes_the_hash_and_ends_ui_sessions(Session):
     with Session() as s, s.begin():
         add_user(s, "alice", "correct horse", locales=["fr"])
-        user = review_repo.get_user(s, "alice")
-        review_repo.add_ui_session(s, user.id, "h" * 64, "c" * 32, utcnow() + timedelta(hours=1))
+        user = user_repo.get_user(s, "alice")
+        user_repo.add_ui_session(s, user.id, "h" * 64, "c" * 32, utcnow() + timedelta(hours=1))
     with Session() as s, s.begin():
-        assert review_repo.find_ui_session(s, "h" * 64) is not None
+        assert user_repo.find_ui_session(s, "h" * 64) is not None
         set_password(s, "alice", "battery staple")
     with Session() as s, s.begin():
-        assert review_repo.find_ui_session(s, "h" * 64) is None
+        assert user_repo.find_ui_session(s, "h" * 64) is None
         assert authenticate(s, "alice", "correct horse") is None
         assert authenticate(s, "alice", "battery staple") is not None
         with pytest.raises(UserError, match="no user"):
@@ -92,13 +92,13 @@ def test_passwd_changes_the_hash_and_ends_ui_sessions(Session):
 def test_expired_sessions_are_not_found_and_get_purged(Session):
     with Session() as s, s.begin():
         add_user(s, "alice", "correct horse", locales=["fr"])
-        uid = review_repo.get_user(s, "alice").id
-        review_repo.add_ui_session(s, uid, "a" * 64, "c", utcnow() - timedelta(seconds=1))
-        review_repo.add_ui_session(s, uid, "b" * 64, "c", utcnow() + timedelta(hours=1))
+        uid = user_repo.get_user(s, "alice").id
+        user_repo.add_ui_session(s, uid, "a" * 64, "c", utcnow() - timedelta(seconds=1))
+        user_repo.add_ui_session(s, uid, "b" * 64, "c", utcnow() + timedelta(hours=1))
     with Session() as s, s.begin():
-        assert review_repo.find_ui_session(s, "a" * 64) is None
-        assert review_repo.purge_ui_sessions(s) == 1
-        assert review_repo.find_ui_session(s, "b" * 64)[1].name == "alice"
+        assert user_repo.find_ui_session(s, "a" * 64) is None
+        assert user_repo.purge_ui_sessions(s) == 1
+        assert user_repo.find_ui_session(s, "b" * 64)[1].name == "alice"
 
 
 def test_remove_keeps_the_last_admin_while_others_exist(Session):
