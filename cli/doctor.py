@@ -89,16 +89,9 @@ def _sources(config: Config) -> Iterator[Finding]:
 
 
 def _schedules(config: Config) -> Iterator[Finding]:
-    if not config.schedules:
-        return
-    from locflow.flows.deploy import schedule_specs
-
-    try:
-        specs = schedule_specs(config)
-    except ConfigError as exc:
-        yield Finding("fail", "schedules", str(exc))
-        return
-    yield Finding("ok", "schedules", ", ".join(f"{s.name} ({s.flow}, {s.cron})" for s in specs))
+    if config.schedules:  # checked when the config was loaded
+        names = ", ".join(f"{s.name} ({s.flow}, {s.cron})" for s in config.schedules)
+        yield Finding("ok", "schedules", names)
 
 
 def _prefect(config: Config) -> Iterator[Finding]:

@@ -1,8 +1,8 @@
 """`locflow` command line.
 
 Exit codes: 0 success; 1 error (bad input, configuration, a file changed on disk; one line on
-stderr); 2 usage; 3 `export --check` found catalogues that would change; 4 the run stopped
-early (a fatal engine error or the cost cap), with everything done so far kept.
+stderr); 2 usage, or an unknown key or engine name in locflow.toml; 3 `export --check` found
+catalogues that would change; 4 the run stopped early (fatal engine error, cost cap), work kept.
 """
 
 from __future__ import annotations
@@ -125,12 +125,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             raise
         from locflow.cli.errors import user_message
+        from locflow.settings import UnknownSetting
 
         message = user_message(exc)
         if message is None:
             raise
         print(f"locflow: error: {message}", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_USAGE if isinstance(exc, UnknownSetting) else EXIT_ERROR
 
 
 def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]

@@ -168,9 +168,8 @@ def cmd_ui(args: argparse.Namespace, out: Any) -> int:
     from locflow.review.app import create_app, ui_secret
 
     config = config_of(args)
-    table = dict(config.ui or {})
-    host = args.host or str(table.get("host", "127.0.0.1"))
-    port = args.port or int(table.get("port", 8765))
+    host = args.host or config.ui.host
+    port = args.port or config.ui.port
     app = create_app(config, secret=ui_secret(os.environ))
     out.say(f"locflow review UI on http://{host}:{port}/ (Ctrl-C stops it)")
     uvicorn.run(app, host=host, port=port, log_level="warning" if args.quiet else "info")

@@ -8,34 +8,22 @@ cron = "0 2 * * *"
 timezone = "Europe/Berlin"  # optional, default UTC
 parameters = { locales = ["fr", "de"] }
 ```
-The config file's absolute path is added to every deployment's parameters, so the served
-process and any worker find the project.
+`locflow.settings` checks the tables when the config is loaded (Config.schedules). The config
+file's absolute path is added to every deployment's parameters, so the served process and
+any worker find the project.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from locflow.settings import Config, ConfigError
 
-SCHEDULE_KEYS = {"name", "flow", "cron", "timezone", "parameters", "description"}
-
 
 class NoPrefectServer(RuntimeError):
     """Scheduling needs a real Prefect server; the temporary one schedules nothing."""
-
-
-@dataclass(frozen=True)
-class ScheduleSpec:
-    name: str
-    flow: str
-    cron: str
-    timezone: str = "UTC"
-    parameters: Mapping[str, Any] = field(default_factory=dict)
-    description: str = ""
 
 
 def flows_by_name() -> dict[str, Callable[..., Any]]:
@@ -49,40 +37,6 @@ def flows_by_name() -> dict[str, Callable[..., Any]]:
     else:
         found["translate_docs"] = translate_docs
     return found
-
-
-def schedule_specs(config: Config) -> list[ScheduleSpec]:
-    known = flows_by_name()
-    out, names = [], set()
-    for i, raw in enumerate(config.schedules, start=1):
-        where = f"{config.file_label}: [[schedules]] #{i}"
-        unknown = set(raw) - SCHEDULE_KEYS
-        if unknown:
-            raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}")
-        flow_name = raw.get("flow", "localise")
-        if flow_name not in known:
-            raise ConfigError(f"{where}: unknown flow {flow_name!r}; use one of {sorted(known)}")
-        cron = raw.get("cron")
-        if not isinstance(cron, str) or len(cron.split()) not in (5, 6):
-            raise ConfigError(f"{where}: cron must be a 5-field cron expression, got {cron!r}")
-        params = raw.get("parameters", {})
-        if not isinstance(params, dict):
-            raise ConfigError(f"{where}: parameters must be a table")
-        name = str(raw.get("name") or flow_name)
-        if name in names:
-            raise ConfigError(f"{where}: duplicate schedule name {name!r}")
-        names.add(name)
-        out.append(
-            ScheduleSpec(
-                name,
-                flow_name,
-                cron,
-                str(raw.get("timezone", "UTC")),
-                params,
-                str(raw.get("description", "")),
-            )
-        )
-    return out
 
 
 def require_prefect_server() -> str:
@@ -103,7 +57,7 @@ def build_deployments(config: Config) -> list[Any]:
 
     known = flows_by_name()
     deployments = []
-    for spec in schedule_specs(config):
+    for spec in config.schedules:
         params = {"config_path": str(config.file), **spec.parameters}
         deployments.append(
             known[spec.flow].to_deployment(

@@ -151,14 +151,6 @@ def is_fan_out_child() -> bool:
         return False
 
 
-def shared_setting(settings: EngineSettings) -> bool | None:
-    """`[engine] shared_limits`: True, False, or None when unset."""
-    value = settings.option("shared_limits")
-    if value is not None and not isinstance(value, bool):
-        raise ConfigError(f"[engine] shared_limits must be true or false, not {value!r}")
-    return value
-
-
 def engine_limit_specs(engine: Engine) -> list[LimitSpec]:
     """The shared limits of a network engine (one with a Pacer); [] for offline ones."""
     pacer = getattr(engine, "pacer", None)
@@ -170,7 +162,7 @@ def engine_limit_specs(engine: Engine) -> list[LimitSpec]:
 def share_limits(engine: Engine, settings: EngineSettings) -> SharedLimiter | None:
     """Make `engine` take the account's shared limits too, when they are wanted and it has
     any; returns the limiter (None: pacing stays per process)."""
-    wanted = shared_setting(settings)
+    wanted = settings.shared_limits
     if not (is_fan_out_child() if wanted is None else wanted):
         return None
     specs = engine_limit_specs(engine)
@@ -215,7 +207,7 @@ def fan_out(config: Config, locales: list[str], max_cost: float | None) -> dict[
     from locflow.connectors.engines.registry import create_engine
 
     engine = create_engine(config.engine)  # a misconfigured engine stops here, before any run
-    if shared_setting(config.engine) is not False:  # the children will share these
+    if config.engine.shared_limits is not False:  # the children will share these
         ensure_limits(engine_limit_specs(engine))
     target = child_deployment(config)
     share = None if max_cost is None else max_cost / max(1, len(locales))

@@ -1,79 +1,83 @@
 """One typed settings object from `locflow.toml` plus the environment.
 
-Paths are relative to the file; the environment overrides the file; secrets (API keys) are
-read only from the environment by the engines and never stored here.
+Every table is parsed and checked here, when the file is loaded: an unknown section or key,
+or a value of the wrong kind, is a one-line ConfigError naming the file, the table and the
+key. Paths are relative to the file; the environment overrides the file; secrets (API keys)
+are read only from the environment by the engines and never stored here. The typed tables
+themselves live in `settings_types` (re-exported here: import them from this module).
 """
 
 from __future__ import annotations
 
+import difflib
 import glob
 import os
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from locflow.catalog.locales import UnknownLocale, normalise_locale
+from locflow.settings_types import (
+    DEFAULT_FRONT_MATTER,
+    CatalogSource,
+    CatalogSpec,
+    DocsSpec,
+    EngineSettings,
+    ExportSettings,
+    Prices,
+    ScheduleSpec,
+    UiSettings,
+)
 
 DEFAULT_CONFIG = "locflow.toml"
+ENGINE_NAMES = ("pseudo", "qwen_mt", "openai_compat")
+"""`[engine] name` values: the keys of connectors/engines/registry.ENGINES (a test keeps the
+two equal; settings may not import the engines)."""
+ENGINE_OPTIONS = (
+    "mode",
+    "pack_size",
+    "batch_size",
+    "tm_examples",
+    "server",
+    "temperature",
+    "max_input_tokens",
+)
+"""Engine-specific `[engine]` keys: kept in EngineSettings.extra, checked by the engine."""
+ENGINE_ENV = ("name", "model", "base_url", "region")
+"""`[engine]` keys the environment overrides: LOCFLOW_ENGINE_NAME, …"""
+SCHEDULE_FLOWS = ("localise", "publish", "translate_docs")
+"""`[[schedules]] flow` values: the flows flows/deploy.py serves (a test keeps them equal)."""
+
+_KINDS: dict[str, tuple[type, ...]] = {
+    "a string": (str,),
+    "a number": (int, float),
+    "a whole number": (int,),
+    "true or false": (bool,),
+}
+_ENGINE_KINDS = {
+    "name": "a string",
+    "model": "a string",
+    "base_url": "a string",
+    "region": "a string",
+    "domains": "a string",
+    "rpm": "a number",
+    "tpm": "a number",
+    "concurrency": "a whole number",
+    "pack": "true or false",
+    "timeout": "a number",
+    "shared_limits": "true or false",
+}
+_UI_KINDS = {"host": "a string", "port": "a whole number"}
 
 
 class ConfigError(ValueError):
     """A one-line configuration problem, naming the file."""
 
 
-@dataclass(frozen=True)
-class EngineSettings:
-    """The `[engine]` table of locflow.toml; secrets never live here (environment only)."""
-
-    name: str = "pseudo"
-    model: str = ""
-    base_url: str | None = None
-    region: str = "singapore"
-    domains: str = ""
-    rpm: float | None = None
-    tpm: float | None = None
-    concurrency: int | None = None
-    """In-flight requests; None lets each engine choose (Qwen-MT 4, local servers 1)."""
-    pack: bool = True
-    timeout: float = 60.0
-    extra: tuple[tuple[str, object], ...] = ()
-
-    def option(self, key: str, default: object = None) -> object:
-        """A value from `extra`, engine-specific settings without a field of their own."""
-        return next((value for k, value in self.extra if k == key), default)
-
-
-@dataclass(frozen=True)
-class CatalogSpec:
-    template: str
-    """A .pot (or a .po whose msgstrs are empty); may be a glob."""
-    path: str
-    """Where each locale's catalogue lives: `{locale}` and, for globs, `{name}` (template stem)."""
-
-
-@dataclass(frozen=True)
-class CatalogSource:
-    """One expanded template and where its catalogues go."""
-
-    name: str  # template path relative to the project root, used as the source's identity
-    template: Path
-    path_pattern: str
-    root: Path
-
-    def catalog_path(self, locale: str) -> Path:
-        rel = self.path_pattern.format(locale=locale, name=self.template.stem)
-        return self.root / rel
-
-    def relative_catalog_path(self, locale: str) -> str:
-        return os.path.relpath(self.catalog_path(locale), self.root)
-
-
-@dataclass(frozen=True)
-class ExportSettings:
-    machine: Literal["fuzzy", "omit"] = "fuzzy"
-    mo: bool = True
+class UnknownSetting(ConfigError):
+    """An unknown section, key or engine name (a typo): the CLI exits 2, as for bad usage."""
 
 
 @dataclass(frozen=True)
@@ -87,10 +91,10 @@ class Config:
     catalogs: tuple[CatalogSpec, ...] = ()
     engine: EngineSettings = field(default_factory=EngineSettings)
     export: ExportSettings = field(default_factory=ExportSettings)
-    docs: tuple[Mapping[str, Any], ...] = ()
+    docs: tuple[DocsSpec, ...] = ()
     glossaries: tuple[Path, ...] = ()
-    schedules: tuple[Mapping[str, Any], ...] = ()
-    ui: Mapping[str, Any] = field(default_factory=dict)
+    schedules: tuple[ScheduleSpec, ...] = ()
+    ui: UiSettings = field(default_factory=UiSettings)
 
     def catalog_sources(self) -> list[CatalogSource]:
         out: list[CatalogSource] = []
@@ -98,11 +102,6 @@ class Config:
             pattern = str(self.root / spec.template)
             if glob.has_magic(spec.template):
                 paths = sorted(Path(p) for p in glob.glob(pattern, recursive=True))
-                if "{name}" not in spec.path:
-                    raise ConfigError(
-                        f"{self.file_label}: [[catalogs]] template {spec.template!r} is a glob, "
-                        "so its path needs {name}"
-                    )
             else:
                 paths = [Path(pattern)]
             for p in paths:
@@ -121,36 +120,21 @@ class Config:
         return str(self.file) if self.file else "(defaults)"
 
 
-_ALLOWED = {
-    "project": {"name", "source_locale", "locales", "database"},
-    "catalogs": {"template", "path"},
-    "engine": {
-        "name",
-        "model",
-        "region",
-        "base_url",
-        "domains",
-        "rpm",
-        "tpm",
-        "concurrency",
-        "pack",
-        "timeout",
-        "prices",
-        "mode",
-        "pack_size",
-        "batch_size",
-        "tm_examples",
-        "server",
-        "temperature",
-        "max_input_tokens",
-        "shared_limits",
-    },
-    "export": {"machine", "mo"},
-    "docs": None,
-    "glossaries": None,
-    "schedules": None,
-    "ui": None,
+def _keys(table: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(table))
+
+
+TABLES: dict[str, tuple[bool, frozenset[str]]] = {
+    "project": (False, frozenset({"name", "source_locale", "locales", "database"})),
+    "catalogs": (True, _keys(CatalogSpec)),
+    "engine": (False, frozenset({*_ENGINE_KINDS, "prices", *ENGINE_OPTIONS})),
+    "export": (False, _keys(ExportSettings)),
+    "docs": (True, _keys(DocsSpec)),
+    "glossaries": (True, frozenset({"path"})),
+    "schedules": (True, _keys(ScheduleSpec)),
+    "ui": (False, _keys(UiSettings)),
 }
+"""Each section of locflow.toml: (is it an array of tables, its keys)."""
 
 
 def load_config(
@@ -177,63 +161,90 @@ def config_from_mapping(
     file: Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Config:
+    """The Config of `data` (a parsed locflow.toml); `file` names it in errors."""
     env = os.environ if env is None else env
     label = str(file) if file else "(config)"
-    for key, value in data.items():
-        if key not in _ALLOWED:
-            raise ConfigError(f"{label}: unknown section [{key}]")
-        allowed = _ALLOWED[key]
-        if allowed is None:
-            continue
-        tables = value if isinstance(value, list) else [value]
-        for table in tables:
-            if not isinstance(table, dict):
-                raise ConfigError(f"{label}: [{key}] must be a table")
-            for sub in table:
-                if sub not in allowed:
-                    raise ConfigError(f"{label}: unknown key {sub!r} in [{key}]")
-
+    _check_tables(label, data)
     project = data.get("project", {})
-    source_locale = _locale(label, project.get("source_locale", "en"))
-    locales_raw = env.get("LOCFLOW_LOCALES")
-    locales_value: Any = locales_raw.split(",") if locales_raw else project.get("locales", [])
-    if not isinstance(locales_value, list):
-        raise ConfigError(f"{label}: [project] locales must be a list of locale codes")
-    locales = tuple(_locale(label, str(x).strip()) for x in locales_value if str(x).strip())
-
-    db_url = (
-        env.get("LOCFLOW_DATABASE_URL")
-        or project.get("database")
-        or ("sqlite:///" + str(root / ".locflow" / "locflow.db"))
-    )
-    if db_url.startswith("sqlite:///") and not db_url.startswith("sqlite:////"):
-        rel = db_url.removeprefix("sqlite:///")
-        if rel and rel != ":memory:":
-            db_url = "sqlite:///" + str((root / rel).resolve())
-
-    catalogs = []
-    for i, table in enumerate(data.get("catalogs", [])):
-        if "template" not in table or "path" not in table:
-            raise ConfigError(f"{label}: [[catalogs]] #{i + 1} needs both template and path")
-        if "{locale}" not in table["path"]:
-            raise ConfigError(f"{label}: [[catalogs]] path {table['path']!r} needs {{locale}}")
-        catalogs.append(CatalogSpec(template=table["template"], path=table["path"]))
-
+    where = f"{label}: [project]"
     return Config(
         root=root,
         file=file,
         project=str(project.get("name") or root.name or "default"),
-        source_locale=source_locale,
-        locales=locales,
-        database_url=db_url,
-        catalogs=tuple(catalogs),
-        engine=_engine(label, data.get("engine", {}), env),
-        export=_export(label, data.get("export", {})),
-        docs=tuple(data.get("docs", [])),
-        glossaries=tuple(root / g["path"] for g in data.get("glossaries", []) if "path" in g),
-        schedules=tuple(data.get("schedules", [])),
-        ui=data.get("ui", {}),
+        source_locale=_locale(
+            label, _typed(where, "source_locale", project.get("source_locale", "en"), "a string")
+        ),
+        locales=_locales(label, project, env),
+        database_url=_database_url(where, project, root, env),
+        catalogs=tuple(_catalog(w, t) for w, t in _numbered(label, data, "catalogs")),
+        engine=_engine(f"{label}: [engine]", data.get("engine", {}), env),
+        export=_export(f"{label}: [export]", data.get("export", {})),
+        docs=tuple(_docs(w, t) for w, t in _numbered(label, data, "docs")),
+        glossaries=tuple(_glossary(w, t, root) for w, t in _numbered(label, data, "glossaries")),
+        schedules=_schedules(_numbered(label, data, "schedules")),
+        ui=_ui(f"{label}: [ui]", data.get("ui", {})),
     )
+
+
+# --- shape and keys ---------------------------------------------------------------------------
+
+
+def _check_tables(label: str, data: Mapping[str, Any]) -> None:
+    """Every section known and shaped as a table (or an array of them), every key known."""
+    for section, value in data.items():
+        if section not in TABLES:
+            hint = _hint(section, TABLES, "[{}]")
+            raise UnknownSetting(f"{label}: unknown section [{section}]{hint}")
+        many, keys = TABLES[section]
+        if not many:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{label}: [{section}] must be a table")
+            _check_keys(f"{label}: [{section}]", value, keys)
+            continue
+        if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+            raise ConfigError(
+                f"{label}: [{section}] must be written [[{section}]] (an array of tables)"
+            )
+        for i, table in enumerate(value, start=1):
+            _check_keys(f"{label}: [[{section}]] #{i}", table, keys)
+
+
+def _check_keys(where: str, table: Mapping[str, Any], keys: Collection[str]) -> None:
+    for key in table:
+        if key not in keys:
+            raise UnknownSetting(f"{where}: unknown key {key!r}{_hint(key, keys)}")
+
+
+def _hint(word: str, choices: Collection[str], shape: str = "{!r}") -> str:
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f" (did you mean {shape.format(close[0])}?)" if close else ""
+
+
+def _numbered(
+    label: str, data: Mapping[str, Any], section: str
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The tables of an array section, each with its place for messages."""
+    for i, table in enumerate(data.get(section, []), start=1):
+        yield f"{label}: [[{section}]] #{i}", table
+
+
+def _typed(where: str, key: str, value: Any, kind: str) -> Any:
+    """`value` when it is of `kind` ("a string", "a number", …); true/false is no number."""
+    kinds = _KINDS[kind]
+    if isinstance(value, bool) != (bool in kinds) or not isinstance(value, kinds):
+        raise ConfigError(f"{where}: {key} must be {kind}, not {value!r}")
+    return value
+
+
+def _strings(where: str, key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {key} must be a list of strings")
+    return tuple(value)
+
+
+# --- the tables -------------------------------------------------------------------------------
 
 
 def _locale(label: str, code: str) -> str:
@@ -243,33 +254,136 @@ def _locale(label: str, code: str) -> str:
         raise ConfigError(f"{label}: {exc}") from None
 
 
-def _engine(label: str, table: Mapping[str, Any], env: Mapping[str, str]) -> EngineSettings:
+def _locales(label: str, project: Mapping[str, Any], env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("LOCFLOW_LOCALES")
+    value: Any = raw.split(",") if raw else project.get("locales", [])
+    if not isinstance(value, list):
+        raise ConfigError(f"{label}: [project] locales must be a list of locale codes")
+    return tuple(_locale(label, str(x).strip()) for x in value if str(x).strip())
+
+
+def _database_url(
+    where: str, project: Mapping[str, Any], root: Path, env: Mapping[str, str]
+) -> str:
+    """LOCFLOW_DATABASE_URL, else `database`, else .locflow/locflow.db; relative SQLite paths
+    are relative to the config file."""
+    url = (
+        env.get("LOCFLOW_DATABASE_URL")
+        or _typed(where, "database", project.get("database", ""), "a string")
+        or ("sqlite:///" + str(root / ".locflow" / "locflow.db"))
+    )
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        rel = url.removeprefix("sqlite:///")
+        if rel and rel != ":memory:":
+            url = "sqlite:///" + str((root / rel).resolve())
+    return str(url)
+
+
+def _catalog(where: str, table: Mapping[str, Any]) -> CatalogSpec:
+    if "template" not in table or "path" not in table:
+        raise ConfigError(f"{where}: needs both template and path")
+    template = _typed(where, "template", table["template"], "a string")
+    path = _typed(where, "path", table["path"], "a string")
+    if "{locale}" not in path:
+        raise ConfigError(f"{where}: path {path!r} needs {{locale}}")
+    if glob.has_magic(template) and "{name}" not in path:
+        raise ConfigError(f"{where}: template {template!r} is a glob, so its path needs {{name}}")
+    return CatalogSpec(template=template, path=path)
+
+
+def _engine(where: str, table: Mapping[str, Any], env: Mapping[str, str]) -> EngineSettings:
     merged = dict(table)
-    for key in ("name", "model", "base_url", "region"):
+    for key in ENGINE_ENV:
         if env.get(f"LOCFLOW_ENGINE_{key.upper()}"):
             merged[key] = env[f"LOCFLOW_ENGINE_{key.upper()}"]
-    known = {
-        "name",
-        "model",
-        "base_url",
-        "region",
-        "domains",
-        "rpm",
-        "tpm",
-        "concurrency",
-        "pack",
-        "timeout",
+    typed = {
+        k: _typed(where, k, v, _ENGINE_KINDS[k]) for k, v in merged.items() if k in _ENGINE_KINDS
     }
-    kwargs = {k: v for k, v in merged.items() if k in known}
-    extra = tuple(sorted((k, v) for k, v in merged.items() if k not in known))
-    try:
-        return EngineSettings(**kwargs, extra=extra)
-    except TypeError as exc:
-        raise ConfigError(f"{label}: [engine] {exc}") from None
+    name = typed.get("name", "pseudo")
+    if name not in ENGINE_NAMES:
+        source = " (from LOCFLOW_ENGINE_NAME)" if env.get("LOCFLOW_ENGINE_NAME") else ""
+        known = ", ".join(sorted(ENGINE_NAMES))
+        raise UnknownSetting(f"{where}: unknown engine {name!r}{source}; known engines: {known}")
+    return EngineSettings(
+        **typed,
+        prices=_prices(f"{where} prices", merged["prices"]) if "prices" in merged else None,
+        extra=tuple(sorted((k, v) for k, v in merged.items() if k in ENGINE_OPTIONS)),
+    )
 
 
-def _export(label: str, table: Mapping[str, Any]) -> ExportSettings:
+def _prices(where: str, value: Any) -> Prices:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: must be a table like {{ input = 0.16, output = 0.49 }}")
+    _check_keys(where, value, ("input", "output"))
+    per_million = (_typed(where, k, value.get(k, 0), "a number") for k in ("input", "output"))
+    return Prices(*(float(x) for x in per_million))
+
+
+def _export(where: str, table: Mapping[str, Any]) -> ExportSettings:
     machine = table.get("machine", "fuzzy")
     if machine not in ("fuzzy", "omit"):
-        raise ConfigError(f'{label}: [export] machine must be "fuzzy" or "omit", not {machine!r}')
-    return ExportSettings(machine=machine, mo=bool(table.get("mo", True)))
+        raise ConfigError(f'{where} machine must be "fuzzy" or "omit", not {machine!r}')
+    return ExportSettings(
+        machine=machine, mo=_typed(where, "mo", table.get("mo", True), "true or false")
+    )
+
+
+def _docs(where: str, table: Mapping[str, Any]) -> DocsSpec:
+    include = _strings(where, "include", table.get("include"))
+    if not include:
+        raise ConfigError(f"{where}: include needs at least one glob")
+    output = table.get("output")
+    if not isinstance(output, str) or "{locale}" not in output or "{path}" not in output:
+        raise ConfigError(f"{where}: output must be a path with {{locale}} and {{path}}")
+    try:
+        output.format(locale="xx", path="p")
+    except (KeyError, IndexError, ValueError):
+        raise ConfigError(f"{where}: output may use only {{locale}} and {{path}}") from None
+    return DocsSpec(
+        include=include,
+        exclude=_strings(where, "exclude", table.get("exclude", [])),
+        output=output,
+        front_matter=_strings(
+            where, "front_matter", table.get("front_matter", list(DEFAULT_FRONT_MATTER))
+        ),
+    )
+
+
+def _glossary(where: str, table: Mapping[str, Any], root: Path) -> Path:
+    if "path" not in table:
+        raise ConfigError(f"{where}: needs path")
+    return root / _typed(where, "path", table["path"], "a string")
+
+
+def _schedules(tables: Iterator[tuple[str, Mapping[str, Any]]]) -> tuple[ScheduleSpec, ...]:
+    out: list[ScheduleSpec] = []
+    for where, table in tables:
+        spec = _schedule(where, table)
+        if any(s.name == spec.name for s in out):
+            raise ConfigError(f"{where}: duplicate schedule name {spec.name!r}")
+        out.append(spec)
+    return tuple(out)
+
+
+def _schedule(where: str, table: Mapping[str, Any]) -> ScheduleSpec:
+    flow = table.get("flow", "localise")
+    if flow not in SCHEDULE_FLOWS:
+        raise ConfigError(f"{where}: unknown flow {flow!r}; use one of {sorted(SCHEDULE_FLOWS)}")
+    cron = table.get("cron")
+    if not isinstance(cron, str) or len(cron.split()) not in (5, 6):
+        raise ConfigError(f"{where}: cron must be a 5-field cron expression, got {cron!r}")
+    parameters = table.get("parameters", {})
+    if not isinstance(parameters, dict):
+        raise ConfigError(f"{where}: parameters must be a table")
+    return ScheduleSpec(
+        name=str(table.get("name") or flow),
+        flow=str(flow),
+        cron=cron,
+        timezone=str(table.get("timezone", "UTC")),
+        parameters=parameters,
+        description=str(table.get("description", "")),
+    )
+
+
+def _ui(where: str, table: Mapping[str, Any]) -> UiSettings:
+    return UiSettings(**{k: _typed(where, k, v, _UI_KINDS[k]) for k, v in table.items()})

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from locflow.connectors.engines.pacing import estimate_tokens
 from locflow.pipeline.plan import LocalePlan
 from locflow.pipeline.translate import Job, form_requests, jobs_of
-from locflow.settings import EngineSettings
+from locflow.settings import EngineSettings, Prices
 
 DEFAULT_PRICES: dict[str, tuple[float, float]] = {
     "qwen-mt-flash": (0.16, 0.49),
@@ -29,19 +29,10 @@ OUTPUT_RATIO = 1.3
 """Translations run longer than their English source; a conservative multiplier."""
 
 
-@dataclass(frozen=True)
-class Prices:
-    input_per_million: float = 0.0
-    output_per_million: float = 0.0
-
-    def cost(self, tokens_in: int, tokens_out: int) -> float:
-        return (tokens_in * self.input_per_million + tokens_out * self.output_per_million) / 1e6
-
-
 def prices_for(settings: EngineSettings) -> Prices:
-    configured = settings.option("prices")
-    if isinstance(configured, dict):
-        return Prices(float(configured.get("input", 0)), float(configured.get("output", 0)))
+    """`[engine] prices` when set, else the engine's list price (zero when it has none)."""
+    if settings.prices is not None:
+        return settings.prices
     model = settings.model or DEFAULT_MODELS.get(settings.name, "")
     if settings.name == "qwen_mt" and model in DEFAULT_PRICES:
         return Prices(*DEFAULT_PRICES[model])

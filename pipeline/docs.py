@@ -22,13 +22,11 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
-import re
 import subprocess
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
@@ -39,11 +37,9 @@ from locflow.db import repo, segment_repo
 from locflow.db.models import Project, SegmentRow, Source, Translation
 from locflow.pipeline.plan import Key, LocalePlan, WorkItem, plan_locale
 from locflow.pipeline.sync import FUZZY_THRESHOLD, offer_previous_translation
-from locflow.settings import Config, ConfigError
+from locflow.settings import Config, DocsSpec
 
 KIND = "md"
-DOCS_KEYS = frozenset({"include", "exclude", "output", "front_matter"})
-DEFAULT_FRONT_MATTER = ("title", "description")
 
 
 class DocsError(ValueError):
@@ -51,25 +47,6 @@ class DocsError(ValueError):
 
 
 # --- configuration --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DocsSpec:
-    include: tuple[str, ...]
-    exclude: tuple[str, ...] = ()
-    output: str = ""
-    front_matter: tuple[str, ...] = DEFAULT_FRONT_MATTER
-
-    def base_of(self, name: str) -> str | None:
-        """The base folder of the first include that matches `name` (a root-relative posix
-        path) and no exclude does; None when the spec does not take it."""
-        if any(glob_regex(x).fullmatch(name) for x in self.exclude):
-            return None
-        return next((base_folder(i) for i in self.include if glob_regex(i).fullmatch(name)), None)
-
-    def output_for(self, name: str, base: str, locale: str) -> str:
-        rel = name[len(base) + 1 :] if base else name
-        return os.path.normpath(self.output.format(locale=locale, path=rel)).replace(os.sep, "/")
 
 
 @dataclass(frozen=True)
@@ -83,85 +60,9 @@ class DocFile:
         return self.spec.output_for(self.name, self.base, locale)
 
 
-def docs_specs(config: Config) -> tuple[DocsSpec, ...]:
-    out = []
-    for i, table in enumerate(config.docs, start=1):
-        where = f"{config.file_label}: [[docs]] #{i}"
-        unknown = sorted(set(table) - DOCS_KEYS)
-        if unknown:
-            raise ConfigError(f"{where}: unknown key {unknown[0]!r}")
-        include = _strings(where, "include", table.get("include"))
-        if not include:
-            raise ConfigError(f"{where}: include needs at least one glob")
-        output = table.get("output")
-        if not isinstance(output, str) or "{locale}" not in output or "{path}" not in output:
-            raise ConfigError(f"{where}: output must be a path with {{locale}} and {{path}}")
-        try:
-            output.format(locale="xx", path="p")
-        except (KeyError, IndexError, ValueError):
-            raise ConfigError(f"{where}: output may use only {{locale}} and {{path}}") from None
-        fm = table.get("front_matter", list(DEFAULT_FRONT_MATTER))
-        out.append(
-            DocsSpec(
-                include=include,
-                exclude=_strings(where, "exclude", table.get("exclude", [])),
-                output=output,
-                front_matter=_strings(where, "front_matter", fm),
-            )
-        )
-    return tuple(out)
-
-
-def _strings(where: str, key: str, value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: {key} must be a list of strings")
-    return tuple(value)
-
-
-def base_folder(pattern: str) -> str:
-    """The folders of `pattern` before its first glob character (a plain path: its folder)."""
-    parts = pattern.replace("\\", "/").split("/")
-    fixed = []
-    for part in parts[:-1]:
-        if glob.has_magic(part):
-            break
-        fixed.append(part)
-    return "/".join(p for p in fixed if p not in ("", "."))
-
-
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """A root-relative glob as a regex: `**` spans folders, `*` and `?` do not."""
-    out, i, n = [], 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-            continue
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if c == "*":
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "[" and (j := pattern.find("]", i + 2)) > 0:
-            inner = pattern[i + 1 : j]
-            out.append("[" + ("^" + inner[1:] if inner[:1] == "!" else inner) + "]")
-            i = j + 1
-            continue
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return re.compile("".join(out).removeprefix("\\./"))
-
-
 def discover_docs(config: Config) -> list[DocFile]:
     """Every document the `[[docs]]` tables take, in name order; outputs excluded."""
-    specs = docs_specs(config)
+    specs = config.docs
     found: dict[str, DocFile] = {}
     for spec in specs:
         for pattern in spec.include:
@@ -211,7 +112,7 @@ def doc_file(specs: Sequence[DocsSpec], name: str) -> DocFile | None:
 def changed_since(config: Config, ref: str, docs: Sequence[DocFile]) -> set[str]:
     """Names of the docs that differ from git `ref` (committed or not, or untracked)."""
     verify_ref(config, ref)
-    pathspecs = [f":(glob){p}" for spec in docs_specs(config) for p in spec.include]
+    pathspecs = [f":(glob){p}" for spec in config.docs for p in spec.include]
     diff = _git(config.root, "diff", "--name-only", "--relative", "-z", ref, "--", *pathspecs)
     untracked = _git(config.root, "ls-files", "--others", "--exclude-standard", "-z", "--")
     names = {n for n in (diff + untracked).split("\0") if n}

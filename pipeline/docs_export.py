@@ -22,7 +22,7 @@ from locflow.connectors.po import write_po_atomic
 from locflow.db import repo, segment_repo
 from locflow.db.models import SegmentRow, Source, Translation
 from locflow.db.states import State
-from locflow.pipeline.docs import doc_file, doc_sources, docs_specs
+from locflow.pipeline.docs import doc_file, doc_sources
 from locflow.settings import Config
 
 
@@ -68,7 +68,7 @@ def doc_text(versions: Sequence[Translation], row: SegmentRow, machine: str) -> 
 def export_doc(
     s: Session, config: Config, source: Source, locale: str, *, dry_run: bool = False
 ) -> DocResult | None:
-    doc = doc_file(docs_specs(config), source.name)
+    doc = doc_file(config.docs, source.name)
     if doc is None or source.content is None:
         return None  # no longer configured, or gone from the checkout at the last sync
     out_rel = doc.output(locale)

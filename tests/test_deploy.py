@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from locflow.flows.deploy import schedule_specs
 from locflow.settings import ConfigError, load_config
 from tests.support.env import run_cli
 
@@ -32,10 +31,10 @@ timezone = "Europe/Berlin"
 """
 
 
-def test_schedule_specs_are_validated(demo_project):
+def test_schedules_are_validated_when_the_config_loads(demo_project):
     toml = demo_project / "locflow.toml"
     toml.write_text(toml.read_text() + SCHEDULES)
-    specs = schedule_specs(load_config(toml, env={}))
+    specs = load_config(toml, env={}).schedules
     assert [(s.name, s.flow, s.cron, s.timezone) for s in specs] == [
         ("nightly", "localise", "0 2 * * *", "UTC"),
         ("publish-hourly", "publish", "5 * * * *", "Europe/Berlin"),
@@ -47,7 +46,7 @@ def test_schedule_specs_are_validated(demo_project):
     ]:
         toml.write_text(toml.read_text().split("[[schedules]]")[0] + bad)
         with pytest.raises(ConfigError, match=message):
-            schedule_specs(load_config(toml, env={}))
+            load_config(toml, env={})
 
 
 def test_serve_refuses_to_start_without_a_prefect_server(demo_project, tmp_path):

@@ -19,14 +19,7 @@ from locflow.connectors.markdown_tokens import parse_tokens
 from locflow.db import repo, segment_repo
 from locflow.db.states import State
 from locflow.flows import docs as docs_flow
-from locflow.pipeline.docs import (
-    base_folder,
-    discover_docs,
-    docs_specs,
-    glob_regex,
-    plan_docs,
-    sync_docs,
-)
+from locflow.pipeline.docs import discover_docs, plan_docs, sync_docs
 from locflow.pipeline.docs_export import DocResult, export_docs
 from locflow.pipeline.translate import (
     StoreCounts,
@@ -36,6 +29,7 @@ from locflow.pipeline.translate import (
     translate_jobs,
 )
 from locflow.settings import Config, ConfigError, config_from_mapping, load_config
+from locflow.settings_types import base_folder, glob_regex
 
 INDEX = """\
 ---
@@ -174,9 +168,8 @@ def code_blocks(text: str) -> list[str]:
     ],
 )
 def test_bad_docs_tables_are_one_line_errors(tmp_path: Path, table: dict, message: str) -> None:
-    config = config_from_mapping({"docs": [table]}, root=tmp_path, env={})
     with pytest.raises(ConfigError, match=re.escape(message)):
-        docs_specs(config)
+        config_from_mapping({"docs": [table]}, root=tmp_path, env={})
 
 
 @pytest.mark.parametrize(

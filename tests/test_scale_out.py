@@ -29,7 +29,6 @@ from locflow.flows.scale import (
     SharedLimiter,
     ensure_limits,
     limit_specs,
-    shared_setting,
     token_chunks,
 )
 from locflow.settings import ConfigError, load_config
@@ -111,12 +110,12 @@ def test_token_chunks_never_exceed_the_limit() -> None:
 def test_shared_limits_setting(demo_project: Path) -> None:
     toml = demo_project / "locflow.toml"
     base = toml.read_text()
-    assert shared_setting(load_config(toml, env={}).engine) is None
+    assert load_config(toml, env={}).engine.shared_limits is None
     toml.write_text(base.replace('name = "pseudo"', 'name = "pseudo"\nshared_limits = true'))
-    assert shared_setting(load_config(toml, env={}).engine) is True
+    assert load_config(toml, env={}).engine.shared_limits is True
     toml.write_text(base.replace('name = "pseudo"', 'name = "pseudo"\nshared_limits = "yes"'))
     with pytest.raises(ConfigError, match="shared_limits must be true or false"):
-        shared_setting(load_config(toml, env={}).engine)
+        load_config(toml, env={})
 
 
 def test_shared_limiter_takes_slots_from_prefect_global_concurrency_limits(

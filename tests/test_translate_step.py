@@ -22,7 +22,7 @@ from locflow.db.states import State
 from locflow.pipeline.cost import estimate, prices_for
 from locflow.pipeline.plan import WorkItem, plan_locale
 from locflow.pipeline.translate import form_requests
-from locflow.settings import EngineSettings
+from locflow.settings import EngineSettings, Prices
 from tests.fakes.scripted_engine import ScriptedEngine
 from tests.support.helpers import config_for, sync, translate
 
@@ -154,7 +154,7 @@ def test_estimate_counts_requests_tokens_and_cost_without_calling_out(
     assert (
         prices_for(EngineSettings(name="qwen_mt", model="qwen-mt-plus")).input_per_million == 2.46
     )
-    custom = EngineSettings(name="pseudo", extra=(("prices", {"input": 1.0, "output": 2.0}),))
+    custom = EngineSettings(name="pseudo", prices=Prices(1.0, 2.0))
     assert prices_for(custom).cost(1_000_000, 500_000) == pytest.approx(2.0)
 
 
