@@ -189,7 +189,7 @@ async def run_engine(
     results = await engine.translate(requests)
     wall = time.perf_counter() - started
     await engine.aclose()
-    print(f"  engine pack stats: {engine.stats.as_dict()}", file=sys.stderr)
+    print(f"  engine pack stats: {engine.stats().as_dict()}", file=sys.stderr)
     return wall, results
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -126,13 +126,12 @@ def _engine(config: Config) -> Iterator[Finding]:
     except (EngineError, ValueError) as exc:
         yield Finding("fail", "engine", f"{config.engine.name}: {exc}")
         return
-    probe: Callable[[], object] | None = getattr(engine, "probe", None)
-    if probe is None:
-        yield Finding("ok", "engine", f"{engine.name}: offline, nothing to probe")
-        return
     try:
-        info = asyncio.run(probe())  # type: ignore[arg-type]
+        probe = asyncio.run(engine.probe())
     except (EngineError, OSError) as exc:
         yield Finding("fail", "engine", f"{engine.name}: {exc}")
         return
-    yield Finding("ok", "engine", f"{engine.name} answers: {info}")
+    if not probe.sent:
+        yield Finding("ok", "engine", f"{engine.name}: offline, nothing to probe")
+        return
+    yield Finding("ok", "engine", f"{engine.name} answers: {probe.as_dict()}")

@@ -276,19 +276,10 @@ def cmd_probe(args: argparse.Namespace, out: Output) -> int:
 
     config = _config(args)
     engine = create_engine(config.engine)
-    probe = getattr(engine, "probe", None)
-    if probe is None:
-        info: dict[str, Any] = {
-            "engine": engine.name,
-            "limits": engine.limits().__dict__,
-            "note": "offline engine: nothing to probe",
-        }
-    else:
-        info = asyncio.run(probe())
-    if isinstance(info.get("base_url"), str):
-        info["base_url"] = (
-            redact_url(info["base_url"]) if "@" in info["base_url"] else info["base_url"]
-        )
+    info = asyncio.run(engine.probe()).as_dict()
+    base_url = info.get("base_url")
+    if isinstance(base_url, str) and "@" in base_url:
+        info["base_url"] = redact_url(base_url)
     for key, value in info.items():
         out.say(f"{key}: {value}")
     out.data(info)

@@ -15,7 +15,6 @@ from prefect.context import get_run_context
 from prefect.futures import PrefectFuture
 
 from locflow.connectors.engines.base import Engine, Fatal
-from locflow.connectors.engines.registry import create_engine
 from locflow.db import repo, run_repo
 from locflow.flows import report, scale
 from locflow.pipeline import units as jobs
@@ -254,8 +253,7 @@ def localise(
         if translate and fan_out:
             result.update(scale.fan_out(config, chosen, max_cost))
         elif translate:
-            engine = create_engine(config.engine)
-            scale.share_limits(engine, config.engine)
+            engine = scale.run_engine(config.engine)
             budget = Budget(max_cost)
             with LoopRunner() as runner:
                 for locale in chosen:
@@ -267,8 +265,8 @@ def localise(
         get_run_logger().error("run stopped: %s", exc)
     finally:
         result["locales"].update({x.locale: report.locale_dict(x) for x in summaries})
-        engine_stats = getattr(engine, "stats", None)
-        if engine_stats is not None and hasattr(engine_stats, "as_dict"):
+        engine_stats = engine.stats() if engine is not None else None
+        if engine_stats is not None:
             result["engine"] = engine_stats.as_dict()
     try:
         if export:

@@ -11,14 +11,15 @@ worker a limit (`prefect worker start --pool P --limit 3`), or the first worker 
 take every child.
 
 Shared rate limits. Each process paces its own calls (`connectors/engines/pacing.Pacer`);
-the provider's RPM/TPM hold for the whole account, though. With shared limits on, every
-call also takes slots from two Prefect global concurrency limits with slot decay, which the
-Prefect server keeps for all workers: `locflow:<engine>:<model>:rpm` (1 slot per request,
-limit 1, decaying at RPM/60 per second: evenly spaced, no bursts) and `...:tpm` (1 slot per
-estimated input token, limit one second's worth, decaying at TPM/60 per second). A request
-estimated above one second's tokens takes them in half-second chunks before it is sent. The
-limits are created or updated on first use. Shared limits are on when `[engine]
-shared_limits = true`, off when it is false, and otherwise on in the runs a fan-out starts.
+the provider's RPM/TPM hold for the whole account, though. With shared limits on, the engine
+is built with a SharedLimiter: every call also takes slots from two Prefect global
+concurrency limits with slot decay, which the Prefect server keeps for all workers:
+`locflow:<engine>:<model>:rpm` (1 slot per request, limit 1, decaying at RPM/60 per second:
+evenly spaced, no bursts) and `...:tpm` (1 slot per estimated input token, limit one
+second's worth, decaying at TPM/60 per second). A request estimated above one second's
+tokens takes them in half-second chunks before it is sent. The limits are created or
+updated on first use. Shared limits are on when `[engine] shared_limits = true`, off when
+it is false, and otherwise on in the runs a fan-out starts.
 
 `locflow deploy --pool NAME` creates the `localise` and `publish` deployments on a process
 work pool from this code's own directory (no image, nothing pushed), creating the pool if it
@@ -41,6 +42,7 @@ from typing import Any
 from uuid import UUID
 
 from locflow.connectors.engines.base import Engine, Limits, Transient
+from locflow.connectors.engines.registry import create_engine
 from locflow.settings import Config, ConfigError, EngineSettings
 
 FAN_OUT_TAG = "locflow:fan-out"
@@ -90,7 +92,8 @@ def token_chunks(tokens: int, limit: int) -> list[int]:
 
 
 class SharedLimiter:
-    """`Pacer.shared`: waits until the shared limits admit one request of `tokens`.
+    """A SharedRateLimit (connectors/engines/pacing) on Prefect global concurrency limits:
+    `await limiter(tokens)` returns once the shared limits admit one request of `tokens`.
 
     The calls of one process take their slots one after the other: on a Prefect server
     backed by SQLite, two slot requests at once from the same process often collide in the
@@ -152,16 +155,13 @@ def is_fan_out_child() -> bool:
 
 
 def engine_limit_specs(engine: Engine) -> list[LimitSpec]:
-    """The shared limits of a network engine (one with a Pacer); [] for offline ones."""
-    pacer = getattr(engine, "pacer", None)
-    if pacer is None or not hasattr(pacer, "shared"):
-        return []
-    return limit_specs(engine.name, str(getattr(engine, "model", "") or ""), engine.limits())
+    """The shared limits of an engine's RPM/TPM; [] for one without any (offline ones)."""
+    return limit_specs(engine.name, engine.model, engine.limits())
 
 
-def share_limits(engine: Engine, settings: EngineSettings) -> SharedLimiter | None:
-    """Make `engine` take the account's shared limits too, when they are wanted and it has
-    any; returns the limiter (None: pacing stays per process)."""
+def shared_limiter(engine: Engine, settings: EngineSettings) -> SharedLimiter | None:
+    """The account's shared limits for engines like `engine`, when they are wanted and it
+    has any (None: pacing stays per process)."""
     wanted = settings.shared_limits
     if not (is_fan_out_child() if wanted is None else wanted):
         return None
@@ -169,9 +169,15 @@ def share_limits(engine: Engine, settings: EngineSettings) -> SharedLimiter | No
     if not specs:
         return None
     ensure_limits(specs)
-    limiter = SharedLimiter(specs)
-    engine.pacer.shared = limiter  # type: ignore[attr-defined]
-    return limiter
+    return SharedLimiter(specs)
+
+
+def run_engine(settings: EngineSettings) -> Engine:
+    """The engine of a run, with the shared limits when wanted. They depend on the engine's
+    defaults (model, TPM), read from a first plain build (building sends nothing)."""
+    engine = create_engine(settings)
+    limiter = shared_limiter(engine, settings)
+    return engine if limiter is None else create_engine(settings, shared=limiter)
 
 
 # --- fan-out -------------------------------------------------------------------------------
@@ -203,8 +209,6 @@ def fan_out(config: Config, locales: list[str], max_cost: float | None) -> dict[
     `locales`, `engine`, `children`, `status` and `message`."""
     from prefect import get_run_logger
     from prefect.deployments import run_deployment
-
-    from locflow.connectors.engines.registry import create_engine
 
     engine = create_engine(config.engine)  # a misconfigured engine stops here, before any run
     if config.engine.shared_limits is not False:  # the children will share these

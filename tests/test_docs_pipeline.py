@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from locflow.connectors.engines.base import Limits, Request, Result
+from locflow.connectors.engines.base import (
+    Engine,
+    EngineStats,
+    Limits,
+    ProbeResult,
+    Request,
+    Result,
+)
 from locflow.connectors.engines.pseudo import PseudoEngine
 from locflow.connectors.markdown import parse_markdown, verify_structure
 from locflow.connectors.markdown_tokens import parse_tokens
@@ -87,11 +94,18 @@ class Counting:
 
     drop: str = ""
     name: str = "pseudo"
+    model: str = "pseudo"
     sent: list[str] = field(default_factory=list)
     inner: PseudoEngine = field(default_factory=PseudoEngine)
 
     def limits(self) -> Limits:
         return self.inner.limits()
+
+    async def probe(self) -> ProbeResult:
+        return await self.inner.probe()
+
+    def stats(self) -> EngineStats | None:
+        return self.inner.stats()
 
     async def translate(self, batch: Sequence[Request]) -> list[Result]:
         self.sent.extend(r.text for r in batch)
@@ -204,6 +218,7 @@ def test_discovery_skips_excluded_docs_and_outputs(project: Path) -> None:
 def test_docs_round_trip_then_nothing_to_do(Session, db_url: str, project: Path) -> None:
     config = config_of(project, db_url)
     engine = Counting()
+    assert isinstance(engine, Engine)
     counts = run(Session, config, engine)
     assert (counts.machine, counts.needs_review) == (2 * 12, 0)
     assert len(engine.sent) == 2 * 12

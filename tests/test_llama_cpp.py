@@ -25,7 +25,15 @@ from locflow.catalog.checks import CHECKS, Issue
 from locflow.catalog.placeholders import placeholders_in
 from locflow.catalog.plurals import plural_info
 from locflow.catalog.segment import Segment
-from locflow.connectors.engines import Engine, Limits, Rejected, Request, Result
+from locflow.connectors.engines import (
+    Engine,
+    EngineStats,
+    Limits,
+    ProbeResult,
+    Rejected,
+    Request,
+    Result,
+)
 from locflow.connectors.engines.openai_compat import OpenAICompatEngine
 from locflow.connectors.engines.pacing import RetryPolicy
 from locflow.pipeline.plan import WorkItem
@@ -76,8 +84,8 @@ def llama_url(
     TIMINGS["server_start_s"] = server.started_in
     try:  # the first request warms the model up; later timings are per string, warm
         probe = asyncio.run(engine_for(server.url, "completion").probe())
-        assert probe["model"] == ALIAS and probe["tokens_in"] and probe["mode"] == "completion"
-        TIMINGS["first_request_s"] = float(probe["latency_s"])  # type: ignore[arg-type]
+        assert probe.model == ALIAS and probe.tokens_in and probe.mode == "completion"
+        TIMINGS["first_request_s"] = probe.latency_s
         yield server.url
     finally:
         server.stop()
@@ -101,6 +109,10 @@ class Recording:
     def name(self) -> str:
         return self.inner.name
 
+    @property
+    def model(self) -> str:
+        return self.inner.model
+
     def limits(self) -> Limits:
         return self.inner.limits()
 
@@ -108,6 +120,12 @@ class Recording:
         results = await self.inner.translate(batch)
         self.calls.append((list(batch), results))
         return results
+
+    async def probe(self) -> ProbeResult:
+        return await self.inner.probe()
+
+    def stats(self) -> EngineStats | None:
+        return self.inner.stats()
 
 
 def engine_for(url: str, mode: str, **settings: object) -> OpenAICompatEngine:
@@ -192,8 +210,9 @@ def test_completion_mode_through_mask_engine_unmask_checks(llama_url: str) -> No
     recording, outcomes, seconds = run_pipeline(engine, "fr")
     pairs = assert_protocol(recording)
     assert len(pairs) == sum(o.job.lead.nforms for o in outcomes)  # one request per form
-    assert engine.stats.requests == len(pairs) and engine.stats.packs == 0  # no packing
-    assert engine.stats.tokens_in > 0 and engine.stats.tokens_out > 0
+    stats = engine.stats()
+    assert stats.requests == len(pairs) and stats.packs == 0  # no packing
+    assert stats.tokens_in > 0 and stats.tokens_out > 0
     TIMINGS["completion_s_per_string"] = seconds / len(pairs)
     for request, result in pairs:
         if result.text is not None and any(result.text.count(t) != 1 for t in request.tokens):
@@ -216,8 +235,8 @@ def test_chat_mode_on_a_base_model_fails_gracefully(llama_url: str) -> None:
     outcomes = asyncio.run(translate_jobs(recording, jobs, "en"))
     TIMINGS["chat_s_total_2_strings"] = time.monotonic() - started
     assert_protocol(recording)
-    assert engine.stats.packs_split >= 1 or engine.stats.packs_verified == 1
-    assert engine.stats.transient == 0  # the json_schema refusal is not retried as a 5xx
+    assert engine.stats().packs_split >= 1 or engine.stats().packs_verified == 1
+    assert engine.stats().transient == 0  # the json_schema refusal is not retried as a 5xx
     _, missed = judge(outcomes)
     require_untranslated_flagged(missed, len(outcomes))
 

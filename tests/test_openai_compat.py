@@ -164,9 +164,10 @@ def test_packs_several_strings_per_request_and_reports_usage(
     results = run(engine, BATCH)
     assert_translated(BATCH, results)
     assert len(server.bodies("/chat/completions")) == 2  # 3 + 1
-    assert engine.stats.packs_verified == 1 and engine.stats.singles == 1
-    assert sum(r.tokens_in for r in results) == engine.stats.tokens_in > 0
-    assert sum(r.tokens_out for r in results) == engine.stats.tokens_out > 0
+    stats = engine.stats()
+    assert stats.packs_verified == 1 and stats.singles == 1 and stats.sizes == ((1, 1), (3, 1))
+    assert sum(r.tokens_in for r in results) == stats.tokens_in > 0
+    assert sum(r.tokens_out for r in results) == stats.tokens_out > 0
     assert all(r.model == "test-model" for r in results)
 
 
@@ -185,7 +186,7 @@ def test_falls_back_to_json_object_on_a_server_that_refuses_json_schema(make: Ma
         kinds = [b["response_format"]["type"] for b in strict.bodies("/chat/completions")]
         assert kinds == ["json_schema", "json_object", "json_object"]  # refused once, then kept
         assert strict.bodies()[1]["response_format"]["schema"]["properties"]["items"]
-        assert engine.stats.transient == 0
+        assert engine.stats().transient == 0
     with ChatServer(formats={"text"}) as plain:
         engine = OpenAICompatEngine(replace(settings, base_url=plain.url), policy=FAST)
         assert_translated(BATCH, run(engine, BATCH))
@@ -205,7 +206,8 @@ def test_tolerated_replies_verify_without_splitting(
     server.script(fault)
     assert_translated(BATCH, run(engine, BATCH))
     assert len(server.bodies("/chat/completions")) == 1
-    assert engine.stats.packs_verified == 1 and engine.stats.packs_split == 0
+    stats = engine.stats()
+    assert stats.packs_verified == 1 and stats.packs_split == 0
 
 
 @pytest.mark.parametrize(
@@ -215,7 +217,8 @@ def test_bad_pack_replies_are_split_and_retried(server: ChatServer, make: Make, 
     engine = make()
     server.script(fault)
     assert_translated(BATCH, run(engine, BATCH))
-    assert engine.stats.packs_split + engine.stats.transient >= 1
+    stats = engine.stats()
+    assert stats.packs_split + stats.transient >= 1
     assert len(server.requests) >= 3  # the bad pack, then its halves
     assert engine.pack_size < 4 or fault == "bad_body"
 
@@ -226,7 +229,7 @@ def test_a_pack_that_never_verifies_ends_in_single_strings_judged_by_the_checks(
     engine = make()
     server.always.add("drop_token")
     results = run(engine, BATCH)
-    assert engine.stats.singles == len(BATCH)
+    assert engine.stats().singles == len(BATCH)
     assert [r.key for r in results] == [q.key for q in BATCH]
     assert all(r.error is None and r.text is not None for r in results)
     assert results[0].text is not None and "[X0X]" not in results[0].text  # returned as it is
@@ -311,7 +314,7 @@ def test_retryable_errors_are_retried(
     engine = make()
     server.script(fault)
     assert_translated(BATCH, run(engine, BATCH))
-    assert getattr(engine.stats, counter) == 1
+    assert getattr(engine.stats(), counter) == 1
 
 
 def test_persistent_server_errors_end_as_transient_results(server: ChatServer, make: Make) -> None:
@@ -391,10 +394,15 @@ def test_limits_and_settings() -> None:
 
 
 def test_probe(server: ChatServer, make: Make) -> None:
-    info = asyncio.run(make(mode="completion").probe())
-    assert info["model"] == "test-model" and info["mode"] == "completion"
-    assert info["base_url"] == server.url and info["text"] == fake_translate("Hello")
-    assert isinstance(info["latency_s"], float) and info["tokens_in"] > 0  # type: ignore[operator]
+    probe = asyncio.run(make(mode="completion").probe())
+    assert probe.sent and probe.model == "test-model" and probe.mode == "completion"
+    assert probe.base_url == server.url and probe.text == fake_translate("Hello")
+    assert isinstance(probe.latency_s, float) and probe.tokens_in > 0
+    # what `locflow probe` and `doctor` show, key by key in this order
+    assert list(probe.as_dict()) == [
+        "engine", "mode", "base_url", "model", "latency_s", "tokens_in", "tokens_out", "text"
+    ]  # fmt: skip
+    assert probe.as_dict()["engine"] == "openai_compat"
 
 
 def test_one_engine_across_event_loops_and_in_one_loop(server: ChatServer, make: Make) -> None:

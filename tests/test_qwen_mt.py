@@ -208,7 +208,7 @@ def test_bad_packed_replies_are_split_and_every_string_comes_back_right(
     engine = make(sim, concurrency=1)
     requests = batch(8)
     assert_all_right(requests, run(engine, requests))
-    assert engine.stats.packs_split >= 1 if fault != "truncate" else sim.counters.ok >= 3
+    assert engine.stats().packs_split >= 1 if fault != "truncate" else sim.counters.ok >= 3
     assert sim.counters.injected[fault] == 1 and sim.counters.ok >= 3
 
 
@@ -223,7 +223,7 @@ def test_pack_size_adapts_after_a_failed_pack(sim: QwenSim) -> None:
     engine = make(sim, concurrency=1)
     sim.script("merge")
     run(engine, batch(8))
-    assert engine.stats.packs_split == 1 and engine._translator.pack_size < 20
+    assert engine.stats().packs_split == 1 and engine._translator.pack_size < 20
 
 
 def test_truncated_single_is_rejected(sim: QwenSim) -> None:
@@ -256,14 +256,14 @@ def test_retry_after_is_honoured(sim: QwenSim) -> None:
     elapsed = time.perf_counter() - started
     assert result.ok and 0.95 <= elapsed < 2.5
     assert sim.charged_at[1] - sim.charged_at[0] >= 0.95
-    assert engine.stats.rate_limited == 1 and sim.counters.attempts == 2
+    assert engine.stats().rate_limited == 1 and sim.counters.attempts == 2
 
 
 def test_429_without_retry_after_backs_off_and_succeeds(sim: QwenSim) -> None:
     sim.script("429", "429")
     engine = make(sim)
     [result] = run(engine, [req("a", "Save")])
-    assert result.ok and engine.stats.rate_limited == 2 and sim.counters.attempts == 3
+    assert result.ok and engine.stats().rate_limited == 2 and sim.counters.attempts == 3
 
 
 @pytest.mark.parametrize("fault", ["500", "503", "timeout"])
@@ -273,7 +273,7 @@ def test_transient_failures_are_retried(sim: QwenSim, fault: str) -> None:
     engine = make(sim, timeout=0.3)
     requests = batch(3)
     assert_all_right(requests, run(engine, requests))
-    assert engine.stats.transient == 2 and sim.counters.attempts == 3
+    assert engine.stats().transient == 2 and sim.counters.attempts == 3
 
 
 def test_retries_exhausted_leave_errors_not_crashes(sim: QwenSim) -> None:
@@ -399,12 +399,24 @@ def test_overrides_and_bad_settings() -> None:
 
 
 def test_probe_reports_without_the_key(sim: QwenSim) -> None:
-    report = asyncio.run(make(sim).probe(target_locale="ja"))
-    assert report["model"] == "qwen-mt-flash" and report["base_url"] == sim.base_url
-    assert report["limits"]["rpm"] == 60_000 and report["latency_s"] >= 0
-    assert report["usage"]["prompt_tokens"] > 53 and report["text"]
-    assert sim.api_key not in repr(report)
-    assert sim.bodies[0]["translation_options"]["target_lang"] == "Japanese"
+    probe = asyncio.run(make(sim).probe())
+    assert probe.sent and probe.model == "qwen-mt-flash" and probe.base_url == sim.base_url
+    assert probe.limits.rpm == 60_000 and probe.latency_s >= 0
+    assert probe.prompt_tokens > 53 and probe.text == sim_translate("Hello, world!")
+    shown = probe.as_dict()  # what `locflow probe` and `doctor` show, in this order
+    assert list(shown) == [
+        "engine", "model", "region", "base_url", "limits", "latency_s", "usage", "reply_model",
+        "text",
+    ]  # fmt: skip
+    assert shown["limits"] == {
+        "rpm": 60_000, "tpm": 100_000_000, "max_input_tokens": 7936, "concurrency": 4
+    }  # fmt: skip
+    assert shown["usage"] == {
+        "prompt_tokens": probe.prompt_tokens, "completion_tokens": probe.completion_tokens
+    }  # fmt: skip
+    assert sim.api_key not in repr(probe) and sim.api_key not in repr(shown)
+    options = sim.bodies[0]["translation_options"]
+    assert (options["source_lang"], options["target_lang"]) == ("English", "Chinese")
 
 
 def test_one_engine_serves_several_event_loops(sim: QwenSim) -> None:

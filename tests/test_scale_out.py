@@ -23,15 +23,18 @@ import pytest
 
 from locflow.connectors.engines.base import Limits
 from locflow.connectors.engines.pacing import Pacer
+from locflow.connectors.engines.registry import create_engine
 from locflow.flows.scale import (
     FAN_OUT_TAG,
     LimitSpec,
     SharedLimiter,
     ensure_limits,
     limit_specs,
+    run_engine,
+    shared_limiter,
     token_chunks,
 )
-from locflow.settings import ConfigError, load_config
+from locflow.settings import ConfigError, EngineSettings, load_config
 from tests.fakes.qwen_sim import QwenSim
 from tests.support.env import run_cli
 
@@ -70,14 +73,13 @@ class FakeClock:
 
 def test_pacer_awaits_the_shared_limiter_after_its_own_slot() -> None:
     clock = FakeClock()
-    pacer = Pacer(rpm=60, tpm=None, clock=clock, sleep=clock.sleep)
     seen: list[tuple[int, float]] = []
 
     async def shared(tokens: int) -> None:
         seen.append((tokens, clock.now))
         clock.now += 0.25  # the other workers' share
 
-    pacer.shared = shared
+    pacer = Pacer(rpm=60, tpm=None, shared=shared, clock=clock, sleep=clock.sleep)
 
     async def three() -> None:
         for tokens in (5, 7, 9):
@@ -118,6 +120,22 @@ def test_shared_limits_setting(demo_project: Path) -> None:
         load_config(toml, env={})
 
 
+def test_a_run_engine_is_built_with_the_shared_limits_of_its_model(
+    prefect_api: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DASHSCOPE_API_KEY", "sk-test-0123456789")
+    settings = EngineSettings(name="qwen_mt", rpm=600, tpm=60_000, shared_limits=True)
+    limiter = shared_limiter(create_engine(settings), settings)
+    assert limiter is not None  # the engine's default model names the limits
+    assert limiter.requests == LimitSpec("locflow:qwen_mt:qwen-mt-flash:rpm", 1, 10.0)
+    assert limiter.tokens == LimitSpec("locflow:qwen_mt:qwen-mt-flash:tpm", 1000, 1000.0)
+    assert run_engine(settings).model == "qwen-mt-flash"
+    off = EngineSettings(name="qwen_mt", shared_limits=False)
+    assert shared_limiter(create_engine(off), off) is None
+    pseudo = EngineSettings(name="pseudo", shared_limits=True)  # offline: nothing to share
+    assert shared_limiter(create_engine(pseudo), pseudo) is None
+
+
 def test_shared_limiter_takes_slots_from_prefect_global_concurrency_limits(
     prefect_api: str,
 ) -> None:
@@ -135,8 +153,8 @@ def test_shared_limiter_takes_slots_from_prefect_global_concurrency_limits(
     assert (rpm.limit, rpm.slot_decay_per_second) == (1, 10.0)
     assert (tpm.limit, tpm.slot_decay_per_second) == (1000, 1000.0)
 
-    pacer = Pacer(rpm=None, tpm=None)  # no local pacing at all: only the shared limits
-    pacer.shared = limiter = SharedLimiter(specs)
+    limiter = SharedLimiter(specs)
+    pacer = Pacer(rpm=None, tpm=None, shared=limiter)  # no local pacing: only the shared limits
     times: list[float] = []
 
     async def calls() -> None:

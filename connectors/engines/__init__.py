@@ -1,10 +1,12 @@
-"""Translation engines: the Engine protocol, its errors, and the registry of engines."""
+"""Translation engines: the Engine protocol, its values and errors, and the registry."""
 
 from locflow.connectors.engines.base import (
     Engine,
     EngineError,
+    EngineStats,
     Fatal,
     Limits,
+    ProbeResult,
     RateLimited,
     Rejected,
     Request,
@@ -17,8 +19,10 @@ __all__ = [
     "ENGINES",
     "Engine",
     "EngineError",
+    "EngineStats",
     "Fatal",
     "Limits",
+    "ProbeResult",
     "RateLimited",
     "Rejected",
     "Request",

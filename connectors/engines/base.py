@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from dataclasses import asdict, dataclass, fields
+from typing import ClassVar, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -65,14 +65,77 @@ class Result:
         return self.error is None and self.text is not None
 
 
+@dataclass(frozen=True)
+class EngineStats:
+    """What an engine's calls came to so far: `engine` in a run's record and JSON."""
+
+    requests: int = 0
+    """HTTP attempts, failed ones included."""
+    packs: int = 0
+    """Multi-string replies received."""
+    packs_verified: int = 0
+    packs_split: int = 0
+    singles: int = 0
+    rate_limited: int = 0
+    transient: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    sizes: tuple[tuple[int, int], ...] = ()
+    """(strings in a verified call, calls of that size), smallest size first."""
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["sizes"] = dict(self.sizes)
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProbeResult:
+    """What `locflow probe` and `doctor` show of an engine; never its API key.
+
+    This class is an offline engine's answer: nothing was sent. A network engine returns a
+    subclass holding what its one tiny request showed (`sent` True), whose `as_dict` keeps
+    the keys, and their order, that this engine has always shown."""
+
+    sent: ClassVar[bool] = False
+    engine: str
+    limits: Limits
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "engine": self.engine,
+            "limits": asdict(self.limits),
+            "note": "offline engine: nothing to probe",
+        }
+
+
 @runtime_checkable
 class Engine(Protocol):
-    name: str
+    """Everything the pipeline, the flows and the CLI use of an engine. Engines are built
+    by the registry (`create_engine`), which hands network engines the shared limiter."""
+
+    @property
+    def name(self) -> str:
+        """The name users type in `[engine] name`."""
+        ...
+
+    @property
+    def model(self) -> str:
+        """The model that answers ("" while a local server has not named its own yet)."""
+        ...
 
     def limits(self) -> Limits: ...
 
     async def translate(self, batch: Sequence[Request]) -> list[Result]:
         """One Result per Request, same order and keys."""
+        ...
+
+    async def probe(self) -> ProbeResult:
+        """One tiny real request, not retried (an offline engine sends nothing)."""
+        ...
+
+    def stats(self) -> EngineStats | None:
+        """What the calls so far came to; None for an engine that counts nothing (offline)."""
         ...
 
 

@@ -21,19 +21,27 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import openai
 
 from locflow.connectors.engines.base import (
+    EngineStats,
     Fatal,
     Limits,
+    ProbeResult,
     Request,
     Result,
     Transient,
 )
 from locflow.connectors.engines.http_errors import from_openai_error
-from locflow.connectors.engines.pacing import Pacer, RetryPolicy, estimate_tokens, with_retries
+from locflow.connectors.engines.pacing import (
+    Pacer,
+    RetryPolicy,
+    SharedRateLimit,
+    estimate_tokens,
+    with_retries,
+)
 from locflow.connectors.engines.packing import PackingTranslator, PackReply, PackStats
 from locflow.connectors.engines.prompts import (
     FORMATS,
@@ -90,18 +98,51 @@ def _number(settings: EngineSettings, key: str, default: object, kind: type[N]) 
         raise ValueError(f"[engine] {key} must be a number, got {value!r}") from None
 
 
+@dataclass(frozen=True, kw_only=True)
+class CompatProbe(ProbeResult):
+    """What `OpenAICompatEngine.probe` saw."""
+
+    sent: ClassVar[bool] = True
+    mode: str
+    base_url: str
+    model: str
+    latency_s: float
+    tokens_in: int
+    tokens_out: int
+    text: str | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "engine": self.engine,
+            "mode": self.mode,
+            "base_url": self.base_url,
+            "model": self.model,
+            "latency_s": self.latency_s,
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "text": self.text,
+        }
+
+
 class OpenAICompatEngine:
-    """An Engine over `/v1/chat/completions` or `/v1/completions` of a local server."""
+    """An Engine over `/v1/chat/completions` or `/v1/completions` of a local server;
+    `shared`: rate limits shared across processes (None: this process paces alone)."""
 
     name = "openai_compat"
 
-    def __init__(self, settings: EngineSettings, *, policy: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        settings: EngineSettings,
+        *,
+        shared: SharedRateLimit | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
         self.settings = settings
         self.options = CompatOptions.from_settings(settings)
         self.base_url = settings.base_url or DEFAULT_BASE_URL
         self.model = settings.model
         self.policy = policy or RetryPolicy()
-        self.stats = PackStats()
+        self._stats = PackStats()
         self._translator: PackingTranslator | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._http: openai.AsyncOpenAI | None = None
@@ -109,13 +150,8 @@ class OpenAICompatEngine:
         self._format = 0
         """Index into FORMATS: the structured-output kind this server accepts."""
         self._api_key = os.environ.get("OPENAI_API_KEY") or "not-needed"
-        self.pacer = Pacer(settings.rpm, settings.tpm)
-        """One pacer for every event loop (it is loop-agnostic), so a shared limiter set on
-        it holds for all of them."""
-
-    @classmethod
-    def from_settings(cls, settings: EngineSettings) -> OpenAICompatEngine:
-        return cls(settings)
+        self._pacer = Pacer(settings.rpm, settings.tpm, shared=shared)
+        """One pacer for every event loop (it is loop-agnostic), so its pace holds for all."""
 
     def limits(self) -> Limits:
         return Limits(
@@ -149,7 +185,7 @@ class OpenAICompatEngine:
                 http, self._http = self._http, None
                 await http.close()
 
-    async def probe(self) -> dict[str, object]:
+    async def probe(self) -> CompatProbe:
         """One tiny request: is the server there, which model answers, how fast."""
         request = Request(key="probe", text="Hello", source_locale="en", target_locale="fr")
         async with self._client() as client:
@@ -157,16 +193,20 @@ class OpenAICompatEngine:
             await self._resolve_model(client)
             reply = await self._send(client, [request])
             latency = time.monotonic() - started
-        return {
-            "engine": self.name,
-            "mode": self.options.mode,
-            "base_url": self.base_url,
-            "model": reply.model or self.model,
-            "latency_s": round(latency, 3),
-            "tokens_in": reply.tokens_in,
-            "tokens_out": reply.tokens_out,
-            "text": reply.texts[0] if reply.texts else None,
-        }
+        return CompatProbe(
+            engine=self.name,
+            limits=self.limits(),
+            mode=self.options.mode,
+            base_url=self.base_url,
+            model=reply.model or self.model,
+            latency_s=round(latency, 3),
+            tokens_in=reply.tokens_in,
+            tokens_out=reply.tokens_out,
+            text=reply.texts[0] if reply.texts else None,
+        )
+
+    def stats(self) -> EngineStats:
+        return self._stats.snapshot()
 
     # --- plumbing ----------------------------------------------------------------------
 
@@ -187,14 +227,14 @@ class OpenAICompatEngine:
             limits = self.limits()
             fresh = PackingTranslator(
                 self._send_pack,
-                pacer=self.pacer,
+                pacer=self._pacer,
                 policy=self.policy,
                 concurrency=limits.concurrency,
                 max_pack=self.options.max_pack,
                 max_input_tokens=limits.max_input_tokens,
                 overhead_tokens=120 if self.options.mode == "chat" else 80,
             )
-            fresh.stats = self.stats
+            fresh.stats = self._stats
             if old is not None:
                 fresh.pack_size = old.pack_size
             self._translator, self._loop, self._http, self._active = fresh, loop, None, 0

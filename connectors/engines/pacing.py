@@ -4,7 +4,8 @@ Providers enforce per-second rates too (Qwen-MT: RPS = RPM/60, TPS = TPM/60), so
 are spaced evenly rather than fired in bursts: each acquisition reserves the next free slot
 for both requests and tokens (a generic cell rate algorithm with no burst). Retries are
 decided by the error's type: transient and rate-limited errors back off with full jitter
-(honouring Retry-After), everything else is raised at once.
+(honouring Retry-After), everything else is raised at once. A SharedRateLimit, given to an
+engine when it is built, adds the account's limits across processes after the local slot.
 """
 
 from __future__ import annotations
@@ -14,33 +15,40 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from locflow.connectors.engines.base import RateLimited, Transient
 
 T = TypeVar("T")
 
 
+class SharedRateLimit(Protocol):
+    """Rate limits other processes share (the account's RPM/TPM across workers):
+    `await limit(tokens)` returns once they admit one request of `tokens` input tokens.
+    The flows implement it (flows/scale.SharedLimiter); engines never import Prefect."""
+
+    async def __call__(self, tokens: int) -> None: ...
+
+
 class Pacer:
-    """Spaces requests at `rpm` and input tokens at `tpm`, evenly (per second, no bursts)."""
+    """Spaces requests at `rpm` and input tokens at `tpm`, evenly (per second, no bursts),
+    then waits for the `shared` limits, when there are any."""
 
     def __init__(
         self,
         rpm: float | None,
         tpm: float | None,
         *,
+        shared: SharedRateLimit | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         self.rpm, self.tpm = rpm, tpm
+        self._shared = shared
         self._clock, self._sleep = clock, sleep
         self._next_request = 0.0
         self._next_token = 0.0
         self._blocked_until = 0.0
-        self.shared: Callable[[int], Awaitable[None]] | None = None
-        """A limiter other processes share (the account's RPM/TPM across workers), awaited
-        after the local slot: `shared(tokens)` returns once the shared limits admit the call.
-        Set by the flows; engines never import Prefect."""
 
     def reserve(self, tokens: int) -> float:
         """Reserve a slot for a request of `tokens` input tokens; returns its start time."""
@@ -59,8 +67,8 @@ class Pacer:
         delay = start - self._clock()
         if delay > 0:
             await self._sleep(delay)
-        if self.shared is not None:
-            await self.shared(tokens)
+        if self._shared is not None:
+            await self._shared(tokens)
 
     def settle(self, estimated: int, actual: int) -> None:
         """Correct the token budget once the provider reports real usage."""

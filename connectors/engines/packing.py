@@ -27,7 +27,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from locflow.catalog.placeholders import TOKEN_LIKE
-from locflow.connectors.engines.base import EngineError, Fatal, Rejected, Request, Result
+from locflow.connectors.engines.base import (
+    EngineError,
+    EngineStats,
+    Fatal,
+    Rejected,
+    Request,
+    Result,
+)
 from locflow.connectors.engines.pacing import (
     CallStats,
     Pacer,
@@ -54,6 +61,8 @@ SendPack = Callable[[Sequence[Request]], Awaitable[PackReply]]
 
 @dataclass
 class PackStats:
+    """The running counts behind an engine's EngineStats."""
+
     requests: int = 0
     """HTTP attempts, failed ones included."""
     packs: int = 0
@@ -67,10 +76,19 @@ class PackStats:
     tokens_out: int = 0
     sizes: Counter[int] = field(default_factory=Counter)
 
-    def as_dict(self) -> dict[str, object]:
-        d = dict(self.__dict__)
-        d["sizes"] = dict(sorted(self.sizes.items()))
-        return d
+    def snapshot(self) -> EngineStats:
+        return EngineStats(
+            requests=self.requests,
+            packs=self.packs,
+            packs_verified=self.packs_verified,
+            packs_split=self.packs_split,
+            singles=self.singles,
+            rate_limited=self.rate_limited,
+            transient=self.transient,
+            tokens_in=self.tokens_in,
+            tokens_out=self.tokens_out,
+            sizes=tuple(sorted(self.sizes.items())),
+        )
 
 
 def _token_counts(text: str) -> Counter[str]:

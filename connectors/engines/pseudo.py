@@ -12,7 +12,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from locflow.connectors.engines.base import Limits, Rejected, Request, Result
+from locflow.connectors.engines.base import (
+    EngineStats,
+    Limits,
+    ProbeResult,
+    Rejected,
+    Request,
+    Result,
+)
+from locflow.connectors.engines.pacing import SharedRateLimit
 from locflow.settings import EngineSettings
 
 _ACCENTS = str.maketrans(
@@ -33,11 +41,18 @@ class PseudoEngine:
     """Requests whose text contains this come back Rejected (to exercise error paths)."""
 
     @classmethod
-    def from_settings(cls, settings: EngineSettings) -> PseudoEngine:
+    def from_settings(
+        cls, settings: EngineSettings, *, shared: SharedRateLimit | None = None
+    ) -> PseudoEngine:
+        """`shared` is ignored: nothing is sent, so there is no account to share."""
         return cls(
             concurrency=max(1, settings.concurrency or DEFAULT_CONCURRENCY),
             reject_marker=str(settings.option("reject", "") or ""),
         )
+
+    @property
+    def model(self) -> str:
+        return "pseudo"
 
     def limits(self) -> Limits:
         return Limits(rpm=None, tpm=None, max_input_tokens=None, concurrency=self.concurrency)
@@ -45,6 +60,12 @@ class PseudoEngine:
     async def translate(self, batch: Sequence[Request]) -> list[Result]:
         await asyncio.sleep(0)
         return [self._one(request) for request in batch]
+
+    async def probe(self) -> ProbeResult:
+        return ProbeResult(engine=self.name, limits=self.limits())
+
+    def stats(self) -> EngineStats | None:
+        return None
 
     def _one(self, request: Request) -> Result:
         if self.reject_marker and self.reject_marker in request.text:
@@ -55,7 +76,7 @@ class PseudoEngine:
             text=text,
             tokens_in=_words(request.text),
             tokens_out=_words(text),
-            model="pseudo",
+            model=self.model,
         )
 
 

@@ -16,7 +16,7 @@ reply parses only when it carries exactly ⟦1⟧…⟦n⟧ in order with nothin
 Strings with a line break or a marker-like character are sent alone. Anything that does not
 parse or verify is split by `PackingTranslator`, down to one string per request, where the
 content is the bare text again. How reliably the real models keep the markers is
-UNCONFIRMED; the verification is what makes packing safe, and PackStats shows how it fares.
+UNCONFIRMED; the verification is what makes packing safe, and `stats()` shows how it fares.
 """
 
 from __future__ import annotations
@@ -27,14 +27,16 @@ import re
 import time
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
 
 import openai
 
 from locflow.connectors.engines.base import (
+    EngineStats,
     Fatal,
     Limits,
+    ProbeResult,
     Rejected,
     Request,
     Result,
@@ -42,8 +44,8 @@ from locflow.connectors.engines.base import (
 )
 from locflow.connectors.engines.http_errors import from_openai_error
 from locflow.connectors.engines.languages import MODELS, UnsupportedLanguage, qwen_language
-from locflow.connectors.engines.pacing import Pacer, RetryPolicy, estimate_tokens
-from locflow.connectors.engines.packing import PackingTranslator, PackReply, PackStats
+from locflow.connectors.engines.pacing import Pacer, RetryPolicy, SharedRateLimit, estimate_tokens
+from locflow.connectors.engines.packing import PackingTranslator, PackReply
 from locflow.settings import EngineSettings
 
 KEY_ENV = "DASHSCOPE_API_KEY"
@@ -79,9 +81,9 @@ MAX_INPUT_TOKENS = 8192
 HEADROOM_TOKENS = 256
 """Kept free under the 8,192-token input cap: the hidden wrapper and estimate error."""
 OVERHEAD_TOKENS = 53
+"""Prompt tokens Qwen-MT adds around the text (the docs bill 53 for one short sentence)."""
 DEFAULT_CONCURRENCY = 4
 """Requests in flight; the pacer, not this, keeps to the RPM (60 RPM at ~1-2 s latency)."""
-"""Prompt tokens Qwen-MT adds around the text (the docs bill 53 for one short sentence)."""
 MAX_PACK = 20
 """Strings per request at most; the pack size adapts below it when replies fail to verify."""
 PACK_TOKENS = 2000
@@ -129,8 +131,85 @@ def _pairs(groups: Iterable[Iterable[tuple[str, str]]]) -> list[dict[str, str]]:
     return [{"source": s, "target": t} for s, t in seen]
 
 
+@dataclass(frozen=True, kw_only=True)
+class QwenProbe(ProbeResult):
+    """What `QwenMTEngine.probe` saw."""
+
+    sent: ClassVar[bool] = True
+    model: str
+    region: str
+    base_url: str
+    latency_s: float
+    prompt_tokens: int
+    completion_tokens: int
+    reply_model: str
+    text: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "engine": self.engine,
+            "model": self.model,
+            "region": self.region,
+            "base_url": self.base_url,
+            "limits": asdict(self.limits),
+            "latency_s": self.latency_s,
+            "usage": {
+                "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens,
+            },
+            "reply_model": self.reply_model,
+            "text": self.text,
+        }
+
+
+def _model(settings: EngineSettings) -> str:
+    model = settings.model or DEFAULT_MODEL
+    if model not in MODELS and not model.startswith("qwen-mt-"):
+        raise Fatal(f"qwen_mt: {model!r} is not a Qwen-MT model; use one of {', '.join(MODELS)}")
+    return model
+
+
+def _region(settings: EngineSettings) -> str:
+    region = (settings.region or "singapore").strip().lower()
+    region = REGION_ALIASES.get(region, region)
+    if region not in REGIONS:
+        raise Fatal(
+            f"qwen_mt: unknown region {settings.region!r}; use one of "
+            f"{', '.join(REGIONS)} (or set base_url)"
+        )
+    return region
+
+
+def _api_key(env: Mapping[str, str], region: str) -> str:
+    key = (env.get(KEY_ENV) or "").strip()
+    if not key:
+        raise Fatal(
+            f"qwen_mt: {KEY_ENV} is not set; export your Model Studio API key "
+            f"(one issued for the {region} region) to use this engine"
+        )
+    return key
+
+
+def _domains(settings: EngineSettings) -> str:
+    domains = " ".join(settings.domains.translate(_ASCII_PUNCT).split())
+    if not domains.isascii():
+        raise Fatal(
+            "qwen_mt: [engine] domains must be English text (Qwen-MT rejects anything else)"
+        )
+    return domains
+
+
+def _max_pack(settings: EngineSettings) -> int:
+    size = settings.option("pack_size", settings.option("batch_size", MAX_PACK))
+    try:
+        return max(1, int(size))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise Fatal(f"qwen_mt: [engine] pack_size must be a whole number, not {size!r}") from None
+
+
 class QwenMTEngine:
-    """The `qwen_mt` engine. The API key comes only from `DASHSCOPE_API_KEY` in `env`."""
+    """The `qwen_mt` engine. The API key comes only from `DASHSCOPE_API_KEY` in `env`;
+    `shared`: the account's rate limits across processes (None: this process paces alone)."""
 
     name = "qwen_mt"
 
@@ -138,35 +217,15 @@ class QwenMTEngine:
         self,
         settings: EngineSettings,
         *,
+        shared: SharedRateLimit | None = None,
         env: Mapping[str, str] | None = None,
         policy: RetryPolicy | None = None,
     ) -> None:
-        env = os.environ if env is None else env
-        self.model = settings.model or DEFAULT_MODEL
-        if self.model not in MODELS and not self.model.startswith("qwen-mt-"):
-            raise Fatal(
-                f"qwen_mt: {self.model!r} is not a Qwen-MT model; use one of {', '.join(MODELS)}"
-            )
-        region = (settings.region or "singapore").strip().lower()
-        self.region = REGION_ALIASES.get(region, region)
-        if self.region not in REGIONS:
-            raise Fatal(
-                f"qwen_mt: unknown region {settings.region!r}; use one of "
-                f"{', '.join(REGIONS)} (or set base_url)"
-            )
+        self.model = _model(settings)
+        self.region = _region(settings)
         self.base_url = (settings.base_url or REGIONS[self.region]).rstrip("/")
-        key = (env.get(KEY_ENV) or "").strip()
-        if not key:
-            raise Fatal(
-                f"qwen_mt: {KEY_ENV} is not set; export your Model Studio API key "
-                f"(one issued for the {self.region} region) to use this engine"
-            )
-        self._key = key
-        self.domains = " ".join(settings.domains.translate(_ASCII_PUNCT).split())
-        if not self.domains.isascii():
-            raise Fatal(
-                "qwen_mt: [engine] domains must be English text (Qwen-MT rejects anything else)"
-            )
+        self._key = _api_key(os.environ if env is None else env, self.region)
+        self.domains = _domains(settings)
         self.timeout = settings.timeout
         self._limits = Limits(
             rpm=settings.rpm or DEFAULT_RPM,
@@ -174,17 +233,10 @@ class QwenMTEngine:
             max_input_tokens=MAX_INPUT_TOKENS - HEADROOM_TOKENS,
             concurrency=max(1, settings.concurrency or DEFAULT_CONCURRENCY),
         )
-        size = settings.option("pack_size", settings.option("batch_size", MAX_PACK))
-        try:
-            max_pack = max(1, int(size))  # type: ignore[call-overload]
-        except (TypeError, ValueError):
-            raise Fatal(
-                f"qwen_mt: [engine] pack_size must be a whole number, not {size!r}"
-            ) from None
-        self.pacer = Pacer(self._limits.rpm, self._limits.tpm)
+        max_pack = _max_pack(settings)
         self._translator = PackingTranslator(
             self._send,
-            pacer=self.pacer,
+            pacer=Pacer(self._limits.rpm, self._limits.tpm, shared=shared),
             policy=policy,
             concurrency=self._limits.concurrency,
             max_pack=max_pack if settings.pack else 1,
@@ -202,9 +254,8 @@ class QwenMTEngine:
     def limits(self) -> Limits:
         return self._limits
 
-    @property
-    def stats(self) -> PackStats:
-        return self._translator.stats
+    def stats(self) -> EngineStats:
+        return self._translator.stats.snapshot()
 
     def language(self, locale: str) -> str:
         """The English name this model takes for `locale`; Fatal when it has none."""
@@ -226,24 +277,25 @@ class QwenMTEngine:
             next(done) if r.text.strip() else Result(r.key, r.text, model=self.model) for r in batch
         ]
 
-    async def probe(self, source_locale: str = "en", target_locale: str = "zh") -> dict[str, Any]:
-        """One tiny real request (no retries): what `locflow probe` shows. Never the key."""
-        request = Request("probe", "Hello, world!", source_locale, target_locale)
-        self.language(source_locale)
-        self.language(target_locale)
+    async def probe(self) -> QwenProbe:
+        """One tiny real request, English to Chinese (no retries). Never the key."""
+        request = Request("probe", "Hello, world!", "en", "zh")
+        self.language(request.source_locale)
+        self.language(request.target_locale)
         started = time.perf_counter()
         reply = await self._send([request])
-        return {
-            "engine": self.name,
-            "model": self.model,
-            "region": self.region,
-            "base_url": self.base_url,
-            "limits": asdict(self._limits),
-            "latency_s": round(time.perf_counter() - started, 3),
-            "usage": {"prompt_tokens": reply.tokens_in, "completion_tokens": reply.tokens_out},
-            "reply_model": reply.model,
-            "text": (reply.texts or [""])[0],
-        }
+        return QwenProbe(
+            engine=self.name,
+            limits=self._limits,
+            model=self.model,
+            region=self.region,
+            base_url=self.base_url,
+            latency_s=round(time.perf_counter() - started, 3),
+            prompt_tokens=reply.tokens_in,
+            completion_tokens=reply.tokens_out,
+            reply_model=reply.model,
+            text=(reply.texts or [""])[0],
+        )
 
     async def aclose(self) -> None:
         client = self._clients.pop(asyncio.get_running_loop(), None)

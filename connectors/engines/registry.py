@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from typing import Protocol
 
 from locflow.connectors.engines.base import Engine
+from locflow.connectors.engines.pacing import SharedRateLimit
 from locflow.connectors.engines.pseudo import PseudoEngine
 from locflow.settings import EngineSettings
 
-EngineFactory = Callable[[EngineSettings], Engine]
+
+class EngineFactory(Protocol):
+    """Builds an engine from `[engine]`; `shared`: the account's rate limits across
+    processes, which a network engine awaits after its own pacing (None: per process)."""
+
+    def __call__(
+        self, settings: EngineSettings, *, shared: SharedRateLimit | None = None
+    ) -> Engine: ...
 
 
 def lazy_factory(module: str, attr: str) -> EngineFactory:
     """A factory that imports its engine module on first use (keeps the SDKs off startup)."""
 
-    def factory(settings: EngineSettings) -> Engine:
-        return getattr(importlib.import_module(module), attr)(settings)
+    def factory(settings: EngineSettings, *, shared: SharedRateLimit | None = None) -> Engine:
+        return getattr(importlib.import_module(module), attr)(settings, shared=shared)
 
     factory.__qualname__ = f"lazy_factory({module}.{attr})"
     return factory
@@ -29,10 +37,11 @@ ENGINES: dict[str, EngineFactory] = {
 }
 
 
-def create_engine(settings: EngineSettings) -> Engine:
-    """The configured engine; ValueError naming the known engines for an unknown name."""
+def create_engine(settings: EngineSettings, *, shared: SharedRateLimit | None = None) -> Engine:
+    """The configured engine; ValueError naming the known engines for an unknown name.
+    `shared`: the account's rate limits across processes (see EngineFactory)."""
     factory = ENGINES.get(settings.name)
     if factory is None:
         known = ", ".join(sorted(ENGINES))
         raise ValueError(f"unknown engine {settings.name!r}; known engines: {known}")
-    return factory(settings)
+    return factory(settings, shared=shared)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from locflow.connectors.engines.base import Limits, Request, Result
+from locflow.connectors.engines.base import EngineStats, Limits, ProbeResult, Request, Result
 from locflow.connectors.engines.pseudo import PseudoEngine
 
 
@@ -12,6 +12,7 @@ class ScriptedEngine:
     """An in-process engine double for the store step: fails the strings it is told to."""
 
     name = "scripted"
+    model = "scripted"
 
     def __init__(self, fail: dict[str, Exception]) -> None:
         self.fail = fail
@@ -29,3 +30,9 @@ class ScriptedEngine:
             err = next((e for marker, e in self.fail.items() if marker in req.text), None)
             out.append(Result(req.key, None, err) if err else res)
         return out
+
+    async def probe(self) -> ProbeResult:
+        return ProbeResult(engine=self.name, limits=self.limits())
+
+    def stats(self) -> EngineStats | None:
+        return None
