@@ -13,7 +13,8 @@ from bench.scale_pipeline import Phase, Pipeline, measure, peak_rss_mb, write_co
 from locflow.catalog.plurals import plural_info
 from locflow.catalog.segment import Segment
 from locflow.connectors.engines.pseudo import pseudo_localise
-from locflow.connectors.po import new_catalog, new_entry, render_po, with_entries
+from locflow.connectors.po import render_po
+from locflow.connectors.po_edit import new_catalog, new_entry, with_entries
 
 RSS_TARGET_MB = 300.0
 

@@ -63,7 +63,8 @@ def _database(config: Config) -> Iterator[Finding]:
 
 
 def _sources(config: Config) -> Iterator[Finding]:
-    from locflow.connectors.po import PoError, read_po
+    from locflow.connectors.po import read_po
+    from locflow.connectors.po_model import PoError
 
     sources = config.catalog_sources()
     if not sources and not config.docs:

@@ -17,7 +17,7 @@ def user_message(exc: BaseException) -> str | None:
     """A one-line message for expected failures; None for bugs (show the traceback)."""
     from locflow.catalog.locales import UnknownLocale
     from locflow.connectors.engines.base import EngineError
-    from locflow.connectors.po import PoError
+    from locflow.connectors.po_model import PoError
     from locflow.flows.deploy import NoPrefectServer
     from locflow.pipeline.export import ExportConflict
     from locflow.settings import ConfigError

@@ -1,6 +1,6 @@
-"""What a PO/POT catalogue is made of, shared by the reader (po_parse) and the writer (po):
-frozen entries and catalogues, the error for malformed input, charset names and the
-quoted string literals of its lines.
+"""What a PO/POT catalogue is made of, shared by the reader (po_parse), the editor (po_edit)
+and the writer (po): frozen entries and catalogues, the error for malformed input, charset
+names and the quoted string literals of its lines.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ _SIMPLE_ESC = {
 }
 _UNSUPPORTED_CODECS = ("utf_16", "utf_32", "utf_7", "iso2022", "hz", "punycode", "idna")
 
+# Markers in PoEntry._tmpl for parts rendered at write time (they need the catalogue's width).
+PART_ALL, PART_FLAGS, PART_PREV, PART_MSGSTR = 0, 1, 2, 3
+
 
 class PoError(ValueError):
     """A malformed catalogue; str(e) is `name:line: what is wrong`."""
@@ -49,7 +52,7 @@ class PoEntry:
     line: int = 0
     raw: str | None = None
     _tmpl: tuple[str | int, ...] | None = field(default=None, repr=False)
-    """Lines to render for a new or changed entry: kept lines, or po.py's part markers."""
+    """Lines to render for a new or changed entry: kept lines, or PART_* markers."""
     _sep: str | None = field(default=None, repr=False)
     """The blank lines before the entry as read; None means one blank line."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 
 from locflow.catalog.segment import Segment
+from locflow.connectors.po_linebreak import display_width
 from locflow.connectors.po_model import (
     PoCatalog,
     PoEntry,
@@ -16,7 +17,6 @@ from locflow.connectors.po_model import (
     sniff_charset,
     split_strings,
 )
-from locflow.connectors.po_wrap import display_width
 
 _BOM = codecs.BOM_UTF8
 _MAX_SAMPLES = 2000
@@ -213,8 +213,8 @@ class _Parser:
                 return
         raise self.error(idx, f"syntax error in '#|' line: {rest[:30]!r}")
 
-    def keyword(self, content: str, idx: int, obsolete: bool) -> None:
-        e = self.e
+    def split_keyword(self, content: str, idx: int) -> tuple[str, int, str]:
+        """`msgstr[1] "x"` -> ("msgstr", 1, ' "x"'); the index is -1 without brackets."""
         if content.startswith("msgid_plural"):
             kw, rest = "msgid_plural", content[12:]
         elif content.startswith("msgid"):
@@ -233,6 +233,11 @@ class _Parser:
             index, rest = int(rest[1:close]), rest[close + 1 :]
         if rest and rest[0] not in ' \t"':
             raise self.error(idx, f"syntax error: unknown keyword {content.split()[0][:30]!r}")
+        return kw, index, rest
+
+    def keyword(self, content: str, idx: int, obsolete: bool) -> None:
+        e = self.e
+        kw, index, rest = self.split_keyword(content, idx)
         parts = self.strings(rest.strip(), idx) if rest.strip() else []
         self.bare = -1 if parts else idx
         phase = e.phase

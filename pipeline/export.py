@@ -18,20 +18,17 @@ from sqlalchemy.orm import Session
 
 from locflow.catalog.plurals import PluralInfo, plural_info
 from locflow.catalog.segment import Segment
-from locflow.connectors.po import (
-    PoCatalog,
-    PoEntry,
+from locflow.connectors.po import render_po, write_mo, write_po_atomic
+from locflow.connectors.po_edit import (
     as_obsolete,
     new_catalog,
     new_entry,
-    parse_po,
-    render_po,
     with_entries,
     with_header_fields,
     with_translation,
-    write_mo,
-    write_po_atomic,
 )
+from locflow.connectors.po_model import PoCatalog, PoEntry
+from locflow.connectors.po_parse import parse_po
 from locflow.db import catalog_repo, repo, segment_repo
 from locflow.db.models import SegmentRow, Source, Translation
 from locflow.db.states import State

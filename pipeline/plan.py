@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from locflow.catalog.plurals import PluralInfo, plural_info
 from locflow.catalog.segment import Segment
 from locflow.catalog.terms import check_terms
-from locflow.connectors.po import parse_header_fields
+from locflow.connectors.po_parse import parse_header_fields
 from locflow.db import catalog_repo, repo, segment_repo
 from locflow.db.models import Project, Source, Translation
 from locflow.db.states import State

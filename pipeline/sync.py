@@ -18,7 +18,8 @@ from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
 from locflow.catalog.segment import Segment
-from locflow.connectors.po import PoCatalog, PoEntry, parse_po
+from locflow.connectors.po_model import PoCatalog, PoEntry
+from locflow.connectors.po_parse import parse_po
 from locflow.db import catalog_repo, repo, segment_repo
 from locflow.db.models import Project, SegmentRow, Source
 from locflow.db.states import State

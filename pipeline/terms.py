@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -25,10 +25,6 @@ from locflow.db.models import Project
 from locflow.glossaries import Glossary, Term, load_glossary
 from locflow.glossaries.matching import TermIndex, expectations_for
 from locflow.settings import Config
-
-DNT_SENTINEL = "[X{}X]"
-DNT_BASE = 900
-"""DNT terms are protected as token-like sentinels numbered from here before masking."""
 
 
 @dataclass(frozen=True)
@@ -134,23 +130,6 @@ class SegmentTermFinder:
             m for t in texts for m in self._index.match(t, flags=segment.flags, markdown=markdown)
         ]
         return SegmentTerms(expectations_for(matches, locale)) if matches else NO_TERMS
-
-
-def protect_dnt(text: str, dnt: Sequence[str]) -> tuple[str, dict[str, str]]:
-    """Replace do-not-translate terms by sentinels that masking turns into tokens."""
-    found: dict[str, str] = {}
-    for i, term in enumerate(sorted(set(dnt), key=len, reverse=True)):
-        if term and term in text:
-            sentinel = DNT_SENTINEL.format(DNT_BASE + i)
-            text = text.replace(term, sentinel)
-            found[sentinel] = term
-    return text, found
-
-
-def restore_dnt(text: str, found: dict[str, str]) -> str:
-    for sentinel, term in found.items():
-        text = text.replace(sentinel, term)
-    return text
 
 
 def violated(

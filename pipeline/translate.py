@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy.orm import Session
 
 from locflow.catalog.checks import CheckContext, Issue, run_checks
+from locflow.catalog.dnt import protect_dnt, restore_dnt
 from locflow.catalog.placeholders import Masked, PlaceholderMismatch, mask, unmask
 from locflow.catalog.plural_sample import count_placeholder, restore_count, with_sample
 from locflow.catalog.plurals import plural_info
@@ -21,7 +22,7 @@ from locflow.connectors.engines.base import Engine, RateLimited, Request, Result
 from locflow.db import repo
 from locflow.db.states import State
 from locflow.pipeline.plan import LocalePlan, WorkItem
-from locflow.pipeline.terms import protect_dnt, restore_dnt, violated
+from locflow.pipeline.terms import violated
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from locflow.catalog.checks import CheckContext, Issue, run_checks
 from locflow.catalog.plurals import PluralInfo, plural_info
-from locflow.connectors.po import parse_po
+from locflow.connectors.po_parse import parse_po
 from locflow.db import catalog_repo, segment_repo
 from locflow.db.models import CatalogFile, Project, SegmentRow
 

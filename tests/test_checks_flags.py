@@ -11,7 +11,7 @@ import pytest
 
 from locflow.catalog.checks import CheckContext
 from locflow.catalog.plurals import plural_info
-from locflow.connectors.po import parse_po
+from locflow.connectors.po_parse import parse_po
 from tests.support.check_cases import C, context, issue_of, seg
 
 # --- flags as they arrive from a .po file ----------------------------------------------------

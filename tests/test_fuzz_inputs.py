@@ -28,7 +28,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from locflow.connectors.markdown import MarkdownError, parse_markdown, rebuild, verify_structure
-from locflow.connectors.po import PoError, parse_po, render_po
+from locflow.connectors.po import render_po
+from locflow.connectors.po_model import PoError
+from locflow.connectors.po_parse import parse_po
 from locflow.db.base import Base
 from locflow.glossaries import GlossaryError, parse_csv, parse_tbx
 from locflow.pipeline.export import ExportConflict

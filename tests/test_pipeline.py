@@ -7,7 +7,8 @@ import subprocess
 import pytest
 from sqlalchemy import func, select
 
-from locflow.connectors.po import PoError, read_po
+from locflow.connectors.po import read_po
+from locflow.connectors.po_model import PoError
 from locflow.db import repo
 from locflow.db.models import SegmentRow, Translation
 from locflow.db.states import State

@@ -1,4 +1,4 @@
-"""connectors/po.py: reading, byte-identical writing, edits, errors and .mo output."""
+"""connectors/po.py and po_edit.py: reading, byte-identical writing, edits, errors, .mo output."""
 
 from __future__ import annotations
 
@@ -12,22 +12,17 @@ from pathlib import Path
 import pytest
 
 from locflow.catalog.segment import Segment
-from locflow.connectors.po import (
-    PoCatalog,
-    PoEntry,
-    PoError,
+from locflow.connectors.po import read_po, render_po, write_mo, write_po_atomic
+from locflow.connectors.po_edit import (
     as_obsolete,
     new_catalog,
     new_entry,
-    parse_po,
-    read_po,
-    render_po,
     with_entries,
     with_header_fields,
     with_translation,
-    write_mo,
-    write_po_atomic,
 )
+from locflow.connectors.po_model import PoCatalog, PoEntry, PoError
+from locflow.connectors.po_parse import parse_po
 
 FIXTURES = Path(__file__).parent / "fixtures" / "po"
 VALID = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".po", ".pot"))

@@ -18,16 +18,10 @@ from pathlib import Path
 import polib
 import pytest
 
-from locflow.connectors.po import (
-    PoCatalog,
-    PoEntry,
-    new_entry,
-    parse_po,
-    read_po,
-    render_po,
-    with_entries,
-    with_translation,
-)
+from locflow.connectors.po import read_po, render_po
+from locflow.connectors.po_edit import new_entry, with_entries, with_translation
+from locflow.connectors.po_model import PoCatalog, PoEntry
+from locflow.connectors.po_parse import parse_po
 
 needs_gettext = pytest.mark.skipif(
     shutil.which("msgcat") is None or shutil.which("msgfmt") is None,

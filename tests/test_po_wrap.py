@@ -1,4 +1,5 @@
-"""connectors/po_wrap.py: new and changed entries are written exactly as GNU msgcat writes them."""
+"""connectors/po_wrap.py and po_linebreak.py: new and changed entries are written exactly as
+GNU msgcat writes them."""
 
 from __future__ import annotations
 
@@ -12,16 +13,11 @@ from pathlib import Path
 import pytest
 
 from locflow.catalog.segment import Segment
-from locflow.connectors import po_wrap
-from locflow.connectors.po import (
-    PoCatalog,
-    PoEntry,
-    new_catalog,
-    new_entry,
-    parse_po,
-    render_po,
-    with_entries,
-)
+from locflow.connectors import po_linebreak, po_wrap
+from locflow.connectors.po import render_po
+from locflow.connectors.po_edit import new_catalog, new_entry, with_entries
+from locflow.connectors.po_model import PoCatalog, PoEntry
+from locflow.connectors.po_parse import parse_po
 
 needs_msgcat = pytest.mark.skipif(shutil.which("msgcat") is None, reason="GNU msgcat missing")
 
@@ -300,7 +296,7 @@ def test_escape_and_wrap_basics() -> None:
 
 def test_pure_python_breaker_agrees_on_ordinary_text() -> None:
     """Without libunistring the fallback must still wrap ordinary prose like gettext."""
-    if po_wrap._unistring() is None:
+    if po_linebreak._unistring() is None:
         pytest.skip("libunistring not available to compare with")
     rnd = random.Random(3)
     vocab = [
@@ -332,20 +328,20 @@ def test_pure_python_breaker_agrees_on_ordinary_text() -> None:
         esc = po_wrap.escape(value)
         for width in (30, 57, 77):
             args = (esc, width, 0, None, "UTF-8")
-            assert po_wrap.python_breaks(*args) == po_wrap.unistring_breaks(*args), value
+            assert po_linebreak.python_breaks(*args) == po_linebreak.unistring_breaks(*args), value
 
 
 @needs_msgcat
 def test_pure_python_breaker_on_generated_catalogue(tmp_path: Path) -> None:
-    if po_wrap._unistring() is None:
+    if po_linebreak._unistring() is None:
         pytest.skip("libunistring not available")
     cat = with_entries(new_catalog("gen.po", HEADER), list(generated_entries(11, 300)))
     expected = render_po(cat)
-    po_wrap.set_breaker(po_wrap.python_breaks)
+    po_linebreak.set_breaker(po_linebreak.python_breaks)
     try:
         fallback = render_po(cat)
     finally:
-        po_wrap.set_breaker(None)
+        po_linebreak.set_breaker(None)
     same = sum(
         a == b for a, b in zip(expected.split(b"\n\n"), fallback.split(b"\n\n"), strict=True)
     )

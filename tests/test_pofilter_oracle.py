@@ -18,7 +18,8 @@ import pytest
 
 from locflow.catalog.checks import CheckContext, Issue, run_checks
 from locflow.catalog.plurals import plural_info
-from locflow.connectors.po import PoCatalog, read_po
+from locflow.connectors.po import read_po
+from locflow.connectors.po_model import PoCatalog
 from tests.support.env import IN_CI
 
 FIXTURES = Path(__file__).parent / "fixtures" / "broken_translations"

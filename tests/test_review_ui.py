@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from locflow.connectors.po import parse_po
+from locflow.connectors.po_parse import parse_po
 from locflow.db import repo
 from locflow.db.states import State
 from locflow.review import actions

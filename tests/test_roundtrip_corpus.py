@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from locflow.connectors.po import PoError, read_po
+from locflow.connectors.po import read_po
+from locflow.connectors.po_model import PoError
 from locflow.db import repo
 from locflow.pipeline.export import export_catalog
 from locflow.pipeline.sync import SyncReport, sync_catalog, sync_template

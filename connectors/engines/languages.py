@@ -1,7 +1,9 @@
 """Locale codes → the English language names Qwen-MT accepts in `source_lang`/`target_lang`.
 
-The names are copied exactly from Model Studio's Qwen-MT language table (see
-/work/shared/reference/qwen-mt.md §2): 92 for qwen-mt-plus/flash/turbo, 31 for qwen-mt-lite,
+The names are copied exactly from the language table of Alibaba Cloud Model Studio's public
+"Machine translation (Qwen-MT)" guide
+(https://www.alibabacloud.com/help/en/model-studio/machine-translation): 92 for
+qwen-mt-plus/flash/turbo, 31 for qwen-mt-lite,
 whose table spells fa "Persian" instead of "Western Persian". Two names are not ASCII:
 "Norwegian Bokmål" and "Ta’izzi-Adeni Arabic" (U+2019 apostrophe). Regional locales map to
 the one name the API has for their language (pt_BR and pt_PT are both "Portuguese").

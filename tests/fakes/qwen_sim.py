@@ -1,6 +1,11 @@
 """A strict, simulated Qwen-MT provider: a real HTTP server speaking the OpenAI-compatible API.
 
-It rejects what Model Studio rejects (see /work/shared/reference/qwen-mt.md), with the same
+It rejects what Model Studio rejects as Alibaba Cloud's public Model Studio documentation
+describes it (the "Machine translation (Qwen-MT)" guide,
+https://www.alibabacloud.com/help/en/model-studio/machine-translation, and the "Error codes"
+reference, https://www.alibabacloud.com/help/en/model-studio/developer-reference/error-code):
+an unknown model (404), a bad key (401), a language name not in the model's table, anything
+but one non-empty user message, an input over the length limit (400), with the same
 status codes and `{"error": {"message", "type", "param", "code"}}` bodies, enforces RPM/TPM
 per second, and "translates" deterministically: each line's leading numbering (e.g. `⟦3⟧ `) is
 kept, the rest is pseudo-localised with every `[Xn X]` token and glossary target kept. Faults
