@@ -78,7 +78,7 @@ def parent_parsers() -> Parents:
     return Parents(common, loc, dry)
 
 
-def parse_locales(values: Sequence[str] | None) -> list[str] | None:
+def split_locales(values: Sequence[str] | None) -> list[str] | None:
     """`-l fr -l de,ru` -> ["fr", "de", "ru"]; None when no locale was given."""
     if not values:
         return None
@@ -95,7 +95,7 @@ def load_settings(args: argparse.Namespace) -> Config:
 
 def chosen_locales(args: argparse.Namespace, config: Config) -> list[str]:
     """The `-l` locales, else every configured one."""
-    return parse_locales(args.locale) or list(config.locales)
+    return split_locales(args.locale) or list(config.locales)
 
 
 def open_sessions(config: Config) -> sessionmaker[Session]:
