@@ -31,15 +31,17 @@ demo: $(STAMP)
 demo-clean:
 	rm -rf $(DEMO)
 
+# ruff, then import-linter's contracts in pyproject.toml (layers, Prefect and polib kept in
+# their rooms, no import cycles); tests/support/lint_imports.py runs `lint-imports` on the
+# checkout laid out as the installed `locflow` package.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/python -m tests.support.lint_imports --no-logo
 
-test: $(STAMP)
-	$(BIN)/ruff check .
+test: $(STAMP) lint
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP)
-	$(BIN)/ruff check .
+test-fast: $(STAMP) lint
 	$(BIN)/python -m pytest -m "not slow"
 
 clean:

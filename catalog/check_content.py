@@ -10,16 +10,12 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from locflow.catalog.chatter import CHATTER, QUOTES, language_labels
-from locflow.catalog.check_forms import form_label, references, short_repr
+from locflow.catalog.check_forms import CheckContext, Forms, form_label, references, short_repr
 from locflow.catalog.inventories import markdown_items, tag_key
 from locflow.catalog.placeholders import mask, tags_in, urls_in
 from locflow.catalog.segment import Segment
-
-if TYPE_CHECKING:
-    from locflow.catalog.checks import CheckContext, Forms
 
 
 def _inventory(

@@ -8,15 +8,11 @@ The checks return a one-line message or None; `catalog.checks` gives them their 
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
-from locflow.catalog.check_forms import form_label, short_repr
+from locflow.catalog.check_forms import CheckContext, Forms, form_label, short_repr
 from locflow.catalog.flags import flag_numbers, range_hits
 from locflow.catalog.placeholders import active_formats, format_signature
 from locflow.catalog.segment import Segment
-
-if TYPE_CHECKING:
-    from locflow.catalog.checks import CheckContext, Forms
 
 
 def _single(ctx: CheckContext, i: int) -> bool:

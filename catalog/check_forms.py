@@ -1,9 +1,36 @@
-"""What the checks share about the forms they read: how to name one in a message, how to
-quote a piece of text, and which source texts a form may mirror."""
+"""What the checks share: the Issue they report, the CheckContext they read, how to name a
+form in a message, how to quote a piece of text, and which source texts a form may mirror.
+
+The check modules (check_*, terms) import these from here and `checks` builds the table from
+them, so the table imports its rules and no rule imports the table."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
+from locflow.catalog.plurals import PluralInfo
 from locflow.catalog.segment import Segment
+
+Severity = Literal["error", "warning"]
+Forms = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Issue:
+    check: str
+    severity: Severity
+    message: str
+    """One line, shown to reviewers."""
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    source_locale: str
+    target_locale: str
+    plural: PluralInfo
+    terms: tuple[object, ...] = ()
+    """Glossary terms matched in the segment (for the term-compliance check)."""
 
 
 def short_repr(text: str, limit: int = 40) -> str:

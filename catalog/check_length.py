@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from locflow.catalog.check_forms import form_label, references
+from locflow.catalog.check_forms import CheckContext, Forms, form_label, references
 from locflow.catalog.flags import flag_numbers
 from locflow.catalog.inventories import expansion, visible_length
 from locflow.catalog.segment import Segment
-
-if TYPE_CHECKING:
-    from locflow.catalog.checks import CheckContext, Forms
 
 
 def max_length_rule(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:

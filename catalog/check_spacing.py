@@ -6,13 +6,8 @@ The checks return a one-line message or None; `catalog.checks` gives them their 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from locflow.catalog.check_forms import form_label, references
+from locflow.catalog.check_forms import CheckContext, Forms, form_label, references
 from locflow.catalog.segment import Segment
-
-if TYPE_CHECKING:
-    from locflow.catalog.checks import CheckContext, Forms
 
 
 def newlines_rule(segment: Segment, forms: Forms, ctx: CheckContext) -> str | None:

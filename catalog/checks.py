@@ -11,8 +11,6 @@ leftovers), check_length, and catalog.terms (the glossary).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
 
 from locflow.catalog.check_content import (
     chatter_rule,
@@ -29,31 +27,13 @@ from locflow.catalog.check_format import (
     plural_count_rule,
     range_rule,
 )
+from locflow.catalog.check_forms import CheckContext, Forms, Issue, Severity
 from locflow.catalog.check_length import length_rule, max_length_rule
 from locflow.catalog.check_spacing import line_breaks_rule, newlines_rule, whitespace_rule
-from locflow.catalog.plurals import PluralInfo
 from locflow.catalog.segment import Segment
 from locflow.catalog.terms import glossary_rule
 
-Severity = Literal["error", "warning"]
-Forms = tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Issue:
-    check: str
-    severity: Severity
-    message: str
-    """One line, shown to reviewers."""
-
-
-@dataclass(frozen=True)
-class CheckContext:
-    source_locale: str
-    target_locale: str
-    plural: PluralInfo
-    terms: tuple[object, ...] = ()
-    """Glossary terms matched in the segment (for the term-compliance check)."""
+__all__ = ["CHECKS", "CheckContext", "CheckFn", "Forms", "Issue", "Severity", "run_checks"]
 
 
 CheckFn = Callable[[Segment, Forms, CheckContext], "Issue | None"]

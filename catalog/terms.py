@@ -17,11 +17,9 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from locflow.catalog.checks import CheckContext
-    from locflow.catalog.segment import Segment
+from locflow.catalog.check_forms import CheckContext
+from locflow.catalog.segment import Segment
 
 NO_SPACE_SCRIPTS = (
     "\u0e00-\u0eff"  # Thai, Lao

@@ -1,21 +1,30 @@
-"""`locflow deploy --pool NAME [--name N]` (registered by flows/cli.py): the `localise` and
-`publish` deployments on a process work pool, for workers to run (see flows/scale.py)."""
+"""`locflow serve` and `locflow deploy --pool NAME [--name N]`: the CLI side of Prefect
+deployments (the Prefect side is `locflow.flows.deploy` and `locflow.flows.scale`).
+
+`serve` registers the `[[schedules]]` as deployments and runs their flow runs in this
+process; `deploy` creates the `localise` and `publish` deployments on a process work pool,
+for workers to run.
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
-from typing import Any
+import os
 
-EXIT_OK = 0
+from locflow.cli.common import EXIT_OK, Output, Parents, Subparsers, load_settings
+from locflow.flows.deploy import NoPrefectServer, require_prefect_server, serve
 
 
-def add_deploy_parser(
-    sub: argparse._SubParsersAction, parents: Sequence[argparse.ArgumentParser]
-) -> None:
+def add_serve_parser(sub: Subparsers, parents: Parents) -> None:
+    sub.add_parser(
+        "serve", parents=[parents.common], help="serve the [[schedules]] as Prefect deployments"
+    ).set_defaults(handler=cmd_serve)
+
+
+def add_deploy_parser(sub: Subparsers, parents: Parents) -> None:
     d = sub.add_parser(
         "deploy",
-        parents=list(parents),
+        parents=[parents.common],
         help="create the localise and publish deployments on a process work pool",
     )
     d.add_argument("--pool", required=True, help="work pool name (created if missing)")
@@ -23,12 +32,18 @@ def add_deploy_parser(
     d.set_defaults(handler=cmd_deploy)
 
 
-def cmd_deploy(args: argparse.Namespace, out: Any) -> int:
-    from locflow.flows.deploy import NoPrefectServer, require_prefect_server
-    from locflow.flows.scale import deploy_to_pool
-    from locflow.settings import load_config
+def cmd_serve(args: argparse.Namespace, out: Output) -> int:
+    config = load_settings(args)
+    os.environ["PREFECT_LOGGING_LEVEL"] = "INFO" if not args.quiet else "WARNING"
+    serve(config)
+    return EXIT_OK
 
-    config = load_config(args.config)
+
+def cmd_deploy(args: argparse.Namespace, out: Output) -> int:
+    # flows.scale is the fan-out's Prefect code: only `deploy` loads it.
+    from locflow.flows.scale import deploy_to_pool
+
+    config = load_settings(args)
     try:
         require_prefect_server()
     except NoPrefectServer:

@@ -1,4 +1,4 @@
-"""`locflow docs …` (registered by flows/cli.py): the `translate_docs` flow for CI.
+"""`locflow docs …`: the `translate_docs` flow for CI.
 
     locflow docs [--changed-since REF] [-l LOCALE] [--json] [--dry-run]
 
@@ -13,23 +13,36 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from locflow.cli.main import Output
-    from locflow.settings import Config
+from locflow.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    Output,
+    Parents,
+    Progress,
+    Subparsers,
+    chosen_locales,
+    load_settings,
+)
+from locflow.db import repo
+from locflow.pipeline.docs import (
+    changed_since,
+    discover_docs,
+    plan_docs,
+    segment_docs,
+    sync_docs,
+    verify_ref,
+)
+from locflow.pipeline.docs_export import export_docs
+from locflow.pipeline.units import sessions
+from locflow.settings import Config
 
-EXIT_OK, EXIT_FAILED = 0, 1
 
-
-def add_docs_parser(
-    sub: argparse._SubParsersAction, parents: Sequence[argparse.ArgumentParser]
-) -> None:
-    """Add the docs subcommand; it sets `handler=fn(args, out) -> int`."""
+def add_parsers(sub: Subparsers, parents: Parents) -> None:
     p = sub.add_parser(
         "docs",
-        parents=list(parents),
+        parents=[parents.common, parents.locale, parents.dry_run],
         help="translate the [[docs]] and write translated documents (the translate_docs flow)",
         description="Sync the Markdown docs, translate new and changed blocks, write the "
         "translated documents. Exit 1 if a document fails its structure check or the engine "
@@ -44,22 +57,18 @@ def add_docs_parser(
 
 
 def cmd_docs(args: argparse.Namespace, out: Output) -> int:
-    from locflow.cli.main import _locales, _progress
-    from locflow.settings import load_config
-
-    config = load_config(args.config)
-    locales = _locales(args.locale) or list(config.locales)
+    config = load_settings(args)
+    locales = chosen_locales(args, config)
     if args.changed_since:
-        from locflow.pipeline.docs import verify_ref
-
         verify_ref(config, args.changed_since)  # a typo is one line, before any flow runs
     if args.dry_run:
         result = dry_run(config, locales, args.changed_since)
     else:
+        # The flow imports Prefect: a dry run does without it.
         from locflow.flows import report
         from locflow.flows.docs import translate_docs
 
-        with _progress(out) as hook:
+        with Progress(out) as hook:
             report.set_progress_hook(hook)
             try:
                 result = translate_docs(str(config.file), locales, args.changed_since)
@@ -70,23 +79,12 @@ def cmd_docs(args: argparse.Namespace, out: Output) -> int:
     out.data(result)
     for problem in result["failed"]:
         print(f"locflow: {problem}", file=sys.stderr)
-    return EXIT_FAILED if result["failed"] else EXIT_OK
+    return EXIT_ERROR if result["failed"] else EXIT_OK
 
 
 def dry_run(config: Config, locales: list[str], ref: str | None) -> dict[str, Any]:
     """What a run would do, from a transaction that is rolled back: nothing is sent or
     written."""
-    from locflow.db import repo
-    from locflow.pipeline.docs import (
-        changed_since,
-        discover_docs,
-        plan_docs,
-        segment_docs,
-        sync_docs,
-    )
-    from locflow.pipeline.docs_export import export_docs
-    from locflow.pipeline.units import sessions
-
     docs = discover_docs(config)
     selected = sorted(changed_since(config, ref, docs)) if ref else None
     with sessions(config.database_url)() as s:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import shutil
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from locflow.cli.common import EXIT_ERROR, EXIT_OK, Output, Parents, Subparsers
+from locflow.cli.errors import redact_url
+from locflow.connectors.engines.base import EngineError
+from locflow.connectors.engines.registry import create_engine
+from locflow.connectors.po import read_po
+from locflow.connectors.po_model import PoError
+from locflow.db.session import create_db_engine, current_revision, head_revision
 from locflow.settings import Config, ConfigError, load_config
 
 Status = Literal["ok", "warn", "fail"]
@@ -22,6 +31,22 @@ class Finding:
 
     def line(self) -> str:
         return f"{self.status.upper():4} {self.topic}: {self.message}"
+
+
+def add_parsers(sub: Subparsers, parents: Parents) -> None:
+    doc = sub.add_parser(
+        "doctor", parents=[parents.common], help="check configuration, database, sources, engine"
+    )
+    doc.add_argument("--no-engine", action="store_true", help="do not contact the engine")
+    doc.set_defaults(handler=cmd_doctor)
+
+
+def cmd_doctor(args: argparse.Namespace, out: Output) -> int:
+    findings = diagnose(args.config, probe_engine=not args.no_engine)
+    for f in findings:
+        out.say(f.line())
+    out.data([f.__dict__ for f in findings])
+    return EXIT_ERROR if any(f.status == "fail" for f in findings) else EXIT_OK
 
 
 def diagnose(config_path: str | None, *, probe_engine: bool = True) -> list[Finding]:
@@ -38,9 +63,6 @@ def diagnose(config_path: str | None, *, probe_engine: bool = True) -> list[Find
 
 
 def _database(config: Config) -> Iterator[Finding]:
-    from locflow.cli.errors import redact_url
-    from locflow.db.session import create_db_engine, current_revision, head_revision
-
     url = redact_url(config.database_url)
     try:
         engine = create_db_engine(config.database_url)
@@ -63,9 +85,6 @@ def _database(config: Config) -> Iterator[Finding]:
 
 
 def _sources(config: Config) -> Iterator[Finding]:
-    from locflow.connectors.po import read_po
-    from locflow.connectors.po_model import PoError
-
     sources = config.catalog_sources()
     if not sources and not config.docs:
         yield Finding("warn", "sources", "no [[catalogs]] or [[docs]] configured")
@@ -100,8 +119,6 @@ def _prefect(config: Config) -> Iterator[Finding]:
     if not url:
         yield Finding("ok", "prefect", "no PREFECT_API_URL: runs use a temporary local API")
         return
-    import urllib.request
-
     try:
         with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=5) as r:
             ok = r.status == 200
@@ -119,9 +136,6 @@ def _gettext(config: Config) -> Iterator[Finding]:
 
 
 def _engine(config: Config) -> Iterator[Finding]:
-    from locflow.connectors.engines.base import EngineError
-    from locflow.connectors.engines.registry import create_engine
-
     try:
         engine = create_engine(config.engine)
     except (EngineError, ValueError) as exc:

@@ -5,6 +5,13 @@ from __future__ import annotations
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from locflow.catalog.locales import UnknownLocale
+from locflow.connectors.engines.base import EngineError
+from locflow.connectors.po_model import PoError
+from locflow.flows.deploy import NoPrefectServer
+from locflow.pipeline.export import ExportConflict
+from locflow.settings import ConfigError
+
 
 def redact_url(url: str) -> str:
     try:
@@ -15,13 +22,6 @@ def redact_url(url: str) -> str:
 
 def user_message(exc: BaseException) -> str | None:
     """A one-line message for expected failures; None for bugs (show the traceback)."""
-    from locflow.catalog.locales import UnknownLocale
-    from locflow.connectors.engines.base import EngineError
-    from locflow.connectors.po_model import PoError
-    from locflow.flows.deploy import NoPrefectServer
-    from locflow.pipeline.export import ExportConflict
-    from locflow.settings import ConfigError
-
     known = (ConfigError, PoError, UnknownLocale, ExportConflict, EngineError, NoPrefectServer)
     if isinstance(exc, known):
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -1,4 +1,4 @@
-"""`locflow glossary import|list|export|check` (registered by flows/cli.py)."""
+"""`locflow glossary import|list|export|check`: glossaries in the database."""
 
 from __future__ import annotations
 
@@ -11,48 +11,53 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_ERROR = 0, 1
+from locflow.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    Output,
+    Parents,
+    Subparsers,
+    chosen_locales,
+    load_settings,
+)
+from locflow.db import glossary_repo, repo
+from locflow.db.states import State
+from locflow.glossaries import load_glossary
+from locflow.pipeline.terms import compliance, import_glossary, term_from_dict
+from locflow.pipeline.units import sessions
 
 
-def add_glossary_parser(
-    sub: argparse._SubParsersAction, parents: Sequence[argparse.ArgumentParser]
-) -> None:
-    g = sub.add_parser("glossary", parents=list(parents), help="glossaries in the database")
+def add_parsers(sub: Subparsers, parents: Parents) -> None:
+    common = [parents.common]
+    g = sub.add_parser("glossary", parents=common, help="glossaries in the database")
     gsub = g.add_subparsers(dest="glossary_command", required=True, metavar="ACTION")
-    imp = gsub.add_parser("import", parents=list(parents), help="store a CSV/TBX glossary")
+    imp = gsub.add_parser("import", parents=common, help="store a CSV/TBX glossary")
     imp.add_argument("path")
     imp.add_argument("--name", help="glossary name (default: the file's stem)")
     imp.set_defaults(handler=cmd_import)
-    gsub.add_parser("list", parents=list(parents), help="glossaries, versions, terms").set_defaults(
+    gsub.add_parser("list", parents=common, help="glossaries, versions, terms").set_defaults(
         handler=cmd_list
     )
-    exp = gsub.add_parser("export", parents=list(parents), help="write a glossary as CSV")
+    exp = gsub.add_parser("export", parents=common, help="write a glossary as CSV")
     exp.add_argument("name")
     exp.add_argument("-o", "--output", help="file to write (default: standard output)")
     exp.set_defaults(handler=cmd_export)
     chk = gsub.add_parser(
-        "check", parents=list(parents), help="approved translations that break the glossary"
+        "check", parents=common, help="approved translations that break the glossary"
     )
     chk.add_argument("-l", "--locale", action="append", metavar="LOCALE")
     chk.set_defaults(handler=cmd_check)
 
 
 def _project(args: argparse.Namespace) -> tuple[Any, Any]:
-    from locflow.db import repo
-    from locflow.pipeline.units import sessions
-    from locflow.settings import load_config
-
-    config = load_config(args.config)
+    config = load_settings(args)
     Session = sessions(config.database_url)
     with Session() as s, s.begin():
         project = repo.get_or_create_project(s, config.project, config.source_locale)
     return config, (Session, project)
 
 
-def cmd_import(args: argparse.Namespace, out: Any) -> int:
-    from locflow.glossaries import load_glossary
-    from locflow.pipeline.terms import import_glossary
-
+def cmd_import(args: argparse.Namespace, out: Output) -> int:
     config, (Session, project) = _project(args)
     glossary = load_glossary(args.path, config.source_locale, name=args.name)
     with Session() as s, s.begin():
@@ -72,9 +77,7 @@ def cmd_import(args: argparse.Namespace, out: Any) -> int:
     return EXIT_OK
 
 
-def cmd_list(args: argparse.Namespace, out: Any) -> int:
-    from locflow.db import glossary_repo
-
+def cmd_list(args: argparse.Namespace, out: Output) -> int:
     _, (Session, project) = _project(args)
     rows = []
     with Session() as s:
@@ -99,10 +102,7 @@ def cmd_list(args: argparse.Namespace, out: Any) -> int:
     return EXIT_OK
 
 
-def cmd_export(args: argparse.Namespace, out: Any) -> int:
-    from locflow.db import glossary_repo
-    from locflow.pipeline.terms import term_from_dict
-
+def cmd_export(args: argparse.Namespace, out: Output) -> int:
     _, (Session, project) = _project(args)
     with Session() as s:
         row = glossary_repo.latest_glossaries(s, project.id).get(args.name)
@@ -163,16 +163,12 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def cmd_check(args: argparse.Namespace, out: Any) -> int:
-    from locflow.cli.main import _locales
-    from locflow.db.states import State
-    from locflow.pipeline.terms import compliance
-
+def cmd_check(args: argparse.Namespace, out: Output) -> int:
     config, (Session, project) = _project(args)
     found = []
     summary = {}
     with Session() as s:
-        for locale in _locales(args.locale) or list(config.locales):
+        for locale in chosen_locales(args, config):
             result = compliance(s, project, locale)
             summary[locale] = {
                 "checked": result.checked,

@@ -1,7 +1,9 @@
-"""`locflow review list | show | approve | reject | edit | bulk-approve | revert`.
+"""`locflow review list | show | approve | reject | edit | bulk-approve | revert` and
+`locflow ui` (the reviewer web UI).
 
 IDs are the version ids `review list` prints. Actions run as `--user NAME` (else
-`$LOCFLOW_USER`); exit 1 when any of them was refused or did not apply.
+`$LOCFLOW_USER`); the action layer decides what that user may do. Exit 1 when any of them
+was refused or did not apply.
 """
 
 from __future__ import annotations
@@ -11,12 +13,39 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from locflow.cli.user import EXIT_ERROR, EXIT_OK, config_of, fail, sessions_of
+import uvicorn
+
+from locflow.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    Output,
+    Parents,
+    Subparsers,
+    fail,
+    load_settings,
+    open_sessions,
+)
+from locflow.db import repo, review_repo
+from locflow.db.review_repo import PENDING, QueueFilter
+from locflow.db.states import State
+from locflow.review.actions import (
+    ActionError,
+    PermissionDenied,
+    actor_for,
+    approve,
+    bulk_approve,
+    edit,
+    reject,
+    revert,
+)
+from locflow.review.detail import detail_lines, load_detail, row_line
+from locflow.review.users import parse_locales
 
 STATES = ("pending", "needs_review", "machine", "stale", "approved", "all")
 
 
-def add_parsers(sub: argparse._SubParsersAction, common: list[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: Subparsers, parents: Parents) -> None:
+    common = [parents.common]
     acting = argparse.ArgumentParser(add_help=False)
     acting.add_argument("--user", help="act as this user (default $LOCFLOW_USER)")
     filters = argparse.ArgumentParser(add_help=False)
@@ -70,10 +99,14 @@ def add_parsers(sub: argparse._SubParsersAction, common: list[argparse.ArgumentP
     rv.set_defaults(handler=cmd_revert)
 
 
-def _states(name: str) -> tuple[Any, ...]:
-    from locflow.db.review_repo import PENDING
-    from locflow.db.states import State
+def add_ui_parser(sub: Subparsers, parents: Parents) -> None:
+    ui = sub.add_parser("ui", parents=[parents.common], help="serve the reviewer web UI")
+    ui.add_argument("--host", help="address to listen on (default 127.0.0.1, or [ui] host)")
+    ui.add_argument("--port", type=int, help="port (default 8765, or [ui] port)")
+    ui.set_defaults(handler=cmd_ui)
 
+
+def _states(name: str) -> tuple[Any, ...]:
     if name == "pending":
         return PENDING
     if name == "all":
@@ -82,29 +115,21 @@ def _states(name: str) -> tuple[Any, ...]:
 
 
 def _filters(args: argparse.Namespace, config: Any) -> list[Any]:
-    from locflow.db.review_repo import QueueFilter
-    from locflow.review.users import parse_locales
-
     locales = parse_locales(args.locale) if args.locale else config.locales
     st = _states(args.state)
     return [QueueFilter(loc, st, args.issue, args.source, args.search) for loc in locales]
 
 
 def _project_id(s: Any, config: Any) -> int | None:
-    from locflow.db import repo
-
     project = repo.find_project(s, config.project)
     return project.id if project is not None else None
 
 
-def cmd_list(args: argparse.Namespace, out: Any) -> int:
-    from locflow.db import review_repo
-    from locflow.review.detail import row_line
-
-    config = config_of(args)
+def cmd_list(args: argparse.Namespace, out: Output) -> int:
+    config = load_settings(args)
     rows: list[Any] = []
     total = 0
-    with sessions_of(config)() as s:
+    with open_sessions(config)() as s:
         pid = _project_id(s, config)
         if pid is None:
             return fail(f"project {config.project!r} is not in the database: run locflow sync")
@@ -141,11 +166,9 @@ def _row_dict(r: Any) -> dict[str, Any]:
     }
 
 
-def cmd_show(args: argparse.Namespace, out: Any) -> int:
-    from locflow.review.detail import detail_lines, load_detail
-
-    config = config_of(args)
-    with sessions_of(config)() as s:
+def cmd_show(args: argparse.Namespace, out: Output) -> int:
+    config = load_settings(args)
+    with open_sessions(config)() as s:
         detail = load_detail(s, args.id)
     if detail is None:
         return fail(f"no translation #{args.id}")
@@ -156,13 +179,11 @@ def cmd_show(args: argparse.Namespace, out: Any) -> int:
 
 
 def _act(
-    args: argparse.Namespace, out: Any, ids: list[int], fn: Callable[[Any, Any, int], Any]
+    args: argparse.Namespace, out: Output, ids: list[int], fn: Callable[[Any, Any, int], Any]
 ) -> int:
     """Run `fn(session, actor, id)` per id, each in its own transaction."""
-    from locflow.review.actions import ActionError, PermissionDenied, actor_for
-
-    config = config_of(args)
-    factory = sessions_of(config)
+    config = load_settings(args)
+    factory = open_sessions(config)
     name = args.user or os.environ.get("LOCFLOW_USER")
     results, failed = [], 0
     for vid in ids:
@@ -183,9 +204,7 @@ def _act(
     return EXIT_ERROR if failed else EXIT_OK
 
 
-def cmd_approve(args: argparse.Namespace, out: Any) -> int:
-    from locflow.review.actions import approve
-
+def cmd_approve(args: argparse.Namespace, out: Output) -> int:
     return _act(
         args,
         out,
@@ -194,15 +213,11 @@ def cmd_approve(args: argparse.Namespace, out: Any) -> int:
     )
 
 
-def cmd_reject(args: argparse.Namespace, out: Any) -> int:
-    from locflow.review.actions import reject
-
+def cmd_reject(args: argparse.Namespace, out: Output) -> int:
     return _act(args, out, args.ids, lambda s, actor, vid: reject(s, actor, vid, args.reason))
 
 
-def cmd_edit(args: argparse.Namespace, out: Any) -> int:
-    from locflow.review.actions import edit
-
+def cmd_edit(args: argparse.Namespace, out: Output) -> int:
     texts = list(args.text)
     forms: dict[int, str] | list[str]
     if args.form:
@@ -221,9 +236,7 @@ def cmd_edit(args: argparse.Namespace, out: Any) -> int:
     )
 
 
-def cmd_revert(args: argparse.Namespace, out: Any) -> int:
-    from locflow.review.actions import revert
-
+def cmd_revert(args: argparse.Namespace, out: Output) -> int:
     return _act(
         args,
         out,
@@ -232,16 +245,14 @@ def cmd_revert(args: argparse.Namespace, out: Any) -> int:
     )
 
 
-def cmd_bulk(args: argparse.Namespace, out: Any) -> int:
-    from locflow.review.actions import ActionError, PermissionDenied, actor_for, bulk_approve
-
-    config = config_of(args)
+def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
+    config = load_settings(args)
     if not args.locale:
         return fail("bulk-approve needs --locale")
     name = args.user or os.environ.get("LOCFLOW_USER")
     summary = {}
     try:
-        with sessions_of(config)() as s, s.begin():
+        with open_sessions(config)() as s, s.begin():
             pid = _project_id(s, config)
             if pid is None:
                 return fail(f"project {config.project!r} is not in the database: run locflow sync")
@@ -258,4 +269,17 @@ def cmd_bulk(args: argparse.Namespace, out: Any) -> int:
     except ActionError as exc:
         return fail(str(exc))
     out.data(summary)
+    return EXIT_OK
+
+
+def cmd_ui(args: argparse.Namespace, out: Output) -> int:
+    # The web app loads FastAPI and its stack (about a second): only `ui` needs it.
+    from locflow.review.app import create_app, ui_secret
+
+    config = load_settings(args)
+    host = args.host or config.ui.host
+    port = args.port or config.ui.port
+    app = create_app(config, secret=ui_secret(os.environ))
+    out.say(f"locflow review UI on http://{host}:{port}/ (Ctrl-C stops it)")
+    uvicorn.run(app, host=host, port=port, log_level="warning" if args.quiet else "info")
     return EXIT_OK

@@ -1,23 +1,48 @@
-"""`locflow stats` (registered by flows/cli.py): translation state, usage and recent runs."""
+"""`locflow stats`: translation state, usage and recent runs."""
 
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from locflow.cli.main import Output
+from locflow.cli.common import EXIT_OK, Output, Parents, Subparsers, load_settings
+from locflow.db import repo, run_repo
+from locflow.pipeline.terms import compliance
+from locflow.pipeline.units import sessions
+from locflow.settings import Config
 
-EXIT_OK = 0
+
+def add_parsers(sub: Subparsers, parents: Parents) -> None:
+    sub.add_parser(
+        "stats", parents=[parents.common], help="translation state per locale"
+    ).set_defaults(handler=cmd_stats)
 
 
 def cmd_stats(args: argparse.Namespace, out: Output) -> int:
-    from locflow.db import repo, run_repo
-    from locflow.pipeline.terms import compliance
-    from locflow.pipeline.units import sessions
-    from locflow.settings import load_config
+    payload = stats_payload(load_settings(args))
+    out.say(f"{payload['segments']} segments")
+    for loc, c in payload["locales"].items():
+        u = payload["usage"][loc]
+        states = ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
+        out.say(
+            f"{loc}: {states}; {u['tokens_in']} tokens in, {u['tokens_out']} out, ${u['cost']:.4f}"
+        )
+    for r in payload["runs"][:1]:
+        packs = r["engine"]
+        line = f"last run #{r['id']} {r['status']}: {r['requests']} requests, ${r['cost']:.4f}"
+        if packs.get("packs"):
+            line += (
+                f"; packs {packs['packs']} ({packs['packs_verified']} verified, "
+                f"{packs['packs_split']} split), {packs.get('singles', 0)} single strings, "
+                f"{packs.get('rate_limited', 0)} rate-limited retries"
+            )
+        out.say(line)
+    out.data(payload)
+    return EXIT_OK
 
-    config = load_config(args.config)
+
+def stats_payload(config: Config) -> dict[str, Any]:
+    """What `stats --json` prints: segments, states and usage per locale, recent runs."""
     with sessions(config.database_url)() as s:
         project = repo.find_project(s, config.project)
         total = run_repo.live_segment_count(s, project.id) if project else 0
@@ -31,7 +56,7 @@ def cmd_stats(args: argparse.Namespace, out: Output) -> int:
     for loc in config.locales:
         states = counts.get(loc, {})
         locales[loc] = {**states, "untranslated": total - sum(states.values())}
-    payload = {
+    return {
         "segments": total,
         "locales": locales,
         "glossary_compliance": terms,
@@ -55,22 +80,3 @@ def cmd_stats(args: argparse.Namespace, out: Output) -> int:
             for r in runs
         ],
     }
-    out.say(f"{total} segments")
-    for loc, c in locales.items():
-        u = payload["usage"][loc]
-        states = ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
-        out.say(
-            f"{loc}: {states}; {u['tokens_in']} tokens in, {u['tokens_out']} out, ${u['cost']:.4f}"
-        )
-    for r in payload["runs"][:1]:
-        packs = r["engine"]
-        line = f"last run #{r['id']} {r['status']}: {r['requests']} requests, ${r['cost']:.4f}"
-        if packs.get("packs"):
-            line += (
-                f"; packs {packs['packs']} ({packs['packs_verified']} verified, "
-                f"{packs['packs_split']} split), {packs.get('singles', 0)} single strings, "
-                f"{packs.get('rate_limited', 0)} rate-limited retries"
-            )
-        out.say(line)
-    out.data(payload)
-    return EXIT_OK

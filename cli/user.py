@@ -1,40 +1,36 @@
-"""`locflow review …`, `locflow user …` and `locflow ui` (registered by flows/cli.py).
+"""`locflow user add | list | remove | passwd`: reviewers and admins.
 
-Review commands act as `--user NAME` (else `$LOCFLOW_USER`); the action layer decides what
-that user may do. User commands need only access to the database: whoever can run them
-could change the database anyway. The first admin: `locflow user add NAME --admin`.
+User commands need only access to the database: whoever can run them could change the
+database anyway. The first admin: `locflow user add NAME --admin`.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
-from collections.abc import Sequence
-from typing import Any
 
-EXIT_OK, EXIT_ERROR = 0, 1
+from locflow.cli.common import (
+    EXIT_OK,
+    Output,
+    Parents,
+    Subparsers,
+    fail,
+    load_settings,
+    open_sessions,
+)
+from locflow.review.users import (
+    UserError,
+    add_user,
+    get_user,
+    list_users,
+    remove_user,
+    set_password,
+)
 
 
-def add_review_parsers(
-    sub: argparse._SubParsersAction, parents: Sequence[argparse.ArgumentParser]
-) -> None:
-    """Add the review, user and ui subcommands; each sets `handler=fn(args, out) -> int`."""
-    from locflow.cli import review as cli_review
-
-    common = list(parents)
-    _add_user_parsers(sub, common)
-    cli_review.add_parsers(sub, common)
-    ui = sub.add_parser("ui", parents=common, help="serve the reviewer web UI")
-    ui.add_argument("--host", help="address to listen on (default 127.0.0.1, or [ui] host)")
-    ui.add_argument("--port", type=int, help="port (default 8765, or [ui] port)")
-    ui.set_defaults(handler=cmd_ui)
-
-
-def _add_user_parsers(
-    sub: argparse._SubParsersAction, common: list[argparse.ArgumentParser]
-) -> None:
+def add_parsers(sub: Subparsers, parents: Parents) -> None:
+    common = [parents.common]
     user = sub.add_parser("user", help="reviewers and admins")
     usub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     add = usub.add_parser("add", parents=common, help="add a user (the first one: --admin)")
@@ -62,30 +58,8 @@ def _add_user_parsers(
     pw.set_defaults(handler=cmd_user_passwd)
 
 
-# --- shared helpers ---------------------------------------------------------------------
-
-
-def fail(message: str) -> int:
-    print(f"locflow: error: {message}", file=sys.stderr)
-    return EXIT_ERROR
-
-
-def config_of(args: argparse.Namespace) -> Any:
-    from locflow.settings import load_config
-
-    return load_config(args.config)
-
-
-def sessions_of(config: Any) -> Any:
-    from locflow.db.session import open_database
-
-    return open_database(config.database_url)
-
-
 def read_password(args: argparse.Namespace, name: str) -> str:
     """From stdin (`--password-stdin`, one line) or typed twice at a terminal."""
-    from locflow.review.users import UserError
-
     if args.password_stdin:
         line = sys.stdin.readline()
         return line[:-1] if line.endswith("\n") else line
@@ -97,16 +71,11 @@ def read_password(args: argparse.Namespace, name: str) -> str:
     return first
 
 
-# --- user commands ----------------------------------------------------------------------
-
-
-def cmd_user_add(args: argparse.Namespace, out: Any) -> int:
-    from locflow.review.users import UserError, add_user
-
-    config = config_of(args)
+def cmd_user_add(args: argparse.Namespace, out: Output) -> int:
+    config = load_settings(args)
     try:
         password = read_password(args, args.name)
-        with sessions_of(config)() as s, s.begin():
+        with open_sessions(config)() as s, s.begin():
             user = add_user(s, args.name, password, admin=args.admin, locales=args.locale)
     except UserError as exc:
         return fail(str(exc))
@@ -115,10 +84,8 @@ def cmd_user_add(args: argparse.Namespace, out: Any) -> int:
     return EXIT_OK
 
 
-def cmd_user_list(args: argparse.Namespace, out: Any) -> int:
-    from locflow.review.users import list_users
-
-    with sessions_of(config_of(args))() as s:
+def cmd_user_list(args: argparse.Namespace, out: Output) -> int:
+    with open_sessions(load_settings(args))() as s:
         users = list_users(s)
     for u in users:
         out.say(f"{u.name}\t{u.role}")
@@ -128,11 +95,9 @@ def cmd_user_list(args: argparse.Namespace, out: Any) -> int:
     return EXIT_OK
 
 
-def cmd_user_remove(args: argparse.Namespace, out: Any) -> int:
-    from locflow.review.users import UserError, remove_user
-
+def cmd_user_remove(args: argparse.Namespace, out: Output) -> int:
     try:
-        with sessions_of(config_of(args))() as s, s.begin():
+        with open_sessions(load_settings(args))() as s, s.begin():
             remove_user(s, args.name)
     except UserError as exc:
         return fail(str(exc))
@@ -141,36 +106,17 @@ def cmd_user_remove(args: argparse.Namespace, out: Any) -> int:
     return EXIT_OK
 
 
-def cmd_user_passwd(args: argparse.Namespace, out: Any) -> int:
-    from locflow.review.users import UserError, get_user, set_password
-
-    config = config_of(args)
+def cmd_user_passwd(args: argparse.Namespace, out: Output) -> int:
+    config = load_settings(args)
     try:
-        with sessions_of(config)() as s:
+        with open_sessions(config)() as s:
             if get_user(s, args.name) is None:
                 raise UserError(f"no user {args.name!r}")
         password = read_password(args, args.name)
-        with sessions_of(config)() as s, s.begin():
+        with open_sessions(config)() as s, s.begin():
             set_password(s, args.name, password)
     except UserError as exc:
         return fail(str(exc))
     out.say(f"password changed for {args.name}; their UI sessions ended")
     out.data({"changed": args.name})
-    return EXIT_OK
-
-
-# --- the web UI -------------------------------------------------------------------------
-
-
-def cmd_ui(args: argparse.Namespace, out: Any) -> int:
-    import uvicorn
-
-    from locflow.review.app import create_app, ui_secret
-
-    config = config_of(args)
-    host = args.host or config.ui.host
-    port = args.port or config.ui.port
-    app = create_app(config, secret=ui_secret(os.environ))
-    out.say(f"locflow review UI on http://{host}:{port}/ (Ctrl-C stops it)")
-    uvicorn.run(app, host=host, port=port, log_level="warning" if args.quiet else "info")
     return EXIT_OK

@@ -8,9 +8,13 @@ cron = "0 2 * * *"
 timezone = "Europe/Berlin"  # optional, default UTC
 parameters = { locales = ["fr", "de"] }
 ```
-`locflow.settings` checks the tables when the config is loaded (Config.schedules). The config
+`locflow.settings` checks the tables when the config is loaded (`Config.schedules`). The config
 file's absolute path is added to every deployment's parameters, so the served process and
 any worker find the project.
+
+The CLI imports this module at start-up (`NoPrefectServer`), so Prefect and the flows are
+imported inside the functions that need them: `locflow sync` and the other commands that run
+no flow never load Prefect (tests/test_cli.py checks).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ class NoPrefectServer(RuntimeError):
 
 
 def flows_by_name() -> dict[str, Callable[..., Any]]:
-    from locflow.flows.localise import localise, publish
+    from locflow.flows.localise import localise, publish  # Prefect: off the CLI's start-up
 
     found: dict[str, Callable[..., Any]] = {"localise": localise, "publish": publish}
     try:
@@ -40,7 +44,7 @@ def flows_by_name() -> dict[str, Callable[..., Any]]:
 
 
 def require_prefect_server() -> str:
-    from prefect.settings import PREFECT_API_URL
+    from prefect.settings import PREFECT_API_URL  # off the CLI's start-up
 
     url = os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()
     if not url:
@@ -53,7 +57,7 @@ def require_prefect_server() -> str:
 
 def build_deployments(config: Config) -> list[Any]:
     """One Prefect deployment (RunnerDeployment) per schedule."""
-    from prefect.schedules import Cron
+    from prefect.schedules import Cron  # off the CLI's start-up
 
     known = flows_by_name()
     deployments = []
@@ -73,7 +77,7 @@ def build_deployments(config: Config) -> list[Any]:
 
 def serve(config: Config) -> None:
     """Register the deployments and run their flow runs in this process until stopped."""
-    from prefect import serve as prefect_serve
+    from prefect import serve as prefect_serve  # off the CLI's start-up
 
     require_prefect_server()
     deployments = build_deployments(config)

@@ -22,8 +22,9 @@ updated on first use. Shared limits are on when `[engine] shared_limits = true`,
 it is false, and otherwise on in the runs a fan-out starts.
 
 `locflow deploy --pool NAME` creates the `localise` and `publish` deployments on a process
-work pool from this code's own directory (no image, nothing pushed), creating the pool if it
-is missing.
+work pool (no image, nothing pushed), creating the pool if it is missing. Their entrypoints
+are module paths (`locflow.flows.localise.localise`): a worker runs the `locflow` installed
+in its own environment, from a wheel or a checkout, in the project's directory.
 """
 
 from __future__ import annotations
@@ -332,12 +333,13 @@ def _add_stats(total: dict[str, Any], more: Mapping[str, Any]) -> None:
 # --- deployments on a work pool ------------------------------------------------------------
 
 
-def code_root() -> Path:
-    """The directory holding the `locflow` package (a checkout or site-packages): where every
-    worker runs from."""
-    import locflow
-
-    return Path(locflow.__file__).resolve().parent.parent
+def run_directory(config: Config) -> Path:
+    """Where workers run the deployments: the project's directory, which holds the
+    configuration every run reads. Not the deploying process's site-packages or checkout:
+    the code comes from the worker's own installed `locflow`, wherever that lives."""
+    if config.file is None:
+        raise ConfigError("locflow deploy needs a configuration file")
+    return config.file.parent
 
 
 def ensure_process_pool(pool: str) -> bool:
@@ -364,15 +366,13 @@ def ensure_process_pool(pool: str) -> bool:
 
 
 def deploy_to_pool(config: Config, pool: str, name: str | None = None) -> dict[str, str]:
-    """The `localise` and `publish` deployments on `pool`, run from this code's directory;
+    """The `localise` and `publish` deployments on `pool`, run in the project's directory;
     returns {"localise/NAME": deployment id, ...}."""
     from prefect import Flow
 
-    if config.file is None:
-        raise ConfigError("locflow deploy needs a configuration file")
+    root = run_directory(config)
     ensure_process_pool(pool)
     name = name or config.project
-    root = code_root()
     out = {}
     for flow_name, entrypoint in FLOWS.items():
         flow = Flow.from_source(source=str(root), entrypoint=entrypoint)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -157,3 +160,45 @@ def test_qwen_mt_through_the_cli_against_the_strict_simulator(demo_project, cli_
         for out in (probe.stdout, probe.stderr, done.stdout, done.stderr, json.dumps(stats)):
             assert sim.api_key not in out
         assert sim.counters.invalid == 0 and sim.counters.throttled == 0
+
+
+# Runs `locflow ARGS...` in a fresh interpreter and reports, as the last line on stderr, its
+# exit code and which Prefect modules it imported.
+PREFECT_PROBE = """
+import json, sys
+from locflow.cli.main import main
+code = main(sys.argv[1:])
+loaded = [m for m in sys.modules if m == "prefect" or m.startswith("prefect.")]
+print(json.dumps({"exit": code, "prefect": len(loaded)}), file=sys.stderr)
+"""
+
+
+def _prefect_modules_loaded(args: list[str], cwd, env) -> tuple[int, int]:
+    done = subprocess.run(
+        [sys.executable, "-c", PREFECT_PROBE, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.stderr, done.stdout
+    report = json.loads(done.stderr.splitlines()[-1])
+    return report["exit"], report["prefect"]
+
+
+def test_commands_that_run_no_flow_do_not_import_prefect(demo_project, cli_env):
+    env = {**os.environ, "NO_COLOR": "1", **cli_env}
+    for args, code in [
+        (["sync"], 0),
+        (["translate", "--dry-run"], 0),
+        (["export", "--check"], 3),  # nothing exported yet
+        (["stats"], 0),
+        (["review", "list"], 0),
+        (["user", "list"], 0),
+        (["glossary", "list"], 0),
+        (["doctor", "--no-engine"], 0),
+    ]:
+        assert _prefect_modules_loaded(args, demo_project, env) == (code, 0), args
+    exit_code, loaded = _prefect_modules_loaded(["export", "-l", "fr"], demo_project, env)
+    assert exit_code == 0 and loaded > 0  # the publish flow does load it

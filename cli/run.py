@@ -1,0 +1,236 @@
+"""`locflow init | sync | translate | export | run | probe`: the catalogue pipeline.
+
+`run`, `translate` and `export` (without --dry-run/--check) run the Prefect flows of
+`locflow.flows.localise`; the dry runs, `sync` and `probe` call `locflow.pipeline` and the
+engine directly, without Prefect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from locflow.cli.common import (
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_STOPPED,
+    Output,
+    Parents,
+    Progress,
+    Subparsers,
+    chosen_locales,
+    load_settings,
+)
+from locflow.cli.docs import summary_lines
+from locflow.cli.errors import redact_url
+from locflow.connectors.engines.registry import create_engine
+from locflow.db.session import create_db_engine, current_revision, migrate
+from locflow.pipeline.cost import estimate
+from locflow.pipeline.units import export_catalogues, plan, sync_catalogues
+from locflow.settings import DEFAULT_CONFIG
+
+
+def add_parsers(sub: Subparsers, parents: Parents) -> None:
+    common, loc, dry = parents.common, parents.locale, parents.dry_run
+    sub.add_parser(
+        "init", parents=[common], help="create locflow.toml if missing and migrate the database"
+    ).set_defaults(handler=cmd_init)
+    sub.add_parser(
+        "sync", parents=[common, loc, dry], help="read templates and catalogues into the database"
+    ).set_defaults(handler=cmd_sync)
+    tr = sub.add_parser(
+        "translate", parents=[common, loc, dry], help="machine-translate what is missing or stale"
+    )
+    tr.add_argument("--max-cost", type=float, metavar="USD", help="stop before spending more")
+    tr.set_defaults(handler=cmd_translate)
+    e = sub.add_parser(
+        "export", parents=[common, loc, dry], help="write catalogues (the publish flow)"
+    )
+    e.add_argument(
+        "--check", action="store_true", help="exit 3 if any catalogue would change; write nothing"
+    )
+    e.set_defaults(handler=cmd_export)
+    run = sub.add_parser(
+        "run", parents=[common, loc], help="sync, translate and export (the localise flow)"
+    )
+    run.add_argument("--max-cost", type=float, metavar="USD", help="stop before spending more")
+    run.set_defaults(handler=cmd_run)
+    sub.add_parser(
+        "probe", parents=[common], help="send one tiny request to the engine"
+    ).set_defaults(handler=cmd_probe)
+
+
+def cmd_init(args: argparse.Namespace, out: Output) -> int:
+    path = Path(args.config or DEFAULT_CONFIG)
+    if not path.exists():
+        path.write_text(STARTER_CONFIG, encoding="utf-8")
+        out.say(f"wrote {path}")
+    config = load_settings(args)
+    engine = create_db_engine(config.database_url)
+    migrate(engine)
+    out.say(f"database {redact_url(config.database_url)} at revision {current_revision(engine)}")
+    out.data(
+        {
+            "config": str(config.file),
+            "database": redact_url(config.database_url),
+            "revision": current_revision(engine),
+        }
+    )
+    return EXIT_OK
+
+
+def cmd_sync(args: argparse.Namespace, out: Output) -> int:
+    config = load_settings(args)
+    report = sync_catalogues(config, chosen_locales(args, config), args.dry_run)
+    d = report.as_dict()
+    prefix = "would sync" if args.dry_run else "synced"
+    out.say(
+        f"{prefix}: {d['new']} new, {d['changed']} changed, {d['obsolete']} obsolete, "
+        f"{d['linked']} reworded, {d['imported']} translations imported "
+        f"({d['catalogs_read']} catalogues read, {d['catalogs_unchanged']} unchanged)"
+    )
+    out.data(d)
+    return EXIT_OK
+
+
+def cmd_translate(args: argparse.Namespace, out: Output) -> int:
+    config = load_settings(args)
+    locales = chosen_locales(args, config)
+    if args.dry_run:
+        plans = {loc: plan(config, loc) for loc in locales}
+        d: dict[str, Any] = {}
+        for loc, p in plans.items():
+            est = estimate([p], config.engine, config.source_locale)
+            d[loc] = {
+                "strings": len(p.queued),
+                "entries": p.queued_items,
+                "from_memory": len(p.reused),
+                "up_to_date": p.up_to_date,
+                **est.as_dict(),
+            }
+            out.say(
+                f"{loc}: {len(p.queued)} strings to translate ({p.queued_items} entries), "
+                f"{len(p.reused)} from memory, {p.up_to_date} up to date; about "
+                f"{est.requests} requests, {est.tokens_in} tokens in, {est.tokens_out} out, "
+                f"${est.cost:.4f}"
+            )
+        total = estimate(plans.values(), config.engine, config.source_locale)
+        d["total"] = total.as_dict()
+        out.say(
+            f"total: {total.strings} strings, about {total.requests} requests, "
+            f"{total.tokens_in + total.tokens_out} tokens, ${total.cost:.4f} "
+            f"(engine {config.engine.name}; nothing was sent)"
+        )
+        out.data(d)
+        return EXIT_OK
+    return _run_flow(args, out, config, locales, sync=False, export=False)
+
+
+def cmd_run(args: argparse.Namespace, out: Output) -> int:
+    """The main job: catalogues (sync, translate, export), then the [[docs]] if any."""
+    config = load_settings(args)
+    locales = chosen_locales(args, config)
+    return _run_flow(args, out, config, locales, docs=bool(config.docs))
+
+
+def _run_flow(
+    args: argparse.Namespace,
+    out: Output,
+    config: Any,
+    locales: list[str],
+    *,
+    sync: bool = True,
+    export: bool = True,
+    docs: bool = False,
+) -> int:
+    # The flows import Prefect: only the commands that run them load it.
+    from locflow.flows import report
+    from locflow.flows.localise import localise
+
+    with Progress(out) as hook:
+        report.set_progress_hook(hook)
+        result = localise(
+            str(config.file),
+            locales,
+            sync=sync,
+            translate=True,
+            export=export,
+            max_cost=args.max_cost,
+        )
+        if docs and result["status"] == "completed":
+            from locflow.flows.docs import translate_docs  # Prefect: only when [[docs]] run
+
+            result["documents"] = translate_docs(str(config.file), locales)
+    out.say(report.markdown_summary(result))
+    documents = result.get("documents")
+    if documents is not None:
+        for line in summary_lines(documents):
+            out.say(line)
+    out.data(result)
+    if result["status"] == "stopped":
+        print(f"locflow: stopped: {result.get('message', '')}", file=sys.stderr)
+        return EXIT_STOPPED
+    failed = documents["failed"] if documents is not None else []
+    for problem in failed:  # a document that fails its structure check is not written
+        print(f"locflow: {problem}", file=sys.stderr)
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+def cmd_probe(args: argparse.Namespace, out: Output) -> int:
+    config = load_settings(args)
+    engine = create_engine(config.engine)
+    info = asyncio.run(engine.probe()).as_dict()
+    base_url = info.get("base_url")
+    if isinstance(base_url, str) and "@" in base_url:
+        info["base_url"] = redact_url(base_url)
+    for key, value in info.items():
+        out.say(f"{key}: {value}")
+    out.data(info)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, out: Output) -> int:
+    config = load_settings(args)
+    locales = chosen_locales(args, config)
+    if args.check or args.dry_run:
+        files = export_catalogues(config, locales, dry_run=True)
+        changed = [f for f in files if f.changed]
+        for f in changed:
+            out.say(f"would change: {f.path}")
+        out.say(f"{len(changed)} of {len(files)} catalogues would change")
+        out.data({"files": [f.__dict__ for f in files]})
+        return EXIT_CHANGES if (args.check and changed) else EXIT_OK
+    from locflow.flows.localise import publish  # Prefect: only a real export loads it
+
+    result = publish(str(config.file), locales)
+    for f in result["files"]:
+        if f["written"]:
+            out.say(f"wrote {f['path']}")
+    out.say(
+        f"{sum(1 for f in result['files'] if f['written'])} of {len(result['files'])} "
+        "catalogues written"
+    )
+    out.data(result)
+    return EXIT_OK
+
+
+STARTER_CONFIG = """\
+[project]
+source_locale = "en"
+locales = ["fr", "de"]
+# database = "sqlite:///.locflow/locflow.db"   (default; LOCFLOW_DATABASE_URL overrides)
+
+[[catalogs]]
+template = "locale/messages.pot"
+path = "locale/{locale}/LC_MESSAGES/messages.po"
+
+[engine]
+name = "pseudo"
+
+[export]
+machine = "fuzzy"
+"""
