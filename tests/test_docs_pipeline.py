@@ -341,7 +341,9 @@ def test_translate_docs_flow_reports_engine_refusals(
     monkeypatch.setenv("LOCFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'flow.db'}")
     refusing = PseudoEngine(reject_marker="tag it")
     monkeypatch.setattr(docs_flow, "create_engine", lambda settings: refusing)
-    result = docs_flow.translate_docs(str(project / "locflow.toml"), ["fr"])
+    run = docs_flow.translate_docs(str(project / "locflow.toml"), ["fr"])
+    assert run.failures() == ["fr: the engine refused 1 block(s)"]
+    result = run.to_dict()
     assert result["status"] == "completed"
     assert result["locales"]["fr"]["engine_errors"] == 1
     assert result["failed"] == ["fr: the engine refused 1 block(s)"]
