@@ -161,8 +161,8 @@ def test_the_parent_reports_failed_and_stopped_children(demo_project: Path, tmp_
     from prefect.states import Completed, Crashed, Failed
 
     from locflow.db import repo, run_repo
-    from locflow.pipeline.units import sessions
     from locflow.flows.scale import summarise
+    from locflow.pipeline.units import sessions
 
     config = load_config(
         demo_project / "locflow.toml",
