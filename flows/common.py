@@ -77,10 +77,10 @@ def translate_locale(
         summary.planned(plan)
         if plan.reused:
             summary.counts.add(store_reused_task(config, plan, run_id))
-        send_batches(config, engine, runner, summary, jobs_of(plan), run_id, budget, label)
+        translate_in_batches(config, engine, runner, summary, jobs_of(plan), run_id, budget, label)
 
 
-def send_batches(
+def translate_in_batches(
     config: Config,
     engine: Engine,
     runner: LoopRunner,
