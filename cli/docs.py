@@ -71,7 +71,7 @@ def cmd_docs(args: argparse.Namespace, out: Output) -> int:
         with Progress(out) as hook:
             report.set_progress_hook(hook)
             try:
-                result = translate_docs(str(config.file), locales, args.changed_since)
+                result = translate_docs(str(config.file), locales, args.changed_since).to_dict()
             finally:
                 report.set_progress_hook(None)
     for line in summary_lines(result):

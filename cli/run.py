@@ -161,18 +161,19 @@ def _run_flow(
             export=export,
             max_cost=args.max_cost,
         )
-        if docs and result["status"] == "completed":
+        if docs and result.status == "completed":
             from locflow.flows.docs import translate_docs  # Prefect: only when [[docs]] run
 
-            result["documents"] = translate_docs(str(config.file), locales)
+            result.documents = translate_docs(str(config.file), locales)
     out.say(report.markdown_summary(result))
-    documents = result.get("documents")
+    data = result.to_dict()
+    documents = data.get("documents")
     if documents is not None:
         for line in summary_lines(documents):
             out.say(line)
-    out.data(result)
-    if result["status"] == "stopped":
-        print(f"locflow: stopped: {result.get('message', '')}", file=sys.stderr)
+    out.data(data)
+    if result.status == "stopped":
+        print(f"locflow: stopped: {result.message or ''}", file=sys.stderr)
         return EXIT_STOPPED
     failed = documents["failed"] if documents is not None else []
     for problem in failed:  # a document that fails its structure check is not written

@@ -1,222 +1,85 @@
 """Prefect flows: `localise` (sync -> plan -> translate -> check/store -> export) and
-`publish` (approved -> files). Tasks are thin wrappers over plain functions in flows/steps;
+`publish` (approved -> files). Tasks are thin wrappers over plain functions in pipeline/;
 the database, not Prefect's cache, decides what is already done, so a crashed run resumes
 by running again."""
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.context import get_run_context
-from prefect.futures import PrefectFuture
 
-from locflow.connectors.engines.base import Engine, Fatal
-from locflow.db import repo, run_repo
+from locflow.connectors.engines.base import Engine
 from locflow.flows import report, scale
-from locflow.pipeline import units as jobs
-from locflow.pipeline.cost import estimate_jobs, prices_for
+from locflow.flows.common import flow_run_id, log_wait, stopping, translate_locale
+from locflow.pipeline import units
+from locflow.pipeline.budget import Budget
 from locflow.pipeline.export import FileResult
-from locflow.pipeline.plan import LocalePlan, apply_glossary_changes
+from locflow.pipeline.plan import LocalePlan
+from locflow.pipeline.results import FAILED, LocaleSummary, RunResult
 from locflow.pipeline.runner import LoopRunner
 from locflow.pipeline.sync import SyncReport
-from locflow.pipeline.terms import compliance
-from locflow.pipeline.translate import (
-    Job,
-    StoreCounts,
-    jobs_of,
-    store_outcomes,
-    store_reused,
-    translate_jobs,
-)
-from locflow.pipeline.units import sessions
 from locflow.settings import Config, load_config
-
-BATCH = 40
-"""Strings per stored batch. Up to the engine's concurrency batches are in flight at once,
-so a crash re-sends at most one batch per concurrency slot."""
-
-
-@dataclass
-class LocaleSummary:
-    locale: str
-    queued: int = 0
-    up_to_date: int = 0
-    requests: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost: float = 0.0
-    glossary_stale: int = 0
-    glossary_flagged: int = 0
-    glossary_compliance: float | None = None
-    counts: StoreCounts = field(default_factory=StoreCounts)
-
-    def add(self, done: BatchResult) -> None:
-        self.counts.add(done.counts)
-        self.requests += done.requests
-        self.tokens_in += done.tokens_in
-        self.tokens_out += done.tokens_out
-        self.cost += done.cost
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    counts: StoreCounts
-    requests: int
-    tokens_in: int
-    tokens_out: int
-    cost: float
-
-
-@dataclass
-class Budget:
-    limit: float | None
-    spent: float = 0.0
-    reserved: float = 0.0
-    """Estimated cost of batches sent but not finished."""
 
 
 @task(name="sync", cache_policy=NO_CACHE)
 def sync_task(config: Config, locales: list[str], dry_run: bool = False) -> SyncReport:
-    return jobs.sync_catalogues(config, locales, dry_run, _log_wait)
+    return units.sync_catalogues(config, locales, dry_run, log_wait)
 
 
 @task(name="plan", cache_policy=NO_CACHE)
 def plan_task(config: Config, locale: str) -> LocalePlan:
-    return jobs.plan(config, locale)
+    return units.plan(config, locale)
 
 
 @task(name="apply-glossary-changes", cache_policy=NO_CACHE)
 def glossary_changes_task(config: Config, plan: LocalePlan) -> None:
-    with sessions(config.database_url)() as s, s.begin():
-        apply_glossary_changes(s, plan)
+    units.apply_glossary(config, plan)
 
 
 @task(name="glossary-compliance", cache_policy=NO_CACHE)
 def compliance_task(config: Config, locale: str) -> float | None:
-    with sessions(config.database_url)() as s:
-        project = repo.get_or_create_project(s, config.project, config.source_locale)
-        return compliance(s, project, locale).percent
-
-
-@task(name="store-memory-hits", cache_policy=NO_CACHE)
-def store_reused_task(config: Config, plan: LocalePlan, run_id: int) -> StoreCounts:
-    with sessions(config.database_url)() as s, s.begin():
-        return store_reused(s, plan.reused, run_id=run_id)
-
-
-@task(name="translate-batch", cache_policy=NO_CACHE)
-def translate_batch_task(
-    config: Config, engine: Engine, runner: LoopRunner, jobs: list[Job], run_id: int
-) -> BatchResult:
-    outcomes = runner.run(translate_jobs(engine, jobs, config.source_locale))
-    prices = prices_for(config.engine)
-    with sessions(config.database_url)() as s, s.begin():
-        counts = store_outcomes(
-            s,
-            outcomes,
-            source_locale=config.source_locale,
-            engine_name=engine.name,
-            run_id=run_id,
-            cost_of=prices.cost,
-        )
-    tin = sum(o.tokens_in for o in outcomes)
-    tout = sum(o.tokens_out for o in outcomes)
-    return BatchResult(counts, sum(o.requests for o in outcomes), tin, tout, prices.cost(tin, tout))
+    return units.glossary_compliance(config, locale)
 
 
 @task(name="export", cache_policy=NO_CACHE)
 def export_task(config: Config, locales: list[str], dry_run: bool = False) -> list[FileResult]:
-    return jobs.export_catalogues(config, locales, dry_run, _log_wait)
+    return units.export_catalogues(config, locales, dry_run, log_wait)
 
 
-def _log_wait(message: str) -> None:
-    get_run_logger().warning("another run holds %s", message)
+def _plan_with_glossary(config: Config, locale: str) -> LocalePlan:
+    plan = plan_task(config, locale)
+    if plan.stale_by_glossary or plan.flagged_by_glossary:
+        glossary_changes_task(config, plan)
+    return plan
 
 
-def _flow_run_id() -> str:
-    try:
-        ctx = get_run_context()
-        return str(ctx.flow_run.id) if getattr(ctx, "flow_run", None) else ""
-    except Exception:
-        return ""
+def _engine_stats(engine: Engine) -> dict[str, Any] | None:
+    engine_stats = engine.stats()
+    if engine_stats is not None:
+        return engine_stats.as_dict()
+    return None
 
 
-class CostCapReached(RuntimeError):
-    pass
-
-
-def _translate_locale(
-    config: Config,
-    engine: Engine,
-    runner: LoopRunner,
-    summary: LocaleSummary,
-    run_id: int,
-    budget: Budget,
+def translate_here(
+    config: Config, locales: list[str], max_cost: float | None, result: RunResult
 ) -> None:
-    """Plan, reuse and translate one locale, holding its lock so a concurrent run waits."""
-    with jobs.work_lock(config, jobs.translate_scope(summary.locale), _log_wait):
-        plan = plan_task(config, summary.locale)
-        summary.queued, summary.up_to_date = plan.queued_items, plan.up_to_date
-        summary.glossary_stale = len(plan.stale_by_glossary)
-        summary.glossary_flagged = len(plan.flagged_by_glossary)
-        if plan.stale_by_glossary or plan.flagged_by_glossary:
-            glossary_changes_task(config, plan)
-        if plan.reused:
-            summary.counts.add(store_reused_task(config, plan, run_id))
-        send_batches(config, engine, runner, summary, jobs_of(plan), run_id, budget)
+    """Translate `locales` one after the other in this process, within `max_cost`."""
+    engine = scale.run_engine(config.engine)
+    budget = Budget(max_cost)
 
-
-def send_batches(
-    config: Config,
-    engine: Engine,
-    runner: LoopRunner,
-    summary: LocaleSummary | Any,
-    jobs: list[Job],
-    run_id: int,
-    budget: Budget,
-    label: str = "",
-) -> None:
-    """Translate and store `jobs` in batches of BATCH, up to the engine's concurrency in
-    flight, within the budget; `summary` (anything with `add(BatchResult)`) adds them up."""
-    batches = [jobs[i : i + BATCH] for i in range(0, len(jobs), BATCH)]
-    window = max(1, engine.limits().concurrency)
-    in_flight: deque[tuple[PrefectFuture[BatchResult], float, int]] = deque()
-    finished = 0
-
-    def settle_oldest() -> None:
-        nonlocal finished
-        future, expected, size = in_flight.popleft()
-        budget.reserved -= expected
-        done = future.result()
-        budget.spent += done.cost
-        summary.add(done)
-        finished += size
-        report.progress(label or summary.locale, finished, len(jobs))
+    def plan_for(locale: str) -> LocalePlan:
+        return _plan_with_glossary(config, locale)
 
     try:
-        for batch in batches:
-            if len(in_flight) >= window:
-                settle_oldest()
-            expected = 0.0
-            if budget.limit is not None:
-                expected = estimate_jobs(batch, config.engine, config.source_locale).cost
-                committed = budget.spent + budget.reserved
-                if committed + expected > budget.limit:
-                    raise CostCapReached(
-                        f"cost cap reached: spent ${budget.spent:.4f} of ${budget.limit:.4f}; "
-                        f"the next batch would need about ${expected:.4f}. Work so far is stored."
-                    )
-            budget.reserved += expected
-            future = translate_batch_task.submit(config, engine, runner, batch, run_id)
-            in_flight.append((future, expected, len(batch)))
+        with LoopRunner() as runner:
+            for locale in locales:
+                summary = result.locales[locale] = LocaleSummary(locale)
+                translate_locale(config, engine, runner, summary, result.run_id, budget, plan_for)
+                summary.glossary_compliance = compliance_task(config, locale)
     finally:
-        # batches already sent finish and are stored even when the run stops
-        while in_flight:
-            settle_oldest()
+        result.engine = _engine_stats(engine)
 
 
 @flow(name="localise", log_prints=True)
@@ -228,57 +91,30 @@ def localise(
     export: bool = True,
     max_cost: float | None = None,
     fan_out: bool = False,
-) -> dict[str, Any]:
+) -> RunResult:
     """Sync, translate what is missing or stale, check, store and export. `fan_out`: the
     translation runs as one deployment run per locale spread over a work pool's workers
     (see flows/scale.py); sync and export stay here."""
     config = load_config(config_path)
     chosen = list(locales or config.locales)
-    Session = sessions(config.database_url)
-    with Session() as s, s.begin():
-        project = repo.get_or_create_project(s, config.project, config.source_locale)
-        run_id = run_repo.start_run(s, project, "localise", _flow_run_id()).id
-    result: dict[str, Any] = {
-        "run_id": run_id,
-        "flow_run_id": _flow_run_id(),
-        "locales": {},
-        "files": [],
-        "status": "completed",
-    }
-    summaries: list[LocaleSummary] = []
-    engine: Engine | None = None
-    try:
+    result = RunResult(units.start_run(config, "localise", flow_run_id()), flow_run_id())
+    with stopping(result):
         if sync:
-            result["sync"] = sync_task(config, chosen).as_dict()
+            result.sync = sync_task(config, chosen)
         if translate and fan_out:
-            result.update(scale.fan_out(config, chosen, max_cost))
+            result.take_fan_out(scale.fan_out(config, chosen, max_cost))
         elif translate:
-            engine = scale.run_engine(config.engine)
-            budget = Budget(max_cost)
-            with LoopRunner() as runner:
-                for locale in chosen:
-                    summaries.append(LocaleSummary(locale))
-                    _translate_locale(config, engine, runner, summaries[-1], run_id, budget)
-                    summaries[-1].glossary_compliance = compliance_task(config, locale)
-    except (Fatal, CostCapReached) as exc:
-        result["status"], result["message"] = "stopped", str(exc)
-        get_run_logger().error("run stopped: %s", exc)
-    finally:
-        result["locales"].update({x.locale: report.locale_dict(x) for x in summaries})
-        engine_stats = engine.stats() if engine is not None else None
-        if engine_stats is not None:
-            result["engine"] = engine_stats.as_dict()
+            translate_here(config, chosen, max_cost, result)
     try:
         if export:
-            result["files"] = [f.__dict__ for f in export_task(config, chosen)]
+            result.files = export_task(config, chosen)
     finally:
-        with Session() as s, s.begin():
-            run_repo.finish_run(
-                s, run_id, result["status"], report.run_counts(result), result.get("message", "")
-            )
+        units.finish_run(
+            config, result.run_id, result.status, result.recorded_counts(), result.message
+        )
     report.publish_artifacts(result)
-    if result["status"] == "failed":
-        raise scale.FanOutFailed(result["message"])
+    if result.status == FAILED:
+        raise scale.FanOutFailed(result.message)
     return result
 
 

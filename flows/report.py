@@ -1,10 +1,14 @@
-"""What a run tells people: progress on a terminal, a Prefect table/markdown artifact, and
-the dicts the CLI prints (`--json`)."""
+"""What a run tells people: progress on a terminal, and Prefect table/markdown artifacts (the
+markdown summaries are what the CLI prints too). The dicts of `--json` are made in
+pipeline/results.py."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
+
+from locflow.pipeline.results import DocsRunResult, LocaleSummary, RunResult
 
 _progress_hook: Callable[[str, int, int], None] | None = None
 
@@ -19,53 +23,22 @@ def progress(label: str, done: int, total: int) -> None:
         _progress_hook(label, done, total)
 
 
-def locale_dict(summary: Any) -> dict[str, Any]:
-    c = summary.counts
-    return {
-        "queued": summary.queued,
-        "up_to_date": summary.up_to_date,
-        "reused": c.reused,
-        "machine": c.machine,
-        "needs_review": c.needs_review,
-        "issues": dict(c.issues),
-        "deferred": c.deferred,
-        "superseded": c.superseded,
-        "glossary_retried": c.retried,
-        "glossary_stale": summary.glossary_stale,
-        "glossary_flagged": summary.glossary_flagged,
-        "glossary_compliance": summary.glossary_compliance,
-        "requests": summary.requests,
-        "tokens_in": summary.tokens_in,
-        "tokens_out": summary.tokens_out,
-        "cost": round(summary.cost, 6),
-    }
-
-
-def run_counts(result: dict[str, Any]) -> dict[str, Any]:
-    locales = result.get("locales", {})
-    return {
-        "requests": sum(v["requests"] for v in locales.values()),
-        "locales": locales,
-        "engine": result.get("engine", {}),
-        "files_changed": sum(1 for f in result.get("files", []) if f["changed"]),
-    }
-
-
-def markdown_summary(result: dict[str, Any]) -> str:
-    lines = [f"## locflow run {result.get('run_id', '')}: {result.get('status', '')}", ""]
-    if result.get("message"):
-        lines += [f"Stopped: {result['message']}", ""]
+def markdown_summary(result: RunResult) -> str:
+    lines = [f"## locflow run {result.run_id}: {result.status}", ""]
+    if result.message:
+        lines += [f"Stopped: {result.message}", ""]
     lines += [
         "| locale | queued | from memory | machine | needs review | requests | tokens in "
         "| tokens out |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for locale, v in result.get("locales", {}).items():
+    for locale, x in result.locales.items():
+        c = x.counts
         lines.append(
-            f"| {locale} | {v['queued']} | {v['reused']} | {v['machine']} | {v['needs_review']} "
-            f"| {v['requests']} | {v['tokens_in']} | {v['tokens_out']} |"
+            f"| {locale} | {x.queued} | {c.reused} | {c.machine} | {c.needs_review} "
+            f"| {x.requests} | {x.tokens_in} | {x.tokens_out} |"
         )
-    compliance = {k: v.get("glossary_compliance") for k, v in result.get("locales", {}).items()}
+    compliance = {k: x.glossary_compliance for k, x in result.locales.items()}
     if any(c is not None for c in compliance.values()):
         lines += [
             "",
@@ -73,47 +46,73 @@ def markdown_summary(result: dict[str, Any]) -> str:
             + ", ".join(f"{k} {c}%" for k, c in compliance.items() if c is not None),
         ]
     issues: dict[str, int] = {}
-    for v in result.get("locales", {}).values():
-        for k, n in v["issues"].items():
+    for x in result.locales.values():
+        for k, n in x.counts.issues.items():
             issues[k] = issues.get(k, 0) + n
     if issues:
         lines += ["", "QA issues: " + ", ".join(f"{k} {n}" for k, n in sorted(issues.items()))]
-    changed = [f["path"] for f in result.get("files", []) if f["changed"]]
+    changed = result.files_changed
     lines += ["", f"Files changed: {len(changed)}"] + [f"- {p}" for p in changed]
     return "\n".join(lines)
 
 
-def locale_rows(locale: str, d: dict[str, Any]) -> list[dict[str, Any]]:
+def locale_rows(x: LocaleSummary) -> list[dict[str, Any]]:
     """One table per locale: what happened to its strings, and what it cost."""
-    rows = [
-        {"metric": "new (queued for the engine)", "value": d["queued"]},
-        {"metric": "reused from memory", "value": d["reused"]},
-        {"metric": "machine (clean)", "value": d["machine"]},
-        {"metric": "needs review", "value": d["needs_review"]},
+    c = x.counts
+    rows: list[dict[str, Any]] = [
+        {"metric": "new (queued for the engine)", "value": x.queued},
+        {"metric": "reused from memory", "value": c.reused},
+        {"metric": "machine (clean)", "value": c.machine},
+        {"metric": "needs review", "value": c.needs_review},
     ]
-    rows += [{"metric": f"needs review: {k}", "value": n} for k, n in sorted(d["issues"].items())]
+    rows += [{"metric": f"needs review: {k}", "value": n} for k, n in sorted(c.issues.items())]
     rows += [
-        {"metric": "deferred (transient errors)", "value": d.get("deferred", 0)},
-        {"metric": "glossary retries", "value": d.get("glossary_retried", 0)},
-        {"metric": "glossary compliance %", "value": d.get("glossary_compliance")},
-        {"metric": "requests", "value": d["requests"]},
-        {"metric": "tokens in", "value": d["tokens_in"]},
-        {"metric": "tokens out", "value": d["tokens_out"]},
-        {"metric": "cost (USD)", "value": d.get("cost", 0.0)},
+        {"metric": "deferred (transient errors)", "value": c.deferred},
+        {"metric": "glossary retries", "value": c.retried},
+        {"metric": "glossary compliance %", "value": x.glossary_compliance},
+        {"metric": "requests", "value": x.requests},
+        {"metric": "tokens in", "value": x.tokens_in},
+        {"metric": "tokens out", "value": x.tokens_out},
+        {"metric": "cost (USD)", "value": round(x.cost, 6)},
     ]
     return rows
 
 
-def publish_artifacts(result: dict[str, Any]) -> None:
+def publish_artifacts(result: RunResult) -> None:
     """A table artifact per locale and a markdown summary, in Prefect's UI."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
     try:
-        for locale, d in result.get("locales", {}).items():
+        for locale, x in result.locales.items():
             key = "locflow-" + "".join(c if c.isalnum() else "-" for c in locale.lower())
-            create_table_artifact(
-                locale_rows(locale, d), key=key, description=f"locflow run: {locale}"
-            )
+            create_table_artifact(locale_rows(x), key=key, description=f"locflow run: {locale}")
         create_markdown_artifact(markdown_summary(result), key="locflow-summary")
-    except Exception:
+    except Exception:  # an artifact is a courtesy; a run never fails for it
         pass
+
+
+def docs_markdown_summary(result: DocsRunResult) -> str:
+    since = f" (changed since {result.changed_since})" if result.changed_since else ""
+    lines = [f"## locflow docs run {result.run_id}: {result.status}{since}", ""]
+    lines += [
+        "| doc | locale | blocks | translated | reused | untranslated | written | problems |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for x in result.docs:
+        d = x.doc
+        lines.append(
+            f"| {d.doc} | {d.locale} | {d.blocks} | {x.translated} | {x.reused} "
+            f"| {d.source_text} | {'yes' if d.written else 'no'} | {len(d.problems)} |"
+        )
+    failed = result.failures()
+    if failed:
+        lines += ["", "Failures:"] + [f"- {p}" for p in failed]
+    return "\n".join(lines)
+
+
+def publish_docs_summary(result: DocsRunResult) -> None:
+    """The docs run's markdown summary, in Prefect's UI."""
+    from prefect.artifacts import create_markdown_artifact
+
+    with suppress(Exception):  # an artifact is a courtesy; a run never fails for it
+        create_markdown_artifact(docs_markdown_summary(result), key="locflow-docs-summary")

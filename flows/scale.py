@@ -44,6 +44,8 @@ from uuid import UUID
 
 from locflow.connectors.engines.base import Engine, Limits, Transient
 from locflow.connectors.engines.registry import create_engine
+from locflow.pipeline.results import ChildRun, FanOutResult, fan_in
+from locflow.pipeline.units import recorded_runs
 from locflow.settings import Config, ConfigError, EngineSettings
 
 FAN_OUT_TAG = "locflow:fan-out"
@@ -205,9 +207,9 @@ def child_deployment(config: Config) -> str | UUID:
     return name
 
 
-def fan_out(config: Config, locales: list[str], max_cost: float | None) -> dict[str, Any]:
-    """One child run per locale, spread over the work pool; returns the parent's summary:
-    `locales`, `engine`, `children`, `status` and `message`."""
+def fan_out(config: Config, locales: list[str], max_cost: float | None) -> FanOutResult:
+    """One child run per locale, spread over the work pool; returns the parent's summary of
+    what they did."""
     from prefect import get_run_logger
     from prefect.deployments import run_deployment
 
@@ -281,53 +283,21 @@ def cancel_runs(children: Iterable[UUID]) -> None:
 
 def summarise(
     config: Config, children: Mapping[UUID, str], finals: Mapping[UUID, Any]
-) -> dict[str, Any]:
+) -> FanOutResult:
     """The parent's view of its children: their `runs` rows, and which ones failed."""
-    from sqlalchemy import select
-
-    from locflow.db.models import Run
-    from locflow.pipeline.units import sessions
-
-    with sessions(config.database_url)() as s:
-        rows = {
-            r.flow_run_id: r
-            for r in s.scalars(select(Run).where(Run.flow_run_id.in_([str(i) for i in children])))
-        }
-    out: dict[str, Any] = {"locales": {}, "engine": {}, "children": [], "status": "completed"}
-    failed, stopped = [], []
+    ends = []
     for run_id, locale in children.items():
         state = finals[run_id].state
-        row = rows.get(str(run_id))
-        out["children"].append(
-            {"locale": locale, "flow_run_id": str(run_id), "state": state.name if state else ""}
-        )
-        if row is not None:
-            out["locales"].update((row.counts or {}).get("locales", {}))
-            _add_stats(out["engine"], (row.counts or {}).get("engine", {}))
-        if state is None or not state.is_completed():
-            why = (state.message or "").strip() if state else ""
-            failed.append(
-                f"{locale} ({state.name if state else 'no state'}{': ' + why if why else ''})"
+        ends.append(
+            ChildRun(
+                locale,
+                str(run_id),
+                state.name if state else "",
+                completed=state is not None and state.is_completed(),
+                state_message=(state.message or "").strip() if state else "",
             )
-        elif row is not None and row.status == "stopped":
-            stopped.append(f"{locale}: {row.message}")
-    if failed:
-        out["status"], out["message"] = "failed", "fan-out runs failed: " + "; ".join(failed)
-    elif stopped:
-        out["status"], out["message"] = "stopped", "; ".join(stopped)
-    return out
-
-
-def _add_stats(total: dict[str, Any], more: Mapping[str, Any]) -> None:
-    for key, value in more.items():
-        if isinstance(value, bool) or not isinstance(value, int | float | dict):
-            continue
-        if isinstance(value, dict):
-            sizes = total.setdefault(key, {})
-            for k, v in value.items():
-                sizes[k] = sizes.get(k, 0) + v
-        else:
-            total[key] = total.get(key, 0) + value
+        )
+    return fan_in(ends, recorded_runs(config, [str(i) for i in children]))
 
 
 # --- deployments on a work pool ------------------------------------------------------------

@@ -10,10 +10,11 @@ front_matter = ["title", "description"]   # optional (this is the default)
 
 Each document is a `Source` (kind "md", name = its path relative to the config root) whose
 segments are its blocks; its bytes are kept in `Source.content`, so export needs no
-checkout. Sync reconciles blocks as the .po sync does entries: new ones are inserted,
-changed ones (a new kind of block) get a new source version and stale translations,
-vanished ones become obsolete (kept), a reworded paragraph is linked to its predecessor
-whose translation is offered as a stale suggestion. Outputs are never taken as sources.
+checkout. Sync reconciles blocks with the .po sync's own reconciler (pipeline/sync.py): new
+ones are inserted, changed ones (a new kind of block) get a new source version and stale
+translations, vanished ones become obsolete (kept), a reworded paragraph is linked to its
+predecessor (same msgctxt and plural-ness, as for .po entries) whose translation is offered
+as a stale suggestion. Outputs are never taken as sources.
 Writing translated documents is in `docs_export`.
 """
 
@@ -28,15 +29,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
-from locflow.catalog.segment import Segment
 from locflow.connectors.markdown import MarkdownError, parse_markdown
 from locflow.db import repo, segment_repo
-from locflow.db.models import Project, SegmentRow, Source, Translation
+from locflow.db.models import Project, Source, Translation
 from locflow.pipeline.plan import Key, LocalePlan, WorkItem, plan_locale
-from locflow.pipeline.sync import FUZZY_THRESHOLD, offer_previous_translation
+from locflow.pipeline.sync import Reconciled, reconcile
 from locflow.settings import Config, DocsSpec
 
 KIND = "md"
@@ -156,6 +155,13 @@ class DocsSyncReport:
     removed: int = 0
     problems: list[str] = field(default_factory=list)
 
+    def add(self, done: Reconciled) -> None:
+        """A doc's reconciled blocks (stale versions are not counted for docs)."""
+        self.new += done.new
+        self.changed += done.changed
+        self.obsolete += done.obsolete
+        self.linked += done.linked
+
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
 
@@ -179,7 +185,7 @@ def sync_docs(s: Session, config: Config, docs: Sequence[DocFile] | None = None)
         except MarkdownError as exc:
             report.problems.append(str(exc))
             continue
-        _reconcile(s, source, [b.segment for b in parsed.blocks], report)
+        report.add(reconcile(s, source, [b.segment for b in parsed.blocks]))
         source.content, source.content_hash = data, digest
     present = {d.name for d in docs}
     for source in doc_sources(s, project):
@@ -203,49 +209,6 @@ def segment_docs(s: Session, project: Project) -> dict[int, str]:
         for source in doc_sources(s, project)
         for r in segment_repo.segment_rows(s, source.id, include_obsolete=False)
     }
-
-
-def _reconcile(s: Session, source: Source, segments: list[Segment], report: DocsSyncReport) -> None:
-    rows = {r.key_hash: r for r in segment_repo.segment_rows(s, source.id)}
-    seen: set[str] = set()
-    new: list[tuple[Segment, int]] = []
-    for position, seg in enumerate(segments):
-        if seg.key_hash in seen:
-            continue  # the same text twice in a doc: one segment, one translation
-        seen.add(seg.key_hash)
-        row = rows.get(seg.key_hash)
-        if row is None:
-            new.append((seg, position))
-            continue
-        was_obsolete = row.obsolete
-        if segment_repo.update_segment(s, row, seg, position) and not was_obsolete:
-            report.changed += 1
-            repo.mark_stale(s, row.id, row.source_hash)
-    gone = [r for k, r in rows.items() if k not in seen]
-    for row in gone:
-        if not row.obsolete:
-            segment_repo.mark_obsolete(s, row)
-            report.obsolete += 1
-    matches = [_predecessor(seg, gone) for seg, _ in new]
-    ids = segment_repo.insert_segments(
-        s,
-        source.id,
-        [(seg, pos, m.id if m else None) for (seg, pos), m in zip(new, matches, strict=True)],
-    )
-    report.new += len(ids)
-    for new_id, match in zip(ids, matches, strict=True):
-        if match is not None:
-            report.linked += 1
-            offer_previous_translation(s, match, new_id)
-
-
-def _predecessor(seg: Segment, candidates: list[SegmentRow]) -> SegmentRow | None:
-    best, cutoff = None, FUZZY_THRESHOLD * 100
-    for row in candidates:
-        score = fuzz.ratio(row.msgid, seg.msgid, score_cutoff=cutoff)
-        if score >= cutoff and (best is None or score > best[0]):
-            best = (score, row)
-    return best[1] if best else None
 
 
 # --- plan -----------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ def export_docs(
     return results
 
 
-def run_counts(s: Session, run_id: int) -> dict[tuple[str, str], dict[str, int]]:
+def versions_stored_by_doc(s: Session, run_id: int) -> dict[tuple[str, str], dict[str, int]]:
     """Per (doc, locale): versions a run stored, by what made them: engine output that came
     back ("translated"), the memory ("memory"), engine errors ("errors")."""
     q = (

@@ -30,7 +30,7 @@ from locflow.connectors.po_edit import (
 from locflow.connectors.po_model import PoCatalog, PoEntry
 from locflow.connectors.po_parse import parse_po
 from locflow.db import catalog_repo, repo, segment_repo
-from locflow.db.models import SegmentRow, Source, Translation
+from locflow.db.models import CatalogFile, SegmentRow, Source, Translation
 from locflow.db.states import State
 from locflow.settings import CatalogSource, Config
 
@@ -234,42 +234,12 @@ def export_catalog(
         )
         fingerprint = found.get((source.id, locale), "")
     key = _export_key(fingerprint, rel, config)
-    if (
-        stored is not None
-        and stored.export_key == _with_content(key, stored.content_hash)
-        and stored.export_counts
-        and path.exists()
-        and (not config.export.mo or path.with_suffix(".mo").exists())
-    ):
+    if stored is not None and _exported_as_is(stored, key, path, config):
         translated, fuzzy, total = stored.export_counts
         return FileResult(rel, locale, False, False, translated, fuzzy, total)
-    if stored is not None:
-        base = parse_po(stored.content, rel)
-        plural = plural_info(locale, base.plural_forms())
-    else:
-        plural = plural_info(locale)
-        base = _new_base(source, locale, plural, rel)
     rows = segment_repo.segment_rows(s, source.id, include_obsolete=False)
-    current = repo.current_versions(s, [r.id for r in rows], locale)
-    approved = repo.ever_approved(
-        s,
-        [
-            v.id
-            for vs in current.values()
-            for v in vs
-            if v.state in (State.STALE, State.NEEDS_REVIEW)
-        ],
-    )
-    wanted = {r.id: choose(current.get(r.id, ()), r, approved, config.export.machine) for r in rows}
-    catalog = build_catalog(base, rows, wanted, plural)
-    data = render_po(catalog)
-    changed = stored is None or data != stored.content
-    if changed:
-        updates = {"PO-Revision-Date": now.strftime("%Y-%m-%d %H:%M%z")}
-        if any(r.msgid_plural is not None for r in rows) and not catalog.plural_forms():
-            updates["Plural-Forms"] = plural.header  # msgfmt needs it once plurals are there
-        catalog = with_header_fields(catalog, updates, fuzzy=False if stored is None else None)
-        data = render_po(catalog)
+    wanted = _wanted(s, rows, locale, config.export.machine)
+    catalog, data, changed = _render(source, locale, rel, stored, rows, wanted, now)
     written = False
     if not dry_run and (changed or not path.exists()):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -287,6 +257,62 @@ def export_catalog(
             row.export_key = _with_content(key, row.content_hash)
             row.export_counts = [translated, fuzzy, len(rows)]
     return FileResult(rel, locale, changed, written, translated, fuzzy, len(rows))
+
+
+def _exported_as_is(stored: CatalogFile, key: str, path: Path, config: Config) -> bool:
+    """Nothing an export reads changed since the last one, and its files are still there."""
+    return bool(
+        stored.export_key == _with_content(key, stored.content_hash)
+        and stored.export_counts
+        and path.exists()
+        and (not config.export.mo or path.with_suffix(".mo").exists())
+    )
+
+
+def _wanted(
+    s: Session, rows: Sequence[SegmentRow], locale: str, machine: str
+) -> dict[int, Wanted | None]:
+    """What goes into the catalogue for each live segment (see `choose`)."""
+    current = repo.current_versions(s, [r.id for r in rows], locale)
+    approved = repo.ever_approved(
+        s,
+        [
+            v.id
+            for vs in current.values()
+            for v in vs
+            if v.state in (State.STALE, State.NEEDS_REVIEW)
+        ],
+    )
+    return {r.id: choose(current.get(r.id, ()), r, approved, machine) for r in rows}
+
+
+def _render(
+    source: Source,
+    locale: str,
+    rel: str,
+    stored: CatalogFile | None,
+    rows: Sequence[SegmentRow],
+    wanted: dict[int, Wanted | None],
+    now: datetime,
+) -> tuple[PoCatalog, bytes, bool]:
+    """The catalogue rebuilt on its stored bytes (or a new one), its bytes, and whether they
+    changed; the header's revision date moves only with a change."""
+    if stored is not None:
+        base = parse_po(stored.content, rel)
+        plural = plural_info(locale, base.plural_forms())
+    else:
+        plural = plural_info(locale)
+        base = _new_base(source, locale, plural, rel)
+    catalog = build_catalog(base, rows, wanted, plural)
+    data = render_po(catalog)
+    changed = stored is None or data != stored.content
+    if changed:
+        updates = {"PO-Revision-Date": now.strftime("%Y-%m-%d %H:%M%z")}
+        if any(r.msgid_plural is not None for r in rows) and not catalog.plural_forms():
+            updates["Plural-Forms"] = plural.header  # msgfmt needs it once plurals are there
+        catalog = with_header_fields(catalog, updates, fuzzy=False if stored is None else None)
+        data = render_po(catalog)
+    return catalog, data, changed
 
 
 EXPORT_FORMAT = "1"

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from locflow.catalog.plurals import PluralInfo, plural_info
@@ -21,7 +22,7 @@ from locflow.catalog.segment import Segment
 from locflow.catalog.terms import check_terms
 from locflow.connectors.po_parse import parse_header_fields
 from locflow.db import catalog_repo, repo, segment_repo
-from locflow.db.models import Project, Source, Translation
+from locflow.db.models import CatalogFile, Project, Translation
 from locflow.db.states import State
 from locflow.pipeline.terms import NO_TERMS, SegmentTermFinder, SegmentTerms, project_glossary
 
@@ -69,14 +70,29 @@ class LocalePlan:
         return sum(len(v) for v in self.queued.values())
 
 
-def plural_for(s: Session, source: Source, locale: str) -> PluralInfo:
-    """The catalogue's own Plural-Forms when it has one, else CLDR's via Babel."""
-    stored = catalog_repo.catalog_file(s, source.id, locale)
-    header = None
-    if stored is not None:  # only the header is read: a no-op run does this per catalogue
-        fields = parse_header_fields(stored.content, stored.path)
-        header = next((v for k, v in fields if k.lower() == "plural-forms"), None)
-    return plural_info(locale, header)
+_PLURAL_HEADERS: dict[str, str | None] = {}
+"""Plural-Forms header by catalogue content hash: a catalogue's header is read once per
+content (planning asks per source and locale, the review app per string shown)."""
+
+
+def plural_for(s: Session, source_id: int, locale: str) -> PluralInfo:
+    """The stored catalogue's own Plural-Forms when it has one, else CLDR's via Babel."""
+    digest = s.scalar(
+        select(CatalogFile.content_hash).where(
+            CatalogFile.source_id == source_id, CatalogFile.locale == locale
+        )
+    )
+    if digest is None:
+        return plural_info(locale)
+    if digest not in _PLURAL_HEADERS:
+        stored = catalog_repo.catalog_file(s, source_id, locale)
+        if stored is None:
+            return plural_info(locale)
+        fields = parse_header_fields(stored.content, stored.path)  # only the header is read
+        if len(_PLURAL_HEADERS) > 256:
+            _PLURAL_HEADERS.clear()
+        _PLURAL_HEADERS[digest] = next((v for k, v in fields if k.lower() == "plural-forms"), None)
+    return plural_info(locale, _PLURAL_HEADERS[digest])
 
 
 def plan_locale(
@@ -96,7 +112,7 @@ def plan_locale(
         rows = segment_repo.segment_rows(s, source.id, include_obsolete=False)
         if not rows:
             continue
-        plural = plural_for(s, source, locale)
+        plural = plural_for(s, source.id, locale)
         current = repo.current_versions(s, [r.id for r in rows], locale)
         newest = repo.newest_numbers(s, [r.id for r in rows], locale)
         flagged = repo.ever_approved(

@@ -10,7 +10,7 @@ an entry that reads as it did at the last sync (or export) is not imported again
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,17 @@ FUZZY_THRESHOLD = 0.6
 
 
 @dataclass
+class Reconciled:
+    """What reconciling a source's segments with its stored rows did."""
+
+    new: int = 0
+    changed: int = 0
+    obsolete: int = 0
+    linked: int = 0
+    stale_versions: int = 0
+
+
+@dataclass
 class SyncReport:
     sources: int = 0
     unchanged_templates: int = 0
@@ -45,6 +56,13 @@ class SyncReport:
     catalogs_unchanged: int = 0
     glossaries_changed: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+    def add(self, done: Reconciled) -> None:
+        self.new += done.new
+        self.changed += done.changed
+        self.obsolete += done.obsolete
+        self.linked += done.linked
+        self.stale_versions += done.stale_versions
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -96,19 +114,23 @@ def sync_template(s: Session, project: Project, src: CatalogSource, report: Sync
     if source.content_hash == digest:
         report.unchanged_templates += 1
         return source
-    segments = template_segments(parse_po(data, src.name))
-    _reconcile(s, source, segments, report)
+    report.add(reconcile(s, source, template_segments(parse_po(data, src.name))))
     source.content, source.content_hash = data, digest
     return source
 
 
-def _reconcile(s: Session, source: Source, segments: list[Segment], report: SyncReport) -> None:
+def reconcile(s: Session, source: Source, segments: Sequence[Segment]) -> Reconciled:
+    """Bring a source's stored segments (a template's entries, a document's blocks) in line
+    with `segments`: insert new ones, give changed ones a new source version (their
+    translations go stale), mark vanished ones obsolete, and link each new segment to its
+    fuzzy predecessor among the vanished, whose translations are offered to it."""
+    done = Reconciled()
     rows = {r.key_hash: r for r in segment_repo.segment_rows(s, source.id)}
     seen: set[str] = set()
     new: list[tuple[int, Segment]] = []
     for position, seg in enumerate(segments):
         if seg.key_hash in seen:
-            continue  # a duplicate in the template: the parser already reported real ones
+            continue  # one segment, one translation (a .po parser reports real duplicates)
         seen.add(seg.key_hash)
         row = rows.get(seg.key_hash)
         if row is None:
@@ -116,27 +138,31 @@ def _reconcile(s: Session, source: Source, segments: list[Segment], report: Sync
             continue
         was_obsolete = row.obsolete
         if segment_repo.update_segment(s, row, seg, position) and not was_obsolete:
-            report.changed += 1
-            report.stale_versions += repo.mark_stale(s, row.id, row.source_hash)
-    gone = [r for k, r in rows.items() if k not in seen and not r.obsolete]
-    for row in gone:
-        segment_repo.mark_obsolete(s, row)
-        report.obsolete += 1
+            done.changed += 1
+            done.stale_versions += repo.mark_stale(s, row.id, row.source_hash)
     candidates = [r for k, r in rows.items() if k not in seen]
-    matches = [_fuzzy_predecessor(seg, candidates) if candidates else None for _, seg in new]
+    for row in candidates:
+        if not row.obsolete:
+            segment_repo.mark_obsolete(s, row)
+            done.obsolete += 1
+    matches = [fuzzy_predecessor(seg, candidates) for _, seg in new]
     ids = segment_repo.insert_segments(
         s,
         source.id,
         [(seg, pos, m.id if m else None) for (pos, seg), m in zip(new, matches, strict=True)],
     )
-    report.new += len(ids)
+    done.new += len(ids)
     for new_id, match in zip(ids, matches, strict=True):
         if match is not None:
-            report.linked += 1
+            done.linked += 1
             offer_previous_translation(s, match, new_id)
+    return done
 
 
-def _fuzzy_predecessor(seg: Segment, candidates: list[SegmentRow]) -> SegmentRow | None:
+def fuzzy_predecessor(seg: Segment, candidates: Sequence[SegmentRow]) -> SegmentRow | None:
+    """The vanished segment `seg` most likely rewords, as msgmerge picks it: the same
+    msgctxt and plural-ness, and the closest msgid at FUZZY_THRESHOLD or above (the first
+    of equals)."""
     best, best_score = None, FUZZY_THRESHOLD * 100
     for row in candidates:
         if row.msgctxt != seg.msgctxt or (row.msgid_plural is None) != (seg.msgid_plural is None):

@@ -301,7 +301,7 @@ def store_outcomes(
                     author=engine_name,
                     engine=engine_name,
                     model=outcome.model,
-                    issues=tuple(_issue_dict(i) for i in issues),
+                    issues=tuple(issue_dict(i) for i in issues),
                     terms_hash=item.terms.hash,
                     glossary_hash=item.glossary_hash,
                     # usage is billed once, to the first item sharing the request
@@ -360,5 +360,6 @@ def store_reused(
     return counts
 
 
-def _issue_dict(issue: Issue) -> dict[str, str]:
+def issue_dict(issue: Issue) -> dict[str, str]:
+    """An issue as versions store it (and the review app shows it)."""
     return {"check": issue.check, "severity": issue.severity, "message": issue.message}

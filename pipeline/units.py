@@ -1,7 +1,8 @@
 """The units of work the Prefect tasks wrap, each in its own transaction, as plain
 functions: the CLI calls them directly where no flow is needed (`locflow sync` does not
 import Prefect). Work that two runs must not do at once holds a named lock (db.locks):
-`catalogues` for sync and export, `translate:<locale>` for planning and storing a locale.
+`catalogues` for sync and export (catalogues and documents), `translate:<locale>` for
+planning and storing a locale.
 """
 
 from __future__ import annotations
@@ -11,15 +12,29 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from locflow.db import repo
+from locflow.db import repo, run_repo
 from locflow.db.locks import named_lock
+from locflow.db.models import Run
 from locflow.db.session import open_database
+from locflow.pipeline.docs import (
+    DocsSyncReport,
+    changed_since,
+    discover_docs,
+    plan_docs,
+    sync_docs,
+)
+from locflow.pipeline.docs_export import DocResult, export_docs, versions_stored_by_doc
 from locflow.pipeline.export import FileResult, export_project
-from locflow.pipeline.plan import LocalePlan, plan_locale
+from locflow.pipeline.plan import LocalePlan, apply_glossary_changes, plan_locale
+from locflow.pipeline.results import DocSummary, RecordedRun
 from locflow.pipeline.sync import SyncReport, sync_project
+from locflow.pipeline.terms import compliance
+from locflow.pipeline.translate import StoreCounts, store_reused
 from locflow.settings import Config
 
 Notify = Callable[[str], None]
@@ -81,3 +96,89 @@ def export_catalogues(
             raise
         tx.rollback() if dry_run else tx.commit()
     return files
+
+
+def apply_glossary(config: Config, plan: LocalePlan) -> None:
+    """Retire and flag the versions a glossary change concerns (see plan.py)."""
+    with sessions(config.database_url)() as s, s.begin():
+        apply_glossary_changes(s, plan)
+
+
+def glossary_compliance(config: Config, locale: str) -> float | None:
+    with sessions(config.database_url)() as s:
+        project = repo.get_or_create_project(s, config.project, config.source_locale)
+        return compliance(s, project, locale).percent
+
+
+def store_memory_hits(config: Config, plan: LocalePlan, run_id: int) -> StoreCounts:
+    with sessions(config.database_url)() as s, s.begin():
+        return store_reused(s, plan.reused, run_id=run_id)
+
+
+# --- runs ----------------------------------------------------------------------------------
+
+
+def start_run(config: Config, kind: str, flow_run_id: str = "") -> int:
+    """A `runs` row for a run that starts; its id."""
+    with sessions(config.database_url)() as s, s.begin():
+        project = repo.get_or_create_project(s, config.project, config.source_locale)
+        return run_repo.start_run(s, project, kind, flow_run_id).id
+
+
+def finish_run(
+    config: Config, run_id: int, status: str, counts: dict[str, Any], message: str | None
+) -> None:
+    with sessions(config.database_url)() as s, s.begin():
+        run_repo.finish_run(s, run_id, status, counts, message or "")
+
+
+def recorded_runs(config: Config, flow_run_ids: Sequence[str]) -> dict[str, RecordedRun]:
+    """The `runs` rows of these Prefect flow runs (those that recorded one), by flow run id."""
+    with sessions(config.database_url)() as s:
+        rows = s.scalars(select(Run).where(Run.flow_run_id.in_(list(flow_run_ids))))
+        return {r.flow_run_id: RecordedRun(r.status, r.message, r.counts or {}) for r in rows}
+
+
+# --- documents -----------------------------------------------------------------------------
+
+
+def find_docs(config: Config, ref: str | None) -> tuple[list[str], list[str] | None]:
+    """All doc names, and those changed since git `ref` (None: no ref given)."""
+    docs = discover_docs(config)
+    names = [d.name for d in docs]
+    return names, (sorted(changed_since(config, ref, docs)) if ref else None)
+
+
+def sync_documents(config: Config, on_wait: Notify | None = None) -> DocsSyncReport:
+    lock = work_lock(config, "catalogues", on_wait)
+    with lock, sessions(config.database_url)() as s, s.begin():
+        return sync_docs(s, config)
+
+
+def plan_documents(config: Config, locale: str, names: Sequence[str] | None) -> LocalePlan:
+    """The plan for the blocks of these docs (all when None), glossary changes applied."""
+    with sessions(config.database_url)() as s, s.begin():
+        project = repo.get_or_create_project(s, config.project, config.source_locale)
+        plan = plan_docs(s, project, locale, names)
+        if plan.stale_by_glossary or plan.flagged_by_glossary:
+            apply_glossary_changes(s, plan)
+        return plan
+
+
+def export_documents(
+    config: Config, locales: Sequence[str], on_wait: Notify | None = None
+) -> list[DocResult]:
+    lock = work_lock(config, "catalogues", on_wait)
+    with lock, sessions(config.database_url)() as s, s.begin():
+        return export_docs(s, config, locales=locales)
+
+
+def doc_summaries(config: Config, run_id: int, docs: Sequence[DocResult]) -> list[DocSummary]:
+    """Each written document with what run `run_id` stored for it."""
+    with sessions(config.database_url)() as s:
+        stored = versions_stored_by_doc(s, run_id)
+    summaries = []
+    for d in docs:
+        ran = stored.get((d.doc, d.locale), {})
+        summaries.append(DocSummary(d, ran.get("translated", 0), ran.get("errors", 0)))
+    return summaries

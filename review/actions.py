@@ -22,7 +22,8 @@ from locflow.db import repo, review_repo
 from locflow.db.models import Project, SegmentRow, Source, Translation
 from locflow.db.review_repo import QueueFilter
 from locflow.db.states import State, TransitionError
-from locflow.review.recheck import check_forms, plural_for
+from locflow.pipeline.plan import plural_for
+from locflow.review.recheck import check_forms
 from locflow.review.users import UserInfo
 
 

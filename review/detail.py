@@ -15,6 +15,7 @@ from locflow.db import repo, review_repo
 from locflow.db.models import Project, Translation
 from locflow.db.review_repo import Earlier, QueueRow
 from locflow.db.states import State
+from locflow.pipeline.plan import plural_for
 from locflow.review.present import (
     DiffPiece,
     diff_text,
@@ -24,7 +25,6 @@ from locflow.review.present import (
     provenance,
     word_diff,
 )
-from locflow.review.recheck import plural_for
 
 
 @dataclass(frozen=True)

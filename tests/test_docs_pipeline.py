@@ -278,6 +278,44 @@ def test_editing_one_paragraph_retranslates_only_that_block(
     assert not results[("docs/guide.md", "fr")].written
 
 
+@pytest.mark.parametrize(
+    ("stored_as", "linked"),
+    [
+        ({}, True),
+        ({"msgctxt": "legacy"}, False),
+        ({"msgid_plural": "Run the installers, then start the app:"}, False),
+    ],
+    ids=["same-context", "other-msgctxt", "plural"],
+)
+def test_a_reworded_block_is_linked_only_to_a_predecessor_of_its_context_and_plurality(
+    Session, db_url: str, project: Path, stored_as: dict[str, str], linked: bool
+) -> None:
+    """Docs and .po entries share one reconciler: a predecessor must have the same msgctxt
+    and plural-ness as the new block (before, docs matched on the text alone)."""
+    config = config_of(project, db_url)
+    run(Session, config, Counting())
+    with Session() as s, s.begin():
+        project_row = repo.find_project(s, config.project)
+        assert project_row is not None
+        source = next(x for x in repo.sources_of(s, project_row) if x.name == "docs/index.md")
+        old = next(r for r in segment_repo.segment_rows(s, source.id) if "installer" in r.msgid)
+        for name, value in stored_as.items():  # a block stored with another identity
+            setattr(old, name, value)
+        old_id = old.id
+    path = project / "docs" / "index.md"
+    path.write_text(
+        INDEX.replace("then start the app:", "and then start the app:"), encoding="utf-8"
+    )
+    with Session() as s, s.begin():
+        report = sync_docs(s, config)
+    assert (report.new, report.obsolete, report.linked) == (1, 1, int(linked))
+    with Session() as s:
+        new = next(r for r in segment_repo.segment_rows(s, source.id) if "and then" in r.msgid)
+        assert new.previous_segment_id == (old_id if linked else None)
+        offered = [v.state for v in repo.versions(s, new.id, "fr")]
+        assert offered == ([State.STALE] if linked else [])
+
+
 def test_a_translation_that_breaks_structure_is_not_written(
     Session, db_url: str, project: Path
 ) -> None:
@@ -349,7 +387,9 @@ def test_translate_docs_flow_reports_engine_refusals(
     monkeypatch.setenv("LOCFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'flow.db'}")
     refusing = PseudoEngine(reject_marker="tag it")
     monkeypatch.setattr(docs_flow, "create_engine", lambda settings: refusing)
-    result = docs_flow.translate_docs(str(project / "locflow.toml"), ["fr"])
+    run = docs_flow.translate_docs(str(project / "locflow.toml"), ["fr"])
+    assert run.failures() == ["fr: the engine refused 1 block(s)"]
+    result = run.to_dict()
     assert result["status"] == "completed"
     assert result["locales"]["fr"]["engine_errors"] == 1
     assert result["failed"] == ["fr: the engine refused 1 block(s)"]

@@ -37,12 +37,14 @@ def test_localise_runs_end_to_end_and_resumes_with_nothing_to_do(demo_project, d
 
     monkeypatch.setenv("LOCFLOW_DATABASE_URL", db_url)
     config = str(demo_project / "locflow.toml")
-    first = localise(config, ["fr", "ru"])
+    run = localise(config, ["fr", "ru"])
+    assert run.status == "completed" and run.locales["ru"].counts.machine > 0
+    first = run.to_dict()
     assert first["status"] == "completed"
     assert first["locales"]["ru"]["machine"] + first["locales"]["ru"]["needs_review"] == 19
     assert first["locales"]["ru"]["requests"] == 16 + 3 * 3  # a request per plural form
     assert {f["locale"] for f in first["files"] if f["written"]} == {"fr", "ru"}
-    second = localise(config, ["fr", "ru"])
+    second = localise(config, ["fr", "ru"]).to_dict()
     assert all(v["requests"] == 0 and v["queued"] == 0 for v in second["locales"].values())
     assert not any(f["changed"] for f in second["files"])
     (summary,) = _artifacts("locflow-summary", first["flow_run_id"])

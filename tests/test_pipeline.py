@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 
 from locflow.connectors.po import read_po
 from locflow.connectors.po_model import PoError
-from locflow.db import repo
+from locflow.db import catalog_repo, repo
 from locflow.db.models import SegmentRow, Translation
 from locflow.db.states import State
 from locflow.pipeline.export import ExportConflict
+from locflow.pipeline.plan import plan_locale, plural_for
 from tests.support.helpers import config_for, export, sync, translate
 
 EXPECTED_NPLURALS = {"fr": 3, "ru": 3, "ar": 6, "de": 2}  # Babel 2.19: CLDR 46 French "many"
@@ -253,3 +254,34 @@ msgstr "Paramètres"
 msgid "Notes"
 msgstr "Note"
 """
+
+
+def test_plural_forms_come_from_the_stored_catalogue_else_from_cldr(demo_project, Session, db_url):
+    """One `plural_for` serves planning and the review app: the catalogue's own header as
+    last synced (or exported), else CLDR's; a changed catalogue is read again."""
+    header = '"Plural-Forms: nplurals=2; plural=(n > 1);\\n"'
+    template = (demo_project / "locale" / "messages.pot").read_text(encoding="utf-8")
+    fr = po_path(demo_project, "fr")
+    fr.parent.mkdir(parents=True)
+    fr.write_text(
+        template.replace('"Plural-Forms: nplurals=INTEGER; plural=EXPRESSION;\\n"', header),
+        encoding="utf-8",
+    )
+    config = config_for(demo_project, db_url)
+    sync(Session, config)
+    with Session() as s, s.begin():
+        project = repo.get_or_create_project(s, config.project, config.source_locale)
+        (source,) = repo.sources_of(s, project)
+        assert plural_for(s, source.id, "fr").nplurals == 2  # the file says so
+        assert plural_for(s, source.id, "ru").nplurals == EXPECTED_NPLURALS["ru"]  # no file
+        plan = plan_locale(s, project, "fr")
+        plural_items = [i for items in plan.queued.values() for i in items if i.segment.is_plural]
+        assert plural_items and all(i.nforms == 2 for i in plural_items)
+        three = fr.read_text(encoding="utf-8").replace(
+            "nplurals=2; plural=(n > 1);", "nplurals=3; plural=(n==1 ? 0 : n==2 ? 1 : 2);"
+        )
+        data = three.encode()
+        catalog_repo.put_catalog_file(
+            s, source.id, "fr", "locale/fr/LC_MESSAGES/messages.po", data, "changed-content"
+        )
+        assert plural_for(s, source.id, "fr").nplurals == 3

@@ -178,8 +178,8 @@ def test_the_parent_reports_failed_and_stopped_children(demo_project: Path, tmp_
     from prefect.states import Completed, Crashed, Failed
 
     from locflow.db import repo, run_repo
-    from locflow.flows.localise import sessions
     from locflow.flows.scale import summarise
+    from locflow.pipeline.units import sessions
 
     config = load_config(
         demo_project / "locflow.toml",
@@ -198,14 +198,15 @@ def test_the_parent_reports_failed_and_stopped_children(demo_project: Path, tmp_
             status, message = ("stopped", "cost cap reached") if locale == "de" else ("ok", "")
             run_repo.finish_run(s, row.id, status, counts, message)
     out = summarise(config, ids, {i: SimpleNamespace(state=states[i]) for i in ids})
-    assert out["status"] == "failed"
-    assert out["message"] == "fan-out runs failed: ru (Failed: boom); ar (Crashed: killed)"
-    assert sorted(out["locales"]) == ["de", "fr", "ru"]
-    assert out["engine"] == {"requests": 9}
-    assert [c["state"] for c in out["children"]] == ["Completed", "Failed", "Crashed", "Completed"]
+    assert out.status == "failed"
+    assert out.message == "fan-out runs failed: ru (Failed: boom); ar (Crashed: killed)"
+    assert sorted(out.locales) == ["de", "fr", "ru"]
+    assert out.locales["fr"].requests == 3
+    assert out.engine == {"requests": 9}
+    assert [c.state for c in out.children] == ["Completed", "Failed", "Crashed", "Completed"]
     ok = {i: SimpleNamespace(state=Completed()) for i in ids}
     stopped = summarise(config, ids, ok)
-    assert stopped["status"] == "stopped" and stopped["message"] == "de: cost cap reached"
+    assert stopped.status == "stopped" and stopped.message == "de: cost cap reached"
 
 
 def test_fan_out_without_a_deployment_says_how_to_make_one(
@@ -393,7 +394,7 @@ def test_fan_out_over_two_workers_equals_one_process_and_keeps_the_account_limit
         monkeypatch.setenv("LOCFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'reference.db'}")
         monkeypatch.setenv("DASHSCOPE_API_KEY", free_sim.api_key)
         single = localise(str(ref_toml))
-        assert single["status"] == "completed"
+        assert single.status == "completed"
         t_single = time.monotonic()
 
         from prefect.client.orchestration import get_client

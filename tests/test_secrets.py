@@ -196,14 +196,14 @@ def test_api_key_never_stored_logged_or_shown(
 
     # 1. the provider refuses the key (401) and quotes it: the run stops cleanly
     sim.script("401")
-    stopped = localise(config, ["fr"])
+    stopped = localise(config, ["fr"]).to_dict()
     assert stopped["status"] == "stopped"
     assert "API key refused" in stopped["message"]
     assert "Key: ***" in stopped["message"]  # the provider quoted the key; it was redacted
     places["result of the 401 run"] = json.dumps(stopped, default=str)
 
     # 2. one string refused by moderation (400): marked, the rest translated
-    done = localise(config, ["de"])
+    done = localise(config, ["de"]).to_dict()
     assert done["status"] == "completed"
     assert sim.counters.status[400] >= 1 and sim.counters.ok > 0
     places["result of the moderation run"] = json.dumps(done, default=str)
