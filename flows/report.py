@@ -8,6 +8,8 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
 from locflow.pipeline.results import DocsRunResult, LocaleSummary, RunResult
 
 _progress_hook: Callable[[str, int, int], None] | None = None
@@ -80,8 +82,6 @@ def locale_rows(x: LocaleSummary) -> list[dict[str, Any]]:
 
 def publish_artifacts(result: RunResult) -> None:
     """A table artifact per locale and a markdown summary, in Prefect's UI."""
-    from prefect.artifacts import create_markdown_artifact, create_table_artifact
-
     try:
         for locale, x in result.locales.items():
             key = "locflow-" + "".join(c if c.isalnum() else "-" for c in locale.lower())
@@ -112,7 +112,5 @@ def docs_markdown_summary(result: DocsRunResult) -> str:
 
 def publish_docs_summary(result: DocsRunResult) -> None:
     """The docs run's markdown summary, in Prefect's UI."""
-    from prefect.artifacts import create_markdown_artifact
-
     with suppress(Exception):  # an artifact is a courtesy; a run never fails for it
         create_markdown_artifact(docs_markdown_summary(result), key="locflow-docs-summary")

@@ -42,6 +42,17 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from prefect import Flow, get_run_logger
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import WorkPoolCreate
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError, rate_limit
+from prefect.deployments import run_deployment
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+from prefect.runtime import deployment, flow_run
+from prefect.states import Cancelling
+from prefect.workers.process import ProcessWorker
+
 from locflow.connectors.engines.base import Engine, Limits, Transient
 from locflow.connectors.engines.registry import create_engine
 from locflow.pipeline.results import ChildRun, FanOutResult, fan_in
@@ -120,8 +131,6 @@ class SharedLimiter:
             await self._acquire(tokens)
 
     async def _acquire(self, tokens: int) -> None:
-        from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError, rate_limit
-
         started = time.monotonic()
         try:
             if self.tokens is not None:
@@ -137,9 +146,6 @@ class SharedLimiter:
 
 def ensure_limits(specs: Iterable[LimitSpec]) -> None:
     """Create the limits, or update them when the configured rates changed."""
-    from prefect.client.orchestration import get_client
-    from prefect.exceptions import ObjectAlreadyExists
-
     with get_client(sync_client=True) as client:
         for spec in specs:
             try:
@@ -149,8 +155,6 @@ def ensure_limits(specs: Iterable[LimitSpec]) -> None:
 
 
 def is_fan_out_child() -> bool:
-    from prefect.runtime import flow_run
-
     try:
         return FAN_OUT_TAG in (flow_run.tags or [])
     except Exception:  # no run context and no API to ask
@@ -188,10 +192,6 @@ def run_engine(settings: EngineSettings) -> Engine:
 
 def child_deployment(config: Config) -> str | UUID:
     """The deployment the children run: this run's own, else `localise/<project>`."""
-    from prefect.client.orchestration import get_client
-    from prefect.exceptions import ObjectNotFound
-    from prefect.runtime import deployment
-
     own = deployment.id
     if own:
         return UUID(str(own))
@@ -210,9 +210,6 @@ def child_deployment(config: Config) -> str | UUID:
 def fan_out(config: Config, locales: list[str], max_cost: float | None) -> FanOutResult:
     """One child run per locale, spread over the work pool; returns the parent's summary of
     what they did."""
-    from prefect import get_run_logger
-    from prefect.deployments import run_deployment
-
     engine = create_engine(config.engine)  # a misconfigured engine stops here, before any run
     if config.engine.shared_limits is not False:  # the children will share these
         ensure_limits(engine_limit_specs(engine))
@@ -247,9 +244,6 @@ def fan_out(config: Config, locales: list[str], max_cost: float | None) -> FanOu
 
 def wait_for_runs(children: Mapping[UUID, str], logger: Any) -> dict[UUID, Any]:
     """Poll until every run is in a final state; returns the runs as last read."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-
     done: dict[UUID, Any] = {}
     with get_client(sync_client=True) as client:
         while len(done) < len(children):
@@ -268,9 +262,6 @@ def wait_for_runs(children: Mapping[UUID, str], logger: Any) -> dict[UUID, Any]:
 
 def cancel_runs(children: Iterable[UUID]) -> None:
     """Best effort: the parent stopped, so its children should stop too."""
-    from prefect.client.orchestration import get_client
-    from prefect.states import Cancelling
-
     try:
         with get_client(sync_client=True) as client:
             for run_id in children:
@@ -314,11 +305,6 @@ def run_directory(config: Config) -> Path:
 
 def ensure_process_pool(pool: str) -> bool:
     """Create a process work pool named `pool` if there is none; True when created."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import WorkPoolCreate
-    from prefect.exceptions import ObjectNotFound
-    from prefect.workers.process import ProcessWorker
-
     with get_client(sync_client=True) as client:
         try:
             existing = client.read_work_pool(pool)
@@ -338,8 +324,6 @@ def ensure_process_pool(pool: str) -> bool:
 def deploy_to_pool(config: Config, pool: str, name: str | None = None) -> dict[str, str]:
     """The `localise` and `publish` deployments on `pool`, run in the project's directory;
     returns {"localise/NAME": deployment id, ...}."""
-    from prefect import Flow
-
     root = run_directory(config)
     ensure_process_pool(pool)
     name = name or config.project

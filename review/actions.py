@@ -24,7 +24,7 @@ from locflow.db.review_repo import QueueFilter
 from locflow.db.states import State, TransitionError
 from locflow.pipeline.plan import plural_for
 from locflow.review.recheck import check_forms
-from locflow.review.users import UserInfo
+from locflow.review.users import UserInfo, get_user
 
 
 class PermissionDenied(Exception):
@@ -87,8 +87,6 @@ class BulkResult:
 
 def actor_for(s: Session, name: str | None) -> UserInfo:
     """The acting user; PermissionDenied when there is none or it is unknown."""
-    from locflow.review.users import get_user
-
     if not name:
         raise PermissionDenied("no acting user: pass --user NAME or set LOCFLOW_USER")
     user = get_user(s, name)
