@@ -8,10 +8,14 @@ ENGINE ?=
 
 .PHONY: venv demo demo-clean test test-fast lint bench clean
 
+# setuptools warns that an editable install maps folders under `locflow` (package-dir): true
+# and intended, so that notice (a UserWarning) is silenced for the install only.
+INSTALL := PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install -q
+
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(INSTALL) -e '.[test]'
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -59,7 +63,7 @@ DEMO_LLM := build/demo-llm
 .PHONY: llm demo-llm
 
 $(LLM_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install -q -e '.[test,llm]'
+	$(INSTALL) -e '.[test,llm]'
 	@touch $(LLM_STAMP)
 
 llm: $(LLM_STAMP)

@@ -208,14 +208,10 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
     from locflow.flows.localise import publish  # Prefect: only a real export loads it
 
     result = publish(str(config.file), locales)
-    for f in result["files"]:
-        if f["written"]:
-            out.say(f"wrote {f['path']}")
-    out.say(
-        f"{sum(1 for f in result['files'] if f['written'])} of {len(result['files'])} "
-        "catalogues written"
-    )
-    out.data(result)
+    for f in result.written:
+        out.say(f"wrote {f.path}")
+    out.say(f"{len(result.written)} of {len(result.files)} catalogues written")
+    out.data(result.to_dict())
     return EXIT_OK
 
 

@@ -17,7 +17,7 @@ from locflow.pipeline import units
 from locflow.pipeline.budget import Budget
 from locflow.pipeline.export import FileResult
 from locflow.pipeline.plan import LocalePlan
-from locflow.pipeline.results import FAILED, LocaleSummary, RunResult
+from locflow.pipeline.results import FAILED, LocaleSummary, PublishResult, RunResult
 from locflow.pipeline.runner import LoopRunner
 from locflow.pipeline.sync import SyncReport
 from locflow.settings import Config, load_config
@@ -121,8 +121,7 @@ def localise(
 @flow(name="publish")
 def publish(
     config_path: str | None = None, locales: list[str] | None = None, dry_run: bool = False
-) -> dict[str, Any]:
+) -> PublishResult:
     """Write approved translations (and machine output by policy) to the catalogues."""
     config = load_config(config_path)
-    files = export_task(config, list(locales or config.locales), dry_run)
-    return {"files": [f.__dict__ for f in files], "status": "completed"}
+    return PublishResult(tuple(export_task(config, list(locales or config.locales), dry_run)))

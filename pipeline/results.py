@@ -355,3 +355,18 @@ class DocsRunResult:
             "docs_written": sum(1 for d in self.docs if d.doc.written),
             "docs_failed": sum(1 for d in self.docs if d.doc.failed),
         }
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What one `publish` run (`locflow export`) wrote."""
+
+    files: tuple[FileResult, ...]
+    status: str = COMPLETED
+
+    @property
+    def written(self) -> list[FileResult]:
+        return [f for f in self.files if f.written]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"files": [asdict(f) for f in self.files], "status": self.status}

@@ -63,6 +63,7 @@ def test_publish_flow_writes_only_catalogues_that_change(demo_project, db_url, m
     config = str(demo_project / "locflow.toml")
     localise(config, ["de"], export=False)
     first = publish(config, ["de"])
-    assert [f["written"] for f in first["files"]] == [True]
+    assert [f.written for f in first.files] == [True]
+    assert first.to_dict()["files"][0]["written"] is True
     again = publish(config, ["de"])
-    assert [f["written"] for f in again["files"]] == [False]
+    assert [f.written for f in again.files] == [False]
