@@ -1,0 +1,188 @@
+"""Export tells the truth (issue 12, cases 5 and 6): a file-system failure stops the whole
+export and leaves files and database as they were; a template that changed since the last
+sync is caught by `export --check` and refused by `export`/publish.
+
+How a write is made to fail: the suite runs as root, and a read-only directory does not stop
+root. What does stop root is a path that cannot be a file: a directory standing where the
+.mo goes (the rename onto it fails, after earlier catalogues were already renamed, so the
+undo is exercised), or a regular file standing where a locale's directory goes (preparing the
+temporary file fails, before anything is renamed).
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from locflow.db.models import CatalogFile
+from locflow.pipeline.export_check import TemplateDrift
+from tests.support.env import run_cli
+from tests.support.helpers import config_for, export, sync, translate
+
+NEW_MSGID = 'msgid "Export everything"\nmsgstr ""\n'
+
+
+def po_path(project, locale):
+    return project / "locale" / locale / "LC_MESSAGES" / "messages.po"
+
+
+def add_msgid(project):
+    pot = project / "locale" / "messages.pot"
+    pot.write_text(pot.read_text(encoding="utf-8") + "\n" + NEW_MSGID, encoding="utf-8")
+
+
+def new_creation_date(project):
+    pot = project / "locale" / "messages.pot"
+    text = pot.read_text(encoding="utf-8")
+    pot.write_text(text.replace("2026-11-01 12:00+0000", "2026-12-06 08:30+0000"))
+
+
+def snapshot(project):
+    return {
+        p.relative_to(project): p.read_bytes()
+        for p in (project / "locale").rglob("*")
+        if p.is_file()
+    }
+
+
+def recorded(Session):
+    with Session() as s:
+        return {
+            (r.source_id, r.locale): (r.content_hash, r.export_key, r.export_counts)
+            for r in s.scalars(select(CatalogFile))
+        }
+
+
+@pytest.fixture
+def exported(demo_project, Session, db_url):
+    """Every locale exported once, then a msgid added and synced: every catalogue would
+    change at the next export."""
+    config = config_for(demo_project, db_url)
+    sync(Session, config)
+    translate(Session, config)
+    export(Session, config)
+    add_msgid(demo_project)
+    sync(Session, config)
+    return config
+
+
+def test_a_failed_rename_undoes_the_catalogues_already_renamed(exported, demo_project, Session):
+    de_mo = po_path(demo_project, "de").with_suffix(".mo")
+    de_mo.unlink()
+    de_mo.mkdir()  # the last locale's .mo cannot be replaced: fr, ru, ar and de.po come first
+    files, rows = snapshot(demo_project), recorded(Session)
+    with pytest.raises(OSError) as failed:
+        export(Session, exported)
+    assert failed.value.filename == str(de_mo)  # the real target, not a temporary file
+    assert ".tmp" not in str(failed.value)
+    assert snapshot(demo_project) == files  # fr, ru, ar and de.po were put back
+    assert recorded(Session) == rows  # nothing recorded as exported
+    assert not [p for p in demo_project.rglob("*.tmp")]
+    de_mo.rmdir()
+    done = export(Session, exported)  # never "changed on disk since the last sync"
+    assert {f.locale for f in done if f.written} == {"fr", "ru", "ar", "de"}
+    assert b"Export everything" in po_path(demo_project, "de").read_bytes()
+    assert de_mo.is_file()
+
+
+def test_a_failed_preparation_writes_nothing(demo_project, Session, db_url):
+    config = config_for(demo_project, db_url, LOCFLOW_LOCALES="fr,ru")
+    sync(Session, config)
+    translate(Session, config)
+    export(Session, config)
+    add_msgid(demo_project)
+    (demo_project / "locale" / "ar").write_text("not a directory")
+    everything = config_for(demo_project, config.database_url)
+    sync(Session, everything)
+    files, rows = snapshot(demo_project), recorded(Session)
+    with pytest.raises(OSError) as failed:
+        export(Session, everything)
+    assert failed.value.filename == str(po_path(demo_project, "ar"))
+    assert snapshot(demo_project) == files and recorded(Session) == rows
+    (demo_project / "locale" / "ar").unlink()
+    done = export(Session, everything)
+    assert {f.locale for f in done if f.written} == {"fr", "ru", "ar", "de"}
+
+
+def test_template_drift_is_seen_without_sync(demo_project, Session, db_url):
+    config = config_for(demo_project, db_url)
+    sync(Session, config)
+    translate(Session, config)
+    export(Session, config)
+    new_creation_date(demo_project)  # a new POT-Creation-Date alone is no change
+    assert not any(f.changed for f in export(Session, config, dry_run=True))
+    assert not any(f.written for f in export(Session, config))
+    add_msgid(demo_project)
+    files, rows = snapshot(demo_project), recorded(Session)
+    checked = export(Session, config, dry_run=True)
+    assert all(f.changed for f in checked) and len(checked) == 4
+    assert all(any("template drift" in r for r in f.reasons) for f in checked)
+    assert all("Export everything" in " ".join(f.entries) for f in checked)
+    with pytest.raises(TemplateDrift, match=r"locale/messages\.pot"):
+        export(Session, config)
+    assert snapshot(demo_project) == files and recorded(Session) == rows
+    sync(Session, config)
+    checked = export(Session, config, dry_run=True)
+    assert all(f.changed and not any("drift" in r for r in f.reasons) for f in checked)
+
+
+@pytest.fixture
+def cli_env(prefect_server, tmp_path):
+    return {
+        "PREFECT_API_URL": prefect_server,
+        "LOCFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+    }
+
+
+def last_line(done):
+    return done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+
+
+def test_cli_export_fails_whole_then_succeeds(demo_project, cli_env):
+    assert run_cli("run", cwd=demo_project, env=cli_env).returncode == 0
+    add_msgid(demo_project)
+    assert run_cli("sync", cwd=demo_project, env=cli_env).returncode == 0
+    de_mo = po_path(demo_project, "de").with_suffix(".mo")
+    de_mo.unlink()
+    de_mo.mkdir()
+    files = snapshot(demo_project)
+    failed = run_cli("export", cwd=demo_project, env=cli_env)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert last_line(failed).startswith("locflow: error: ")
+    assert str(de_mo) in last_line(failed) and ".tmp" not in last_line(failed)
+    assert snapshot(demo_project) == files
+    check = run_cli("export", "--check", cwd=demo_project, env=cli_env)
+    assert check.returncode == 3 and "4 of 4 catalogues would change" in check.stdout
+    assert "edited on disk" not in check.stdout
+    de_mo.rmdir()
+    done = run_cli("export", cwd=demo_project, env=cli_env)
+    assert done.returncode == 0, done.stderr
+    assert "4 of 4 catalogues written" in done.stdout
+    again = run_cli("export", "--check", cwd=demo_project, env=cli_env)
+    assert again.returncode == 0 and "0 of 4 catalogues would change" in again.stdout
+
+
+def test_cli_check_and_export_see_template_drift(demo_project, cli_env):
+    assert run_cli("run", cwd=demo_project, env=cli_env).returncode == 0
+    add_msgid(demo_project)
+    check = run_cli("export", "--check", cwd=demo_project, env=cli_env)
+    assert check.returncode == 3, check.stdout + check.stderr
+    assert "4 of 4 catalogues would change" in check.stdout
+    assert "would change: locale/fr/LC_MESSAGES/messages.po (template drift" in check.stdout
+    assert "Export everything" not in check.stdout
+    verbose = run_cli("export", "--check", "-v", "-l", "fr", cwd=demo_project, env=cli_env)
+    assert verbose.returncode == 3 and "Export everything" in verbose.stdout
+    files = snapshot(demo_project)
+    refused = run_cli("export", cwd=demo_project, env=cli_env)
+    assert refused.returncode == 3, refused.stdout + refused.stderr
+    assert last_line(refused).startswith("locflow: error: ")
+    assert "locale/messages.pot" in last_line(refused)
+    assert snapshot(demo_project) == files
+    assert run_cli("sync", cwd=demo_project, env=cli_env).returncode == 0
+    synced = run_cli("export", "--check", cwd=demo_project, env=cli_env)
+    assert synced.returncode == 3 and "template drift" not in synced.stdout
+    assert run_cli("export", cwd=demo_project, env=cli_env).returncode == 0
+    fr = po_path(demo_project, "fr")
+    fr.write_bytes(fr.read_bytes().replace(b'msgid "Export everything"', b'msgid "X"', 1))
+    edited = run_cli("export", "--check", "-l", "fr", cwd=demo_project, env=cli_env)
+    assert edited.returncode == 3 and "edited on disk" in edited.stdout
