@@ -3,13 +3,21 @@ export and leaves files and database as they were; a template that changed since
 sync is caught by `export --check` and refused by `export`/publish.
 
 How a write is made to fail: the suite runs as root, and a read-only directory does not stop
-root. What does stop root is a path that cannot be a file: a directory standing where the
-.mo goes (the rename onto it fails, after earlier catalogues were already renamed, so the
-undo is exercised), or a regular file standing where a locale's directory goes (preparing the
-temporary file fails, before anything is renamed).
+root. The measured case (a read-only locale directory) runs the CLI as an unprivileged user
+through `setpriv` where that is possible. Otherwise what stops root is a path that cannot be
+a file: a directory standing where the last locale's .mo goes, or a regular file standing
+where a locale's directory goes. (A rename that fails after others succeeded, whose undo
+these cannot reach as root, is pinned in tests/test_po.py.)
 """
 
 from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -66,16 +74,16 @@ def exported(demo_project, Session, db_url):
     return config
 
 
-def test_a_failed_rename_undoes_the_catalogues_already_renamed(exported, demo_project, Session):
+def test_a_target_that_cannot_be_written_stops_every_catalogue(exported, demo_project, Session):
     de_mo = po_path(demo_project, "de").with_suffix(".mo")
     de_mo.unlink()
-    de_mo.mkdir()  # the last locale's .mo cannot be replaced: fr, ru, ar and de.po come first
+    de_mo.mkdir()  # the last locale's .mo cannot be replaced
     files, rows = snapshot(demo_project), recorded(Session)
     with pytest.raises(OSError) as failed:
         export(Session, exported)
     assert failed.value.filename == str(de_mo)  # the real target, not a temporary file
     assert ".tmp" not in str(failed.value)
-    assert snapshot(demo_project) == files  # fr, ru, ar and de.po were put back
+    assert snapshot(demo_project) == files  # fr, ru, ar and de untouched
     assert recorded(Session) == rows  # nothing recorded as exported
     assert not [p for p in demo_project.rglob("*.tmp")]
     de_mo.rmdir()
@@ -186,3 +194,57 @@ def test_cli_check_and_export_see_template_drift(demo_project, cli_env):
     fr.write_bytes(fr.read_bytes().replace(b'msgid "Export everything"', b'msgid "X"', 1))
     edited = run_cli("export", "--check", "-l", "fr", cwd=demo_project, env=cli_env)
     assert edited.returncode == 3 and "edited on disk" in edited.stdout
+
+
+NOBODY = 65534
+as_plain_user = pytest.mark.skipif(
+    os.getuid() != 0 or shutil.which("setpriv") is None,
+    reason="needs root and setpriv to run the CLI as an unprivileged user",
+)
+
+
+def run_as_nobody(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).parent / "locflow"
+    user = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    return subprocess.run(
+        [*user, str(exe), *args],
+        cwd=cwd,
+        env={**os.environ, "NO_COLOR": "1", **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@as_plain_user
+def test_cli_read_only_locale_directory_then_fixed(demo_project, prefect_server):
+    """The measured case 5, as a user who cannot write to a read-only directory."""
+    home = Path(tempfile.mkdtemp(prefix="locflow-ro-"))  # pytest's tmp is root-only
+    try:
+        project = Path(shutil.copytree(demo_project, home / "demo"))
+        env = {
+            "PREFECT_API_URL": prefect_server,
+            "LOCFLOW_DATABASE_URL": f"sqlite:///{home / 'cli.db'}",
+            "HOME": str(home),
+            "PREFECT_HOME": str(home / ".prefect"),
+        }
+        assert run_cli("run", cwd=project, env=env).returncode == 0
+        add_msgid(project)
+        assert run_cli("sync", cwd=project, env=env).returncode == 0
+        for path in [home, *home.rglob("*")]:
+            os.chown(path, NOBODY, NOBODY)
+        de_dir = po_path(project, "de").parent
+        de_dir.chmod(0o555)
+        files = snapshot(project)
+        failed = run_as_nobody("export", cwd=project, env=env)
+        assert failed.returncode == 1, failed.stdout + failed.stderr
+        assert last_line(failed).startswith("locflow: error: ")
+        assert str(po_path(project, "de")) in last_line(failed)
+        assert ".tmp" not in last_line(failed)
+        assert snapshot(project) == files  # fr, ru and ar were not written either
+        de_dir.chmod(0o755)
+        done = run_as_nobody("export", cwd=project, env=env)
+        assert done.returncode == 0, done.stderr  # never "changed on disk"
+        assert "4 of 4 catalogues written" in done.stdout
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
