@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from locflow.cli.errors import redact_url
 from locflow.connectors.engines.registry import create_engine
 from locflow.db.session import create_db_engine, current_revision, migrate
 from locflow.pipeline.cost import estimate
+from locflow.pipeline.export import FileResult
 from locflow.pipeline.export_check import TemplateDrift
 from locflow.pipeline.units import export_catalogues, plan, sync_catalogues
 from locflow.settings import DEFAULT_CONFIG
@@ -211,6 +213,7 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
             if args.verbose:
                 for line in f.entries:
                     out.say(f"    {line}")
+        _say_demoted(out, files)
         out.say(f"{len(changed)} of {len(files)} catalogues would change")
         out.data({"files": [f.__dict__ for f in files]})
         drifted = any(r.startswith("template drift") for f in files for r in f.reasons)
@@ -228,9 +231,18 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
         return fail(f"{exc.filename}: {exc.strerror or exc}; nothing was written")
     for f in result.written:
         out.say(f"wrote {f.path}")
+    _say_demoted(out, result.files)
     out.say(f"{len(result.written)} of {len(result.files)} catalogues written")
     out.data(result.to_dict())
     return EXIT_OK
+
+
+def _say_demoted(out: Output, files: Iterable[FileResult]) -> None:
+    """Entries export could not write as they are: each kept its previous text or was left
+    out (the other entries and catalogues were exported)."""
+    for f in files:
+        for line in f.demoted:
+            out.say(f"{f.path}: {line}")
 
 
 STARTER_CONFIG = """\

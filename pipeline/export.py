@@ -33,7 +33,7 @@ from locflow.pipeline.export_check import (
     edited_on_disk,
     template_drift,
 )
-from locflow.pipeline.export_merge import Wanted, build_catalog, new_base
+from locflow.pipeline.export_merge import Wanted, build_catalog, fit_charset, new_base
 from locflow.settings import CatalogSource, Config
 
 Key = tuple[str | None, str, str | None]
@@ -59,6 +59,9 @@ class FileResult:
     """Why it would change (or changed): see pipeline.export_check."""
     entries: tuple[str, ...] = ()
     """The entries concerned, one line each."""
+    demoted: tuple[str, ...] = ()
+    """Entries locflow meant to change but could not write as they are (see fit_charset):
+    each kept its previous text or was left out, with the reason."""
 
 
 def choose(
@@ -140,22 +143,29 @@ def export_catalog(
         )
     rows = segment_repo.segment_rows(s, source.id, include_obsolete=False)
     wanted = _wanted(s, rows, locale, config.export.machine)
-    catalog, data, changed = _render(source, locale, rel, stored, rows, wanted, now)
-    why = drift + (database_changes(_stored_catalog(stored, rel), catalog) if changed else Why())
+    out = _render(source, locale, rel, stored, rows, wanted, now)
+    changed = out.changed
+    why = drift + (
+        database_changes(_stored_catalog(stored, rel), out.catalog) if changed else Why()
+    )
     written = False
     if not dry_run:
-        own = writes is None
         staged = StagedWrites() if writes is None else writes
-        written = _stage(staged, path, data, catalog, changed, config.export.mo)
-        _record(s, source, locale, rel, data, key, wanted, len(rows))
-        if own:
+        written = _stage(staged, path, out.data, out.catalog, changed, config.export.mo)
+        _record(s, source, locale, rel, out.data, key, _counts(out.wanted, len(rows)))
+        if writes is None:
             staged.commit()
+    return FileResult(
+        rel, locale, changed or bool(drift.reasons), written, *_counts(out.wanted, len(rows)),
+        *_why(why), out.demoted,
+    )  # fmt: skip
+
+
+def _counts(wanted: dict[int, Wanted | None], total: int) -> tuple[int, int, int]:
+    """Translated, fuzzy and all entries of an export."""
     translated = sum(1 for w in wanted.values() if w is not None and not w.fuzzy)
     fuzzy = sum(1 for w in wanted.values() if w is not None and w.fuzzy)
-    return FileResult(
-        rel, locale, changed or bool(drift.reasons), written, translated, fuzzy, len(rows),
-        *_why(why),
-    )  # fmt: skip
+    return translated, fuzzy, total
 
 
 def _why(why: Why) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -186,17 +196,14 @@ def _record(
     rel: str,
     data: bytes,
     key: str,
-    wanted: dict[int, Wanted | None],
-    total: int,
+    counts: tuple[int, int, int],
 ) -> None:
     """What this export wrote, in the caller's transaction: its bytes, key and counts."""
     catalog_repo.put_catalog_file(s, source.id, locale, rel, data, hashlib.sha256(data).hexdigest())
     row = catalog_repo.catalog_file(s, source.id, locale)
     if row is not None and row.content == data:
         row.export_key = _with_content(key, row.content_hash)
-        translated = sum(1 for w in wanted.values() if w is not None and not w.fuzzy)
-        fuzzy = sum(1 for w in wanted.values() if w is not None and w.fuzzy)
-        row.export_counts = [translated, fuzzy, total]
+        row.export_counts = list(counts)
 
 
 def _exported_as_is(stored: CatalogFile, key: str, path: Path, config: Config) -> bool:
@@ -226,6 +233,16 @@ def _wanted(
     return {r.id: choose(current.get(r.id, ()), r, approved, machine) for r in rows}
 
 
+@dataclass(frozen=True)
+class Rendered:
+    catalog: PoCatalog
+    data: bytes
+    changed: bool
+    wanted: dict[int, Wanted | None]
+    """What went in, after the per-entry decisions (see fit_charset)."""
+    demoted: tuple[str, ...]
+
+
 def _render(
     source: Source,
     locale: str,
@@ -234,7 +251,7 @@ def _render(
     rows: Sequence[SegmentRow],
     wanted: dict[int, Wanted | None],
     now: datetime,
-) -> tuple[PoCatalog, bytes, bool]:
+) -> Rendered:
     """The catalogue rebuilt on its stored bytes (or a new one), its bytes, and whether they
     changed; the header's revision date moves only with a change."""
     if stored is not None:
@@ -243,6 +260,7 @@ def _render(
     else:
         plural = plural_info(locale)
         base = new_base(source, locale, plural, rel)
+    wanted, demoted = fit_charset(base, rows, wanted)
     catalog = build_catalog(base, rows, wanted, plural)
     data = render_po(catalog)
     changed = stored is None or data != stored.content
@@ -252,7 +270,7 @@ def _render(
             updates["Plural-Forms"] = plural.header  # msgfmt needs it once plurals are there
         catalog = with_header_fields(catalog, updates, fuzzy=False if stored is None else None)
         data = render_po(catalog)
-    return catalog, data, changed
+    return Rendered(catalog, data, changed, wanted, demoted)
 
 
 EXPORT_FORMAT = "1"

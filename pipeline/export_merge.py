@@ -142,3 +142,39 @@ def new_base(source: Source, locale: str, plural: PluralInfo, name: str) -> PoCa
             fields[key] = "locflow"
     comment = template.header.segment.translator_comments if template.header else ""
     return new_catalog(name, tuple(fields.items()), comment, template.width)
+
+
+def fit_charset(
+    base: PoCatalog, rows: Sequence[SegmentRow], wanted: dict[int, Wanted | None]
+) -> tuple[dict[int, Wanted | None], tuple[str, ...]]:
+    """One decision per entry for text the catalogue's charset cannot hold (a catalogue in
+    ISO-8859-15 given `ţ`): the entry keeps its previous text, or is left out when it had
+    none, and the decision is reported with its reason. Nothing else is affected, and text
+    already in the catalogue (imported human work) is never touched: it fits by definition."""
+    previous = {e.segment.key: e for e in base.entries if not e.segment.obsolete}
+    fitted = dict(wanted)
+    decisions = []
+    for row in rows:
+        want = wanted.get(row.id)
+        bad = _unencodable(want.forms, base.encoding) if want is not None else None
+        if bad is None:
+            continue
+        before = previous.get((row.msgctxt, row.msgid, row.msgid_plural))
+        if before is not None and any(before.forms):
+            fitted[row.id] = Wanted(tuple(before.forms), before.fuzzy)
+            outcome = "kept its previous text"
+        else:
+            fitted[row.id] = None
+            outcome = "omitted"
+        decisions.append(f"{row.msgid!r} {outcome}: charset {base._charset} cannot hold {bad!r}")
+    return fitted, tuple(decisions)
+
+
+def _unencodable(forms: Sequence[str], encoding: str) -> str | None:
+    """The first character of `forms` that `encoding` cannot hold, if any."""
+    for text in forms:
+        try:
+            text.encode(encoding)
+        except UnicodeEncodeError as exc:
+            return text[exc.start]
+    return None

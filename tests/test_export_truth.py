@@ -22,7 +22,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from locflow.db.models import CatalogFile
+from locflow.connectors.po import read_po
+from locflow.db import repo
+from locflow.db.models import CatalogFile, SegmentRow
+from locflow.db.states import State
 from locflow.pipeline.export_check import TemplateDrift
 from tests.support.env import run_cli
 from tests.support.helpers import config_for, export, sync, translate
@@ -248,3 +251,72 @@ def test_cli_read_only_locale_directory_then_fixed(demo_project, prefect_server)
         assert "4 of 4 catalogues written" in done.stdout
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+LATIN9_FR = """\
+msgid ""
+msgstr ""
+"Language: fr\\n"
+"MIME-Version: 1.0\\n"
+"Content-Type: text/plain; charset=ISO-8859-15\\n"
+"Content-Transfer-Encoding: 8bit\\n"
+"Plural-Forms: nplurals=2; plural=(n > 1);\\n"
+
+#: app/settings.py:7
+msgid "Settings"
+msgstr "Paramètres"
+
+#: app/settings.py:8
+msgid " (default)"
+msgstr " (par défaut)"
+"""
+
+
+def test_text_the_charset_cannot_hold_is_decided_per_entry(demo_project, Session, db_url):
+    """A catalogue in ISO-8859-15 cannot hold the pseudo engine's ŕ, ɱ…: those entries keep
+    their previous text or are left out, each reported; the rest of the catalogue, the other
+    catalogues and the imported human text are exported as usual."""
+    fr = po_path(demo_project, "fr")
+    fr.parent.mkdir(parents=True)
+    fr.write_bytes(LATIN9_FR.encode("iso-8859-15"))
+    config = config_for(demo_project, db_url)
+    sync(Session, config)
+    translate(Session, config)
+    with Session() as s, s.begin():
+        row = s.scalar(select(SegmentRow).where(SegmentRow.msgid == " (default)"))
+        repo.add_version(
+            s,
+            repo.NewVersion(
+                segment_id=row.id, locale="fr", forms=(" (défaut ţ)",),
+                state=State.APPROVED, origin="human", source_hash=row.source_hash,
+                author="reviewer",
+            ),
+        )  # fmt: skip
+    files = {f.locale: f for f in export(Session, config)}
+    assert {loc for loc, f in files.items() if f.written} == {"fr", "ru", "ar", "de"}
+    out = read_po(fr)
+    by_id = {e.segment.msgid: e for e in out.entries}
+    assert by_id["Settings"].forms == ("Paramètres",)  # imported human text, untouched
+    assert by_id[" (default)"].forms == (" (par défaut)",)  # kept its previous text
+    assert by_id["Notes"].forms == ("",)  # pseudo text with ĺ/ŕ: left out
+    notes = " ".join(files["fr"].demoted)
+    assert "' (default)' kept its previous text" in notes and "'Notes' omitted" in notes
+    assert "charset ISO8859-15 cannot hold" in notes  # gettext's name for it
+    assert not files["de"].demoted and all(
+        e.forms[0] for e in read_po(po_path(demo_project, "de")).entries
+    )
+
+
+def test_cli_export_reports_each_demoted_entry(demo_project, cli_env):
+    fr = po_path(demo_project, "fr")
+    fr.parent.mkdir(parents=True)
+    fr.write_bytes(LATIN9_FR.encode("iso-8859-15"))
+    done = run_cli("run", "-l", "fr,de", cwd=demo_project, env=cli_env)
+    assert done.returncode == 0, done.stderr
+    assert "messages.po' cannot be written" not in done.stderr
+    assert read_po(fr).entries and po_path(demo_project, "de").exists()
+    fr.write_bytes(LATIN9_FR.encode("iso-8859-15"))  # back to the human text only
+    assert run_cli("sync", "-l", "fr", cwd=demo_project, env=cli_env).returncode == 0
+    again = run_cli("export", "-l", "fr", cwd=demo_project, env=cli_env)
+    assert again.returncode == 0, again.stderr
+    assert "locale/fr/LC_MESSAGES/messages.po: 'Notes' omitted: charset ISO8859-15" in again.stdout
