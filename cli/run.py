@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from locflow.cli.common import (
     Progress,
     Subparsers,
     chosen_locales,
+    fail,
     load_settings,
 )
 from locflow.cli.docs import summary_lines
@@ -30,6 +32,8 @@ from locflow.cli.errors import redact_url
 from locflow.connectors.engines.registry import create_engine
 from locflow.db.session import create_db_engine, current_revision, migrate
 from locflow.pipeline.cost import estimate
+from locflow.pipeline.export import FileResult
+from locflow.pipeline.export_check import TemplateDrift
 from locflow.pipeline.units import export_catalogues, plan, sync_catalogues
 from locflow.settings import DEFAULT_CONFIG
 
@@ -195,24 +199,50 @@ def cmd_probe(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_export(args: argparse.Namespace, out: Output) -> int:
+    """Exit 3 when `--check` finds a catalogue that would change, or when the template
+    drifted since the last sync (a real export then refuses, naming it); exit 1, with the
+    real target named, when a file cannot be written (then nothing was written)."""
     config = load_settings(args)
     locales = chosen_locales(args, config)
     if args.check or args.dry_run:
         files = export_catalogues(config, locales, dry_run=True)
         changed = [f for f in files if f.changed]
         for f in changed:
-            out.say(f"would change: {f.path}")
+            why = f" ({'; '.join(f.reasons)})" if f.reasons else ""
+            out.say(f"would change: {f.path}{why}")
+            if args.verbose:
+                for line in f.entries:
+                    out.say(f"    {line}")
+        _say_demoted(out, files)
         out.say(f"{len(changed)} of {len(files)} catalogues would change")
         out.data({"files": [f.__dict__ for f in files]})
-        return EXIT_CHANGES if (args.check and changed) else EXIT_OK
+        drifted = any(r.startswith("template drift") for f in files for r in f.reasons)
+        return EXIT_CHANGES if (changed and (args.check or drifted)) else EXIT_OK
     from locflow.flows.localise import publish  # Prefect: only a real export loads it
 
-    result = publish(str(config.file), locales)
+    try:
+        result = publish(str(config.file), locales)
+    except TemplateDrift as exc:
+        fail(str(exc))
+        return EXIT_CHANGES
+    except OSError as exc:
+        if args.verbose or not exc.filename:
+            raise
+        return fail(f"{exc.filename}: {exc.strerror or exc}; nothing was written")
     for f in result.written:
         out.say(f"wrote {f.path}")
+    _say_demoted(out, result.files)
     out.say(f"{len(result.written)} of {len(result.files)} catalogues written")
     out.data(result.to_dict())
     return EXIT_OK
+
+
+def _say_demoted(out: Output, files: Iterable[FileResult]) -> None:
+    """Entries export could not write as they are: each kept its previous text or was left
+    out (the other entries and catalogues were exported)."""
+    for f in files:
+        for line in f.demoted:
+            out.say(f"{f.path}: {line}")
 
 
 STARTER_CONFIG = """\

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polib
@@ -145,32 +146,102 @@ def write_po_atomic(path: str | os.PathLike[str], data: bytes) -> bool:
 
     Returns False (and leaves the file and its mtime alone) when it already holds `data`.
     """
-    target = Path(os.path.realpath(path))  # through a symlink, not over it
-    try:
-        if target.read_bytes() == data:
-            return False
-        mode = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    writes = StagedWrites()
+    if not writes.add(path, data):
+        return False
+    writes.commit()
+    return True
+
+
+@dataclass
+class _Staged:
+    target: Path
+    tmp: str
+    previous: bytes | None
+    mode: int
+
+
+@dataclass
+class StagedWrites:
+    """Several files written all or nothing: each is prepared as a temporary file beside its
+    target (`add`), then all are renamed into place (`commit`). If anything fails, the
+    temporary files are removed and renames already made are undone (the previous contents
+    are kept for that), and the OSError raised names the real target, never a temp file."""
+
+    _staged: list[_Staged] = field(default_factory=list)
+    _done: list[_Staged] = field(default_factory=list)
+
+    def add(self, path: str | os.PathLike[str], data: bytes) -> bool:
+        """Prepare `data` for `path`; False (nothing to do) when the file already holds it."""
+        target = Path(os.path.realpath(path))  # through a symlink, not over it
+        try:
+            try:
+                previous: bytes | None = target.read_bytes()
+                mode = target.stat().st_mode & 0o7777
+            except FileNotFoundError:
+                previous, mode = None, 0o666 & ~_umask()
+            if previous == data:
+                return False
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            self._staged.append(_Staged(target, tmp, previous, mode))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, mode)
+        except OSError as exc:
+            self.rollback()
+            raise _naming(exc, target) from None
+        except BaseException:
+            self.rollback()
+            raise
+        return True
+
+    def commit(self) -> None:
+        """Rename every prepared file into place; all or none (see the class)."""
+        try:
+            for item in self._staged:
+                os.replace(item.tmp, item.target)
+                self._done.append(item)
+        except OSError as exc:
+            self.rollback()
+            raise _naming(exc, item.target) from None
+        except BaseException:
+            self.rollback()
+            raise
+        for parent in {item.target.parent for item in self._done}:
+            _fsync_dir(parent)
+        self._staged = []
+
+    def rollback(self) -> None:
+        """Remove the temporary files and put back what the renames replaced."""
+        for item in self._staged:
+            with contextlib.suppress(OSError):
+                os.unlink(item.tmp)
+        for item in reversed(self._done):
+            if item.previous is None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(item.target)
+            else:
+                restore = StagedWrites()
+                restore.add(item.target, item.previous)
+                restore.commit()
+        self._staged, self._done = [], []
+
+
+def _naming(exc: OSError, target: Path) -> OSError:
+    """The same error about the real target (a temp file's name means nothing to a user)."""
+    return OSError(exc.errno, exc.strerror or str(exc), str(target))
+
+
+def _fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):
-        dfd = os.open(target.parent, os.O_RDONLY)
+        dfd = os.open(path, os.O_RDONLY)
         try:
             os.fsync(dfd)
         finally:
             os.close(dfd)
-    return True
 
 
 def _umask() -> int:

@@ -16,36 +16,34 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from locflow.catalog.plurals import PluralInfo, plural_info
-from locflow.catalog.segment import Segment
-from locflow.connectors.po import render_po, write_mo, write_po_atomic
+from locflow.catalog.plurals import plural_info
+from locflow.connectors.po import StagedWrites, render_po, write_mo
 from locflow.connectors.po_edit import (
-    as_obsolete,
-    new_catalog,
-    new_entry,
-    with_entries,
     with_header_fields,
-    with_translation,
 )
-from locflow.connectors.po_model import PoCatalog, PoEntry
+from locflow.connectors.po_model import PoCatalog
 from locflow.connectors.po_parse import parse_po
 from locflow.db import catalog_repo, repo, segment_repo
 from locflow.db.models import CatalogFile, SegmentRow, Source, Translation
 from locflow.db.states import State
+from locflow.pipeline.export_check import (
+    Why,
+    database_changes,
+    drift_error,
+    edited_on_disk,
+    template_drift,
+)
+from locflow.pipeline.export_merge import Wanted, build_catalog, fit_charset, new_base
 from locflow.settings import CatalogSource, Config
 
 Key = tuple[str | None, str, str | None]
 
 
+NO_DRIFT = Why()
+
+
 class ExportConflict(RuntimeError):
     """The file on disk changed since locflow last read or wrote it."""
-
-
-@dataclass(frozen=True)
-class Wanted:
-    forms: tuple[str, ...]
-    fuzzy: bool
-    previous_msgid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +55,13 @@ class FileResult:
     translated: int
     fuzzy: int
     total: int
+    reasons: tuple[str, ...] = ()
+    """Why it would change (or changed): see pipeline.export_check."""
+    entries: tuple[str, ...] = ()
+    """The entries concerned, one line each."""
+    demoted: tuple[str, ...] = ()
+    """Entries locflow meant to change but could not write as they are (see fit_charset):
+    each kept its previous text or was left out, with the reason."""
 
 
 def choose(
@@ -95,117 +100,6 @@ def choose(
     return None
 
 
-def _same_source_notes(entry: Segment, seg: Segment) -> bool:
-    return (
-        entry.msgid_plural == seg.msgid_plural
-        and entry.extracted_comments == seg.extracted_comments
-        and entry.occurrences == seg.occurrences
-        and sorted(f for f in entry.flags if f != "fuzzy") == sorted(seg.flags)
-    )
-
-
-def _entry_for(entry: PoEntry | None, seg: Segment, want: Wanted | None, nforms: int) -> PoEntry:
-    forms = want.forms if want else ("",) * nforms
-    fuzzy = want.fuzzy if want else False
-    previous = (
-        Segment(msgid=want.previous_msgid, msgctxt=seg.msgctxt)
-        if (want and want.fuzzy and want.previous_msgid and want.previous_msgid != seg.msgid)
-        else None
-    )
-    if entry is None or not _same_source_notes(entry.segment, seg):
-        keep = entry.segment.translator_comments if entry is not None else ""
-        merged = Segment(
-            msgid=seg.msgid,
-            msgctxt=seg.msgctxt,
-            msgid_plural=seg.msgid_plural,
-            flags=seg.flags,
-            extracted_comments=seg.extracted_comments,
-            translator_comments=keep,
-            occurrences=seg.occurrences,
-        )
-        return new_entry(merged, forms, fuzzy=fuzzy, previous=previous)
-    if want is None and not any(entry.forms):
-        return entry  # nothing to say: keep an untranslated entry exactly as it is
-    if entry.forms == forms and entry.fuzzy == fuzzy:
-        return entry
-    return with_translation(entry, forms, fuzzy=fuzzy, previous=previous)
-
-
-def build_catalog(
-    base: PoCatalog,
-    rows: Sequence[SegmentRow],
-    wanted: dict[int, Wanted | None],
-    plural: PluralInfo,
-) -> PoCatalog:
-    """Merge the live segments into `base`: keep its order, insert new entries after their
-    template predecessor, move entries no longer in the template to the end as obsolete."""
-    live: dict[Key, SegmentRow] = {(r.msgctxt, r.msgid, r.msgid_plural): r for r in rows}
-    out: list[PoEntry] = []
-    obsolete: list[PoEntry] = []
-    present: set[Key] = set()
-    for entry in base.entries:
-        key = entry.segment.key
-        row = live.get(key)
-        if entry.segment.obsolete:
-            if row is None:
-                obsolete.append(entry)
-            continue
-        if row is None:
-            obsolete.append(as_obsolete(entry))
-            continue
-        if key in present:
-            continue
-        present.add(key)
-        seg = segment_repo.row_to_segment(row)
-        nforms = plural.nplurals if seg.is_plural else 1
-        out.append(_entry_for(entry, seg, wanted.get(row.id), nforms))
-    followers: dict[Key | None, list[PoEntry]] = {}
-    previous: Key | None = None
-    for row in rows:
-        key = (row.msgctxt, row.msgid, row.msgid_plural)
-        if key not in present:
-            present.add(key)
-            seg = segment_repo.row_to_segment(row)
-            nforms = plural.nplurals if seg.is_plural else 1
-            followers.setdefault(previous, []).append(
-                _entry_for(None, seg, wanted.get(row.id), nforms)
-            )
-        previous = key
-    merged: list[PoEntry] = []
-
-    def emit_after(key: Key | None) -> None:
-        for e in followers.pop(key, []):
-            merged.append(e)
-            emit_after(e.segment.key)
-
-    emit_after(None)
-    for entry in out:
-        merged.append(entry)
-        emit_after(entry.segment.key)
-    for rest in list(followers.values()):
-        merged.extend(rest)
-    return with_entries(base, merged + obsolete)
-
-
-def _new_base(source: Source, locale: str, plural: PluralInfo, name: str) -> PoCatalog:
-    template = parse_po(source.content or b"", source.name)
-    fields = dict(template.header_fields()) if template.header else {}
-    fields.update(
-        {
-            "Language": locale,
-            "Content-Type": "text/plain; charset=UTF-8",
-            "Content-Transfer-Encoding": "8bit",
-            "Plural-Forms": plural.header,
-        }
-    )
-    fields.setdefault("MIME-Version", "1.0")
-    for key, default in (("Last-Translator", "FULL NAME"), ("Language-Team", "LANGUAGE")):
-        if fields.get(key, "").startswith(default):
-            fields[key] = "locflow"
-    comment = template.header.segment.translator_comments if template.header else ""
-    return new_catalog(name, tuple(fields.items()), comment, template.width)
-
-
 def export_catalog(
     s: Session,
     source: Source,
@@ -216,17 +110,25 @@ def export_catalog(
     now: datetime,
     dry_run: bool = False,
     fingerprint: str | None = None,
+    writes: StagedWrites | None = None,
+    drift: Why = NO_DRIFT,
 ) -> FileResult:
-    """`fingerprint`: its db.catalog_repo.export_fingerprints entry, if the caller has it."""
+    """Export one catalogue. `fingerprint`: its db.catalog_repo.export_fingerprints entry,
+    if the caller has it. `writes`: where its files are staged (the caller renames them all
+    at once); without it they are written before this returns. `drift`: the template's
+    drift, reported as a reason by a dry run (a real export refuses drift before this)."""
     path = src.catalog_path(locale)
     rel = src.relative_catalog_path(locale)
     stored = catalog_repo.catalog_file(s, source.id, locale)
     if path.exists():
-        on_disk = hashlib.sha256(path.read_bytes()).hexdigest()
-        if stored is None or on_disk != stored.content_hash:
-            raise ExportConflict(
-                f"{rel}: changed on disk since the last sync; run `locflow sync` first"
-            )
+        on_disk = path.read_bytes()
+        if stored is None or hashlib.sha256(on_disk).hexdigest() != stored.content_hash:
+            if not dry_run:
+                raise ExportConflict(
+                    f"{rel}: changed on disk since the last sync; run `locflow sync` first"
+                )
+            why = drift + edited_on_disk(stored.content if stored else None, on_disk, rel)
+            return FileResult(rel, locale, True, False, 0, 0, 0, why.reasons, why.entries)
     # taken before reading versions: a change made while we export shows in the next key
     if fingerprint is None:
         found = catalog_repo.export_fingerprints(
@@ -236,27 +138,72 @@ def export_catalog(
     key = _export_key(fingerprint, rel, config)
     if stored is not None and _exported_as_is(stored, key, path, config):
         translated, fuzzy, total = stored.export_counts
-        return FileResult(rel, locale, False, False, translated, fuzzy, total)
+        return FileResult(
+            rel, locale, bool(drift.reasons), False, translated, fuzzy, total, *_why(drift)
+        )
     rows = segment_repo.segment_rows(s, source.id, include_obsolete=False)
     wanted = _wanted(s, rows, locale, config.export.machine)
-    catalog, data, changed = _render(source, locale, rel, stored, rows, wanted, now)
+    out = _render(source, locale, rel, stored, rows, wanted, now)
+    changed = out.changed
+    why = drift + (
+        database_changes(_stored_catalog(stored, rel), out.catalog) if changed else Why()
+    )
     written = False
-    if not dry_run and (changed or not path.exists()):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        written = write_po_atomic(path, data)
-        catalog_repo.put_catalog_file(
-            s, source.id, locale, rel, data, hashlib.sha256(data).hexdigest()
-        )
-    if not dry_run and config.export.mo:
-        _write_mo(path.with_suffix(".mo"), catalog)
+    if not dry_run:
+        staged = StagedWrites() if writes is None else writes
+        written = _stage(staged, path, out.data, out.catalog, changed, config.export.mo)
+        _record(s, source, locale, rel, out.data, key, _counts(out.wanted, len(rows)))
+        if writes is None:
+            staged.commit()
+    return FileResult(
+        rel, locale, changed or bool(drift.reasons), written, *_counts(out.wanted, len(rows)),
+        *_why(why), out.demoted,
+    )  # fmt: skip
+
+
+def _counts(wanted: dict[int, Wanted | None], total: int) -> tuple[int, int, int]:
+    """Translated, fuzzy and all entries of an export."""
     translated = sum(1 for w in wanted.values() if w is not None and not w.fuzzy)
     fuzzy = sum(1 for w in wanted.values() if w is not None and w.fuzzy)
-    if not dry_run:
-        row = catalog_repo.catalog_file(s, source.id, locale)
-        if row is not None and row.content == data:
-            row.export_key = _with_content(key, row.content_hash)
-            row.export_counts = [translated, fuzzy, len(rows)]
-    return FileResult(rel, locale, changed, written, translated, fuzzy, len(rows))
+    return translated, fuzzy, total
+
+
+def _why(why: Why) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return why.reasons, why.entries
+
+
+def _stored_catalog(stored: CatalogFile | None, rel: str) -> PoCatalog | None:
+    return parse_po(stored.content, rel) if stored is not None else None
+
+
+def _stage(
+    writes: StagedWrites, path: Path, data: bytes, catalog: PoCatalog, changed: bool, mo: bool
+) -> bool:
+    """Stage the catalogue (when it changed or is missing) and its .mo; whether the .po is
+    among the files to write."""
+    written = False
+    if changed or not path.exists():
+        written = writes.add(path, data)
+    if mo:
+        writes.add(path.with_suffix(".mo"), write_mo(catalog))
+    return written
+
+
+def _record(
+    s: Session,
+    source: Source,
+    locale: str,
+    rel: str,
+    data: bytes,
+    key: str,
+    counts: tuple[int, int, int],
+) -> None:
+    """What this export wrote, in the caller's transaction: its bytes, key and counts."""
+    catalog_repo.put_catalog_file(s, source.id, locale, rel, data, hashlib.sha256(data).hexdigest())
+    row = catalog_repo.catalog_file(s, source.id, locale)
+    if row is not None and row.content == data:
+        row.export_key = _with_content(key, row.content_hash)
+        row.export_counts = list(counts)
 
 
 def _exported_as_is(stored: CatalogFile, key: str, path: Path, config: Config) -> bool:
@@ -286,6 +233,16 @@ def _wanted(
     return {r.id: choose(current.get(r.id, ()), r, approved, machine) for r in rows}
 
 
+@dataclass(frozen=True)
+class Rendered:
+    catalog: PoCatalog
+    data: bytes
+    changed: bool
+    wanted: dict[int, Wanted | None]
+    """What went in, after the per-entry decisions (see fit_charset)."""
+    demoted: tuple[str, ...]
+
+
 def _render(
     source: Source,
     locale: str,
@@ -294,7 +251,7 @@ def _render(
     rows: Sequence[SegmentRow],
     wanted: dict[int, Wanted | None],
     now: datetime,
-) -> tuple[PoCatalog, bytes, bool]:
+) -> Rendered:
     """The catalogue rebuilt on its stored bytes (or a new one), its bytes, and whether they
     changed; the header's revision date moves only with a change."""
     if stored is not None:
@@ -302,7 +259,8 @@ def _render(
         plural = plural_info(locale, base.plural_forms())
     else:
         plural = plural_info(locale)
-        base = _new_base(source, locale, plural, rel)
+        base = new_base(source, locale, plural, rel)
+    wanted, demoted = fit_charset(base, rows, wanted)
     catalog = build_catalog(base, rows, wanted, plural)
     data = render_po(catalog)
     changed = stored is None or data != stored.content
@@ -312,7 +270,7 @@ def _render(
             updates["Plural-Forms"] = plural.header  # msgfmt needs it once plurals are there
         catalog = with_header_fields(catalog, updates, fuzzy=False if stored is None else None)
         data = render_po(catalog)
-    return catalog, data, changed
+    return Rendered(catalog, data, changed, wanted, demoted)
 
 
 EXPORT_FORMAT = "1"
@@ -328,13 +286,6 @@ def _with_content(key: str, content_hash: str) -> str:
     return hashlib.sha256(f"{key}|{content_hash}".encode()).hexdigest()
 
 
-def _write_mo(path: Path, catalog: PoCatalog) -> bool:
-    data = write_mo(catalog)
-    if path.exists() and path.read_bytes() == data:
-        return False
-    return write_po_atomic(path, data)
-
-
 def export_project(
     s: Session,
     config: Config,
@@ -342,23 +293,41 @@ def export_project(
     locales: Sequence[str] | None = None,
     now: datetime,
     dry_run: bool = False,
+    writes: StagedWrites | None = None,
 ) -> list[FileResult]:
+    """Export every catalogue of `locales`, all or nothing: the files are staged, then
+    renamed together at the end (into `writes`, whose caller may undo them if its commit
+    fails). A template that drifted since the last sync is refused (TemplateDrift) before
+    anything is written; a dry run reports it for each of its catalogues."""
     project = repo.find_project(s, config.project)
     if project is None:
         return []
     by_name = {src.name: src for src in config.catalog_sources()}
+    sources = [
+        (source, by_name[source.name])
+        for source in repo.sources_of(s, project)
+        if source.name in by_name and source.kind == "po"
+    ]
+    drift = {source.id: template_drift(source, src, config.root) for source, src in sources}
+    for source, src in sources:
+        if drift[source.id].reasons and not dry_run:
+            raise drift_error(source, src, config.root)
     chosen = list(locales or config.locales)
     fingerprints = catalog_repo.export_fingerprints(s, project.id, chosen)
+    staged = StagedWrites() if writes is None else writes
     results = []
-    for source in repo.sources_of(s, project):
-        src = by_name.get(source.name)
-        if src is None or source.kind != "po":
-            continue
-        for locale in chosen:
-            fp = fingerprints.get((source.id, locale), "")
-            results.append(
-                export_catalog(
-                    s, source, src, locale, config, now=now, dry_run=dry_run, fingerprint=fp
-                )
-            )
+    try:
+        for source, src in sources:
+            for locale in chosen:
+                fp = fingerprints.get((source.id, locale), "")
+                results.append(
+                    export_catalog(
+                        s, source, src, locale, config, now=now, dry_run=dry_run,
+                        fingerprint=fp, writes=staged, drift=drift[source.id],
+                    )
+                )  # fmt: skip
+        staged.commit()
+    except BaseException:
+        staged.rollback()
+        raise
     return results

@@ -10,6 +10,7 @@ an entry that reads as it did at the last sync (or export) is not imported again
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,16 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_CREATION_DATE = re.compile(rb'^"POT-Creation-Date:[^\n]*\n', re.MULTILINE)
+
+
+def template_hash(data: bytes) -> str:
+    """A template's content hash, blind to its POT-Creation-Date (xgettext moves it on every
+    extraction): sync skips a template whose hash is unchanged, and export calls a template
+    whose hash differs from the synced one drift."""
+    return content_hash(_CREATION_DATE.sub(b"", data, count=1))
+
+
 def template_segments(catalog: PoCatalog) -> list[Segment]:
     """The translatable entries of a template (a .po used as template loses its msgstrs)."""
     out = []
@@ -109,7 +120,7 @@ def sync_template(s: Session, project: Project, src: CatalogSource, report: Sync
     if not src.template.exists():
         raise FileNotFoundError(f"{src.name}: template not found")
     data = src.template.read_bytes()
-    digest = content_hash(data)
+    digest = template_hash(data)
     source = repo.get_or_create_source(s, project, src.name, "po")
     if source.content_hash == digest:
         report.unchanged_templates += 1

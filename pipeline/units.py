@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from locflow.connectors.po import StagedWrites
 from locflow.db import repo, run_repo
 from locflow.db.locks import named_lock
 from locflow.db.models import Run
@@ -85,16 +86,22 @@ def plan(config: Config, locale: str) -> LocalePlan:
 def export_catalogues(
     config: Config, locales: Sequence[str], dry_run: bool = False, on_wait: Notify | None = None
 ) -> list[FileResult]:
+    """Export all or nothing: if the database commit fails after the files were renamed
+    into place, they are put back, so files and records never disagree."""
     with work_lock(config, "catalogues", on_wait), sessions(config.database_url)() as s:
         tx = s.begin()
+        writes = StagedWrites()
         try:
             files = export_project(
-                s, config, locales=list(locales), now=datetime.now(UTC), dry_run=dry_run
-            )
+                s, config, locales=list(locales), now=datetime.now(UTC), dry_run=dry_run,
+                writes=writes,
+            )  # fmt: skip
+            tx.rollback() if dry_run else tx.commit()
         except BaseException:
-            tx.rollback()
+            writes.rollback()
+            if tx.is_active:
+                tx.rollback()
             raise
-        tx.rollback() if dry_run else tx.commit()
     return files
 
 

@@ -34,6 +34,7 @@ from locflow.connectors.po_parse import parse_po
 from locflow.db.base import Base
 from locflow.glossaries import GlossaryError, parse_csv, parse_tbx
 from locflow.pipeline.export import ExportConflict
+from locflow.pipeline.export_check import TemplateDrift
 from locflow.settings import Config
 from tests.support.helpers import config_for, export, sync, translate
 
@@ -421,12 +422,15 @@ def test_pipeline_failure_leaves_database_and_files_untouched(
         return
     assert demo.database() == database
     assert demo.files() == files
-    # export after the failed sync: a catalogue changed on disk is refused, others are
+    # export after the failed sync: a catalogue changed on disk is refused, and so is a
+    # template that changed since the last sync (issue 12); otherwise catalogues are
     # exported from the database as they were, so nothing on disk changes either way
     try:
         export(demo.Session, demo.config)
     except ExportConflict as exc:
         assert target == CATALOGUE and "changed on disk" in str(exc)
         assert "\n" not in str(exc)
+    except TemplateDrift as exc:
+        assert target == TEMPLATE and TEMPLATE in str(exc) and "\n" not in str(exc)
     assert demo.database() == database
     assert demo.files() == files

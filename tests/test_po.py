@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from locflow.catalog.segment import Segment
-from locflow.connectors.po import read_po, render_po, write_mo, write_po_atomic
+from locflow.connectors.po import (
+    StagedWrites,
+    read_po,
+    render_po,
+    write_mo,
+    write_po_atomic,
+)
 from locflow.connectors.po_edit import (
     as_obsolete,
     new_catalog,
@@ -241,6 +247,39 @@ def test_write_po_atomic_keeps_mode_and_writes_through_symlinks(tmp_path: Path) 
     assert write_po_atomic(link, b"new") is True
     assert link.is_symlink() and real.read_bytes() == b"new"
     assert real.stat().st_mode & 0o777 == 0o640
+
+
+def test_staged_writes_rename_all_or_none(tmp_path: Path) -> None:
+    """A rename that fails puts back the files already renamed and names its real target.
+    (The suite runs as root, which a read-only directory does not stop: a directory that
+    appears where a target goes between staging and renaming makes the rename fail.)"""
+    first, second, third = tmp_path / "a.po", tmp_path / "b" / "b.po", tmp_path / "c.po"
+    first.write_bytes(b"old a")
+    writes = StagedWrites()
+    assert writes.add(first, b"new a") and writes.add(second, b"new b")
+    assert writes.add(third, b"new c")
+    third.mkdir()
+    (third / "keep").write_bytes(b"")  # a non-empty directory: os.replace cannot remove it
+    with pytest.raises(OSError) as failed:
+        writes.commit()
+    assert failed.value.filename == str(third) and ".tmp" not in str(failed.value)
+    assert first.read_bytes() == b"old a" and not second.exists()
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_staged_writes_undo_after_commit_and_name_the_target(tmp_path: Path) -> None:
+    target = tmp_path / "fr.po"
+    target.write_bytes(b"before")
+    writes = StagedWrites()
+    writes.add(target, b"after")
+    writes.commit()
+    assert target.read_bytes() == b"after"
+    writes.rollback()  # what a caller does when its database commit fails afterwards
+    assert target.read_bytes() == b"before"
+    (tmp_path / "de").write_bytes(b"a file where a directory goes")
+    with pytest.raises(OSError) as failed:
+        StagedWrites().add(tmp_path / "de" / "LC_MESSAGES" / "de.po", b"x")
+    assert failed.value.filename == str(tmp_path / "de" / "LC_MESSAGES" / "de.po")
 
 
 def test_charset_found_in_a_one_line_header() -> None:

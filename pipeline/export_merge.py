@@ -1,0 +1,180 @@
+"""Merging the live segments of a template into a catalogue, as msgmerge does: keep the
+catalogue's order and lines, insert new entries after their template predecessor, move
+entries no longer in the template to the end as obsolete."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from locflow.catalog.plurals import PluralInfo
+from locflow.catalog.segment import Segment
+from locflow.connectors.po_edit import (
+    as_obsolete,
+    new_catalog,
+    new_entry,
+    with_entries,
+    with_translation,
+)
+from locflow.connectors.po_model import PoCatalog, PoEntry
+from locflow.connectors.po_parse import parse_po
+from locflow.db import segment_repo
+from locflow.db.models import SegmentRow, Source
+
+Key = tuple[str | None, str, str | None]
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What goes into the catalogue for one segment, and whether it is fuzzy."""
+
+    forms: tuple[str, ...]
+    fuzzy: bool
+    previous_msgid: str | None = None
+
+
+def _same_source_notes(entry: Segment, seg: Segment) -> bool:
+    return (
+        entry.msgid_plural == seg.msgid_plural
+        and entry.extracted_comments == seg.extracted_comments
+        and entry.occurrences == seg.occurrences
+        and sorted(f for f in entry.flags if f != "fuzzy") == sorted(seg.flags)
+    )
+
+
+def _entry_for(entry: PoEntry | None, seg: Segment, want: Wanted | None, nforms: int) -> PoEntry:
+    forms = want.forms if want else ("",) * nforms
+    fuzzy = want.fuzzy if want else False
+    previous = (
+        Segment(msgid=want.previous_msgid, msgctxt=seg.msgctxt)
+        if (want and want.fuzzy and want.previous_msgid and want.previous_msgid != seg.msgid)
+        else None
+    )
+    if entry is None or not _same_source_notes(entry.segment, seg):
+        keep = entry.segment.translator_comments if entry is not None else ""
+        merged = Segment(
+            msgid=seg.msgid,
+            msgctxt=seg.msgctxt,
+            msgid_plural=seg.msgid_plural,
+            flags=seg.flags,
+            extracted_comments=seg.extracted_comments,
+            translator_comments=keep,
+            occurrences=seg.occurrences,
+        )
+        return new_entry(merged, forms, fuzzy=fuzzy, previous=previous)
+    if want is None and not any(entry.forms):
+        return entry  # nothing to say: keep an untranslated entry exactly as it is
+    if entry.forms == forms and entry.fuzzy == fuzzy:
+        return entry
+    return with_translation(entry, forms, fuzzy=fuzzy, previous=previous)
+
+
+def build_catalog(
+    base: PoCatalog,
+    rows: Sequence[SegmentRow],
+    wanted: dict[int, Wanted | None],
+    plural: PluralInfo,
+) -> PoCatalog:
+    """Merge the live segments into `base`: keep its order, insert new entries after their
+    template predecessor, move entries no longer in the template to the end as obsolete."""
+    live: dict[Key, SegmentRow] = {(r.msgctxt, r.msgid, r.msgid_plural): r for r in rows}
+    out: list[PoEntry] = []
+    obsolete: list[PoEntry] = []
+    present: set[Key] = set()
+    for entry in base.entries:
+        key = entry.segment.key
+        row = live.get(key)
+        if entry.segment.obsolete:
+            if row is None:
+                obsolete.append(entry)
+            continue
+        if row is None:
+            obsolete.append(as_obsolete(entry))
+            continue
+        if key in present:
+            continue
+        present.add(key)
+        seg = segment_repo.row_to_segment(row)
+        nforms = plural.nplurals if seg.is_plural else 1
+        out.append(_entry_for(entry, seg, wanted.get(row.id), nforms))
+    followers: dict[Key | None, list[PoEntry]] = {}
+    previous: Key | None = None
+    for row in rows:
+        key = (row.msgctxt, row.msgid, row.msgid_plural)
+        if key not in present:
+            present.add(key)
+            seg = segment_repo.row_to_segment(row)
+            nforms = plural.nplurals if seg.is_plural else 1
+            followers.setdefault(previous, []).append(
+                _entry_for(None, seg, wanted.get(row.id), nforms)
+            )
+        previous = key
+    merged: list[PoEntry] = []
+
+    def emit_after(key: Key | None) -> None:
+        for e in followers.pop(key, []):
+            merged.append(e)
+            emit_after(e.segment.key)
+
+    emit_after(None)
+    for entry in out:
+        merged.append(entry)
+        emit_after(entry.segment.key)
+    for rest in list(followers.values()):
+        merged.extend(rest)
+    return with_entries(base, merged + obsolete)
+
+
+def new_base(source: Source, locale: str, plural: PluralInfo, name: str) -> PoCatalog:
+    template = parse_po(source.content or b"", source.name)
+    fields = dict(template.header_fields()) if template.header else {}
+    fields.update(
+        {
+            "Language": locale,
+            "Content-Type": "text/plain; charset=UTF-8",
+            "Content-Transfer-Encoding": "8bit",
+            "Plural-Forms": plural.header,
+        }
+    )
+    fields.setdefault("MIME-Version", "1.0")
+    for key, default in (("Last-Translator", "FULL NAME"), ("Language-Team", "LANGUAGE")):
+        if fields.get(key, "").startswith(default):
+            fields[key] = "locflow"
+    comment = template.header.segment.translator_comments if template.header else ""
+    return new_catalog(name, tuple(fields.items()), comment, template.width)
+
+
+def fit_charset(
+    base: PoCatalog, rows: Sequence[SegmentRow], wanted: dict[int, Wanted | None]
+) -> tuple[dict[int, Wanted | None], tuple[str, ...]]:
+    """One decision per entry for text the catalogue's charset cannot hold (a catalogue in
+    ISO-8859-15 given `ţ`): the entry keeps its previous text, or is left out when it had
+    none, and the decision is reported with its reason. Nothing else is affected, and text
+    already in the catalogue (imported human work) is never touched: it fits by definition."""
+    previous = {e.segment.key: e for e in base.entries if not e.segment.obsolete}
+    fitted = dict(wanted)
+    decisions = []
+    for row in rows:
+        want = wanted.get(row.id)
+        bad = _unencodable(want.forms, base.encoding) if want is not None else None
+        if bad is None:
+            continue
+        before = previous.get((row.msgctxt, row.msgid, row.msgid_plural))
+        if before is not None and any(before.forms):
+            fitted[row.id] = Wanted(tuple(before.forms), before.fuzzy)
+            outcome = "kept its previous text"
+        else:
+            fitted[row.id] = None
+            outcome = "omitted"
+        decisions.append(f"{row.msgid!r} {outcome}: charset {base._charset} cannot hold {bad!r}")
+    return fitted, tuple(decisions)
+
+
+def _unencodable(forms: Sequence[str], encoding: str) -> str | None:
+    """The first character of `forms` that `encoding` cannot hold, if any."""
+    for text in forms:
+        try:
+            text.encode(encoding)
+        except UnicodeEncodeError as exc:
+            return text[exc.start]
+    return None
