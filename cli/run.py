@@ -22,6 +22,7 @@ from locflow.cli.common import (
     Parents,
     Progress,
     Subparsers,
+    before_flow,
     chosen_locales,
     load_settings,
 )
@@ -151,6 +152,7 @@ def _run_flow(
     from locflow.flows import report
     from locflow.flows.localise import localise
 
+    before_flow(config, out)
     with Progress(out) as hook:
         report.set_progress_hook(hook)
         result = localise(
@@ -207,6 +209,7 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
         return EXIT_CHANGES if (args.check and changed) else EXIT_OK
     from locflow.flows.localise import publish  # Prefect: only a real export loads it
 
+    before_flow(config, out)
     result = publish(str(config.file), locales)
     for f in result.written:
         out.say(f"wrote {f.path}")
