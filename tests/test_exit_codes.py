@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -88,6 +90,18 @@ def test_an_sqlite_folder_outside_the_project_must_exist(demo_project, cli_env, 
     assert not (tmp_path / "elsewhere").exists()
 
 
+def test_nothing_is_created_at_the_filesystem_root(demo_project, cli_env):
+    """The measured case: `sqlite:////nonexistent-dir/x.db` created /nonexistent-dir."""
+    at_root = Path("/") / f"locflow-nonexistent-{uuid.uuid4().hex[:12]}"
+    env = {**cli_env, "LOCFLOW_DATABASE_URL": f"sqlite:///{at_root / 'x.db'}"}
+    try:
+        done = run_cli("run", "-l", "fr", cwd=demo_project, env=env)
+        assert_one_line_error(done, 2)
+        assert not at_root.exists()
+    finally:
+        shutil.rmtree(at_root, ignore_errors=True)
+
+
 def test_the_default_sqlite_folder_inside_the_project_is_created(demo_project, cli_env):
     env = {k: v for k, v in cli_env.items() if k != "LOCFLOW_DATABASE_URL"}
     done = run_cli("sync", cwd=demo_project, env={**env, "LOCFLOW_DATABASE_URL": ""})
@@ -119,9 +133,10 @@ def test_a_closed_stdout_pipe_ends_quietly(demo_project, cli_env):
     assert done.returncode == 141  # 128 + SIGPIPE, as a Unix tool killed by it
 
 
-def test_an_unreachable_prefect_api_is_one_line(demo_project, cli_env):
+@pytest.mark.parametrize("command", [("run", "-l", "fr"), ("export",), ("translate",)])
+def test_an_unreachable_prefect_api_is_one_line(demo_project, cli_env, command):
     url = f"http://127.0.0.1:{free_port()}/api"
-    done = run_cli("run", "-l", "fr", cwd=demo_project, env={**cli_env, "PREFECT_API_URL": url})
+    done = run_cli(*command, cwd=demo_project, env={**cli_env, "PREFECT_API_URL": url})
     assert_one_line_error(done, 1)
     assert f"Prefect API at {url} is not reachable" in done.stderr
 
