@@ -1,16 +1,25 @@
 """What every command module shares: exit codes, the output channel, the shared arguments,
 settings and database access, and the progress display.
 
-Exit codes: 0 success; 1 error (bad input, configuration, a file changed on disk; one line on
-stderr); 2 usage, or an unknown key or engine name in locflow.toml; 3 `export --check` found
-catalogues that would change; 4 the run stopped early (a fatal engine error or the cost cap),
-with everything done so far kept.
+Exit codes (an error is one line on stderr, `locflow: error: …`, and with `--json` also
+`{"error": …, "exit_code": …}` on stdout; `-v` shows the traceback):
+- 0 success;
+- 1 error: bad input, I/O, the database or the Prefect API unreachable, a file changed on
+  disk, a bug;
+- 2 usage or configuration: bad arguments, any error in locflow.toml (invalid TOML, a missing
+  file, an unknown key, engine name or locale, a database URL whose dialect or driver is not
+  available, an SQLite folder that does not exist), a `-l` locale that is not configured;
+- 3 `export --check` found catalogues that would change;
+- 4 the run stopped early (a fatal engine error or the cost cap), everything done so far kept;
+- 130 interrupted (Ctrl-C); 141 the reader of stdout went away (`locflow stats | head`),
+  as for a Unix tool killed by SIGPIPE.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,10 +30,19 @@ from rich.progress import Progress as RichProgress
 from rich.progress import TaskID
 from sqlalchemy.orm import Session, sessionmaker
 
+from locflow.catalog.locales import UnknownLocale, normalise_locale
 from locflow.db.session import open_database
+from locflow.flows.deploy import require_reachable_api
 from locflow.settings import Config, load_config
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CHANGES, EXIT_STOPPED = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
+
+
+class UsageError(ValueError):
+    """Arguments that do not fit the project (e.g. a `-l` locale it does not configure):
+    exit 2."""
+
 
 Subparsers = argparse._SubParsersAction
 """What `add_subparsers()` returns: each command module adds its commands to it."""
@@ -95,13 +113,58 @@ def load_settings(args: argparse.Namespace) -> Config:
 
 
 def chosen_locales(args: argparse.Namespace, config: Config) -> list[str]:
-    """The `-l` locales, else every configured one."""
-    return split_locales(args.locale) or list(config.locales)
+    """The `-l` locales, else every configured one. A `-l` locale the configuration does not
+    list is a UsageError: nothing is synced, translated or written for it."""
+    chosen = split_locales(args.locale)
+    if not chosen:
+        return list(config.locales)
+    out: list[str] = []
+    for code in chosen:
+        try:
+            locale = normalise_locale(code)
+        except UnknownLocale as exc:
+            raise UsageError(f"-l {code}: {exc}") from None
+        if locale not in config.locales:
+            known = ", ".join(config.locales) or "none"
+            raise UsageError(
+                f"locale {locale!r} is not configured in {config.file_label} "
+                f"([project] locales: {known})"
+            )
+        if locale not in out:
+            out.append(locale)
+    return out
 
 
 def open_sessions(config: Config) -> sessionmaker[Session]:
     """Sessions on the configured database (migrated on first use)."""
     return open_database(config.database_url)
+
+
+def before_flow(config: Config, out: Output) -> None:
+    """What a command checks before it starts a Prefect flow, so that a known failure is one
+    line: the Prefect API answers and the database opens. Unless `-v`, Prefect's console stops
+    printing the tracebacks of failing task and flow runs: the CLI reports those errors in its
+    one line (the Prefect API still records them)."""
+    require_reachable_api()
+    if not out.verbose:
+        for handler in logging.getLogger().handlers:
+            if type(handler).__name__ == "PrefectConsoleHandler":
+                handler.addFilter(HANDLED_FAILURES)
+    open_sessions(config)
+
+
+class _HandledFailures(logging.Filter):
+    """Drops Prefect's run-failure records (the traceback and `Finished in state Failed`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.ERROR:
+            return True
+        if not record.name.startswith(("prefect.flow_runs", "prefect.task_runs")):
+            return True
+        return not (record.exc_info or str(record.msg).startswith("Finished in state"))
+
+
+HANDLED_FAILURES = _HandledFailures()
 
 
 def fail(message: str) -> int:

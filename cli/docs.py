@@ -22,6 +22,7 @@ from locflow.cli.common import (
     Parents,
     Progress,
     Subparsers,
+    before_flow,
     chosen_locales,
     load_settings,
 )
@@ -68,6 +69,7 @@ def cmd_docs(args: argparse.Namespace, out: Output) -> int:
         from locflow.flows import report
         from locflow.flows.docs import translate_docs
 
+        before_flow(config, out)
         with Progress(out) as hook:
             report.set_progress_hook(hook)
             try:

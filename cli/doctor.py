@@ -139,14 +139,20 @@ def _engine(config: Config) -> Iterator[Finding]:
     try:
         engine = create_engine(config.engine)
     except (EngineError, ValueError) as exc:
-        yield Finding("fail", "engine", f"{config.engine.name}: {exc}")
+        yield Finding("fail", "engine", _named(config.engine.name, exc))
         return
     try:
         probe = asyncio.run(engine.probe())
     except (EngineError, OSError) as exc:
-        yield Finding("fail", "engine", f"{engine.name}: {exc}")
+        yield Finding("fail", "engine", _named(engine.name, exc))
         return
     if not probe.sent:
         yield Finding("ok", "engine", f"{engine.name}: offline, nothing to probe")
         return
     yield Finding("ok", "engine", f"{engine.name} answers: {probe.as_dict()}")
+
+
+def _named(name: str, exc: BaseException) -> str:
+    """`name: message`, once: engine errors often start with the engine's name already."""
+    message = str(exc)
+    return message if message.startswith(f"{name}:") else f"{name}: {message}"

@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from locflow.catalog.locales import UnknownLocale
+from locflow.cli.common import EXIT_ERROR, EXIT_USAGE, UsageError
 from locflow.connectors.engines.base import EngineError
 from locflow.connectors.po_model import PoError
+from locflow.database_url import redacted
 from locflow.flows.deploy import NoPrefectServer
 from locflow.pipeline.export import ExportConflict
 from locflow.settings import ConfigError
 
+redact_url = redacted
+"""A database URL without its password."""
 
-def redact_url(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<invalid database URL>"
+
+def exit_code_for(exc: BaseException) -> int:
+    """2 for usage and configuration errors (see `locflow.cli.common`), else 1."""
+    return EXIT_USAGE if isinstance(exc, ConfigError | UsageError) else EXIT_ERROR
 
 
 def user_message(exc: BaseException) -> str | None:
     """A one-line message for expected failures; None for bugs (show the traceback)."""
-    known = (ConfigError, PoError, UnknownLocale, ExportConflict, EngineError, NoPrefectServer)
+    known = (
+        ConfigError,
+        UsageError,
+        PoError,
+        UnknownLocale,
+        ExportConflict,
+        EngineError,
+        NoPrefectServer,
+    )
     if isinstance(exc, known):
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):

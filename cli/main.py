@@ -7,14 +7,20 @@ on the parser here; exit codes are described in `locflow.cli.common`.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
 
 from locflow.cli import deploy, docs, doctor, glossary, review, run, stats, user
-from locflow.cli.common import EXIT_ERROR, EXIT_USAGE, Handler, Output, parent_parsers
-from locflow.cli.errors import user_message
-from locflow.settings import UnknownSetting
+from locflow.cli.common import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERRUPTED,
+    Handler,
+    Output,
+    parent_parsers,
+)
+from locflow.cli.errors import exit_code_for, user_message
 
 PREFECT_DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
@@ -51,18 +57,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Output(quiet=args.quiet, verbose=args.verbose, as_json=args.json)
     handler: Handler = args.handler
     try:
-        return handler(args, out)
+        code = handler(args, out)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except KeyboardInterrupt:
         print("locflow: interrupted; work stored so far is kept", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:
         if args.verbose:
             raise
         message = user_message(exc)
         if message is None:
             raise
-        print(f"locflow: error: {message}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, UnknownSetting) else EXIT_ERROR
+        return _report_error(out, message, exit_code_for(exc))
+
+
+def _report_error(out: Output, message: str, code: int) -> int:
+    """The one line on stderr; with --json also an object on stdout."""
+    print(f"locflow: error: {message}", file=sys.stderr)
+    if out.as_json:
+        try:
+            print(json.dumps({"error": message, "exit_code": code}, ensure_ascii=False))
+            sys.stdout.flush()
+        except BrokenPipeError:
+            return _reader_gone()
+    return code
+
+
+def _reader_gone() -> int:
+    """stdout's reader has gone (`locflow stats | head`): stop quietly, as Unix tools do.
+    stdout is pointed at /dev/null so that Python's flush at exit cannot complain."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from locflow.cli.common import (
     Output,
     Parents,
     Subparsers,
+    chosen_locales,
     fail,
     load_settings,
     open_sessions,
@@ -39,7 +40,6 @@ from locflow.review.actions import (
     revert,
 )
 from locflow.review.detail import detail_lines, load_detail, row_line
-from locflow.review.users import parse_locales
 
 STATES = ("pending", "needs_review", "machine", "stale", "approved", "all")
 
@@ -115,7 +115,7 @@ def _states(name: str) -> tuple[Any, ...]:
 
 
 def _filters(args: argparse.Namespace, config: Any) -> list[Any]:
-    locales = parse_locales(args.locale) if args.locale else config.locales
+    locales = chosen_locales(args, config)
     st = _states(args.state)
     return [QueueFilter(loc, st, args.issue, args.source, args.search) for loc in locales]
 

@@ -23,6 +23,7 @@ from locflow.cli.common import (
     Parents,
     Progress,
     Subparsers,
+    before_flow,
     chosen_locales,
     fail,
     load_settings,
@@ -155,6 +156,7 @@ def _run_flow(
     from locflow.flows import report
     from locflow.flows.localise import localise
 
+    before_flow(config, out)
     with Progress(out) as hook:
         report.set_progress_hook(hook)
         result = localise(
@@ -220,6 +222,7 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
         return EXIT_CHANGES if (changed and (args.check or drifted)) else EXIT_OK
     from locflow.flows.localise import publish  # Prefect: only a real export loads it
 
+    before_flow(config, out)
     try:
         result = publish(str(config.file), locales)
     except TemplateDrift as exc:

@@ -16,11 +16,15 @@ _lock = threading.Lock()
 
 
 def create_db_engine(url: str) -> Engine:
-    """SQLite gets WAL, foreign keys and a busy timeout; its folder is created."""
+    """SQLite gets WAL, foreign keys and a busy timeout. Its folder is created when only that
+    folder is missing (the project's `.locflow/`), never a chain of folders: the settings
+    check that a folder outside the project exists (`locflow.database_url`)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).parent
+            if not folder.is_dir() and folder.parent.is_dir():
+                folder.mkdir(exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")

@@ -20,6 +20,7 @@ no flow never load Prefect (tests/test_cli.py checks).
 from __future__ import annotations
 
 import os
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -53,6 +54,29 @@ def require_prefect_server() -> str:
             "PREFECT_API_URL; Prefect's temporary local API schedules nothing"
         )
     return str(url)
+
+
+class PrefectUnreachable(NoPrefectServer):
+    """PREFECT_API_URL names a server that does not answer."""
+
+
+def require_reachable_api(timeout: float = 10.0) -> None:
+    """A quick health GET before a flow starts, so an unreachable Prefect API is one line
+    rather than Prefect's tracebacks. Without PREFECT_API_URL, Prefect starts a temporary
+    local API itself: nothing to check."""
+    from prefect.settings import PREFECT_API_URL  # off the CLI's start-up
+
+    url = os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()
+    if not url:
+        return
+    try:
+        with urllib.request.urlopen(f"{str(url).rstrip('/')}/health", timeout=timeout) as r:
+            if r.status == 200:
+                return
+            reason = f"HTTP {r.status}"
+    except (OSError, ValueError) as exc:
+        reason = str(getattr(exc, "reason", None) or exc)
+    raise PrefectUnreachable(f"Prefect API at {url} is not reachable ({reason})")
 
 
 def build_deployments(config: Config) -> list[Any]:

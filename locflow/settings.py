@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from locflow.catalog.locales import UnknownLocale, normalise_locale
+from locflow.database_url import database_url_problem, redacted
 from locflow.settings_types import (
     DEFAULT_FRONT_MATTER,
     CatalogSource,
@@ -276,6 +277,10 @@ def _database_url(
         rel = url.removeprefix("sqlite:///")
         if rel and rel != ":memory:":
             url = "sqlite:///" + str((root / rel).resolve())
+    problem = database_url_problem(str(url), root)
+    if problem:
+        source = "LOCFLOW_DATABASE_URL" if env.get("LOCFLOW_DATABASE_URL") else "database"
+        raise ConfigError(f"{where}: {source} {redacted(str(url))}: {problem}")
     return str(url)
 
 

@@ -50,14 +50,15 @@ def test_dry_runs_change_nothing(demo_project, cli_env):
 
 
 @pytest.mark.parametrize(
-    ("args", "setup", "message"),
+    ("args", "setup", "message", "code"),
     [
-        (("sync",), lambda p: (p / "locflow.toml").write_text("[project\n"), "invalid TOML"),
-        (("sync", "--config", "missing.toml"), None, "configuration file not found"),
+        (("sync",), lambda p: (p / "locflow.toml").write_text("[project\n"), "invalid TOML", 2),
+        (("sync", "--config", "missing.toml"), None, "configuration file not found", 2),
         (
             ("sync",),
             lambda p: (p / "locale" / "messages.pot").write_text('msgid "x\n'),
             "messages.pot:1:",
+            1,
         ),
         (
             ("sync",),
@@ -65,14 +66,18 @@ def test_dry_runs_change_nothing(demo_project, cli_env):
                 (p / "locflow.toml").read_text().replace('"de"]', '"zz_ZZ"]')
             ),
             "unknown locale",
+            2,
         ),
     ],
 )
-def test_errors_are_one_line_with_exit_1(demo_project, cli_env, args, setup, message):
+def test_errors_are_one_line_with_their_exit_code(
+    demo_project, cli_env, args, setup, message, code
+):
+    """A configuration error exits 2 (usage), an input file error 1."""
     if setup:
         setup(demo_project)
     done = run_cli(*args, cwd=demo_project, env=cli_env)
-    assert done.returncode == 1
+    assert done.returncode == code
     assert message in done.stderr
     assert done.stderr.startswith("locflow: error: ") and done.stderr.count("\n") == 1
     assert "Traceback" not in done.stderr

@@ -355,3 +355,53 @@ def test_doctor_reports_an_unknown_key_as_a_failed_finding(tmp_path):
     done = run_cli("doctor", "--no-engine", cwd=tmp_path)
     assert done.returncode == 1
     assert done.stdout == f"FAIL config: {path}: [ui]: unknown key 'prot' (did you mean 'port'?)\n"
+
+
+# --- the database URL, checked at load (issue 12) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("mysql://scott:tiger-secret@db/x", "driver 'MySQLdb' is not installed"),
+        ("nosql://db/x", "unknown database dialect 'nosql'"),
+        ("not a url", "is not a database URL"),
+    ],
+)
+def test_a_database_url_needs_a_known_dialect_and_its_driver(tmp_path, url, expected):
+    with pytest.raises(ConfigError, match=expected) as caught:
+        load_config(write(tmp_path, MINIMAL), env={"LOCFLOW_DATABASE_URL": url})
+    assert "tiger-secret" not in str(caught.value)
+    assert "LOCFLOW_DATABASE_URL" in str(caught.value)
+
+
+def test_an_sqlite_folder_outside_the_project_must_exist(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    missing = tmp_path / "elsewhere" / "x.db"
+    text = MINIMAL.replace("[project]", f'[project]\ndatabase = "sqlite:///{missing}"')
+    with pytest.raises(ConfigError, match="does not exist") as caught:
+        load_config(write(project, text), env={})
+    assert "[project]: database sqlite:" in str(caught.value)
+    existing = load_config(write(project, text.replace("elsewhere/", "")), env={})
+    assert existing.database_url == f"sqlite:///{tmp_path / 'x.db'}"
+
+
+def test_an_sqlite_folder_inside_the_project_is_created_on_first_use(tmp_path):
+    from locflow.db.session import open_database
+
+    text = MINIMAL.replace("[project]", '[project]\ndatabase = "sqlite:///state/l.db"')
+    cfg = load_config(write(tmp_path, text), env={})
+    open_database(cfg.database_url).kw["bind"].dispose()
+    assert (tmp_path / "state" / "l.db").exists()
+    deeper = MINIMAL.replace("[project]", '[project]\ndatabase = "sqlite:///a/b/l.db"')
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(write(tmp_path, deeper), env={})
+
+
+def test_the_engine_creates_no_chain_of_folders(tmp_path):
+    """Whatever the caller, db.session creates at most the database's own folder."""
+    from locflow.db.session import create_db_engine
+
+    create_db_engine(f"sqlite:///{tmp_path / 'a' / 'b' / 'x.db'}").dispose()
+    assert not (tmp_path / "a").exists()
