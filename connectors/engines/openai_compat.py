@@ -32,7 +32,7 @@ from locflow.connectors.engines.base import (
     ProbeResult,
     Request,
     Result,
-    Transient,
+    Unanswered,
 )
 from locflow.connectors.engines.http_errors import from_openai_error
 from locflow.connectors.engines.pacing import (
@@ -233,6 +233,7 @@ class OpenAICompatEngine:
                 max_pack=self.options.max_pack,
                 max_input_tokens=limits.max_input_tokens,
                 overhead_tokens=120 if self.options.mode == "chat" else 80,
+                output_tokens=self.max_tokens,
             )
             fresh.stats = self._stats
             if old is not None:
@@ -241,6 +242,15 @@ class OpenAICompatEngine:
         if self._http is None:
             self._http = self._client()
         return self._translator
+
+    def max_tokens(self, requests: Sequence[Request]) -> int:
+        """`max_tokens` of one call, a multiple of its input estimate (it bounds the cost):
+        a chat call's JSON reply carries every string; a completion is one line."""
+        if self.options.mode == "completion":
+            text = "".join(r.text.replace("\r\n", "\n").replace("\n", _NEWLINE) for r in requests)
+            return 32 + 3 * estimate_tokens(text)
+        size = sum(estimate_tokens(r.text) for r in requests)
+        return 64 + 3 * size + 16 * len(requests)
 
     async def _send_pack(self, requests: Sequence[Request]) -> PackReply:
         assert self._http is not None, "only called inside translate()"
@@ -267,8 +277,8 @@ class OpenAICompatEngine:
                 reply = await self._chat(client, requests)
         except openai.OpenAIError as exc:
             raise from_openai_error(exc, secrets=[self._api_key]) from None
-        except json.JSONDecodeError as exc:  # a cut-off HTTP body
-            raise Transient(f"invalid JSON from the server: {exc}") from None
+        except json.JSONDecodeError as exc:  # a cut-off HTTP body: its bill is unknown
+            raise Unanswered(f"invalid JSON from the server: {exc}") from None
         texts = reply.texts
         if texts and len(requests) == 1 and not texts[0].strip() and requests[0].text.strip():
             return replace(reply, texts=None)  # nothing came back: Rejected, not stored empty
@@ -278,7 +288,6 @@ class OpenAICompatEngine:
         extra_body: dict[str, Any] = {"chat_template_kwargs": {"enable_thinking": False}}
         if self.options.server == "ollama":
             extra_body["reasoning_effort"] = "none"
-        size = sum(estimate_tokens(r.text) for r in requests)
         while True:
             used = self._format
             fmt = response_format(len(requests), FORMATS[used])
@@ -287,7 +296,7 @@ class OpenAICompatEngine:
                     model=self.model,
                     messages=chat_messages(requests, self.settings.domains),
                     temperature=self.options.temperature,
-                    max_tokens=64 + 3 * size + 16 * len(requests),
+                    max_tokens=self.max_tokens(requests),
                     extra_body=extra_body,
                     **({"response_format": fmt} if fmt else {}),
                 )
@@ -315,7 +324,7 @@ class OpenAICompatEngine:
             model=self.model,
             prompt=completion_prompt(request, text, self.settings.domains),
             temperature=self.options.temperature,
-            max_tokens=32 + 3 * estimate_tokens(text),
+            max_tokens=self.max_tokens(requests),
             stop=["\n"],
         )
         choices = getattr(response, "choices", None)
@@ -338,4 +347,5 @@ def _reply(response: Any, texts: list[str] | None, model: str) -> PackReply:
         tokens_in=int(getattr(usage, "prompt_tokens", 0) or 0),
         tokens_out=int(getattr(usage, "completion_tokens", 0) or 0),
         model=str(getattr(response, "model", "") or model),
+        has_usage=usage is not None,
     )

@@ -31,6 +31,7 @@ from locflow.connectors.engines.base import (
     EngineError,
     EngineStats,
     Fatal,
+    OverBudget,
     Rejected,
     Request,
     Result,
@@ -42,9 +43,25 @@ from locflow.connectors.engines.pacing import (
     estimate_tokens,
     with_retries,
 )
+from locflow.connectors.engines.spend import hold_for, spending
 
 GROW_AFTER = 4
 """Verified packs in a row before the pack size grows by one."""
+OUTPUT_RATIO = 4
+"""`max_tokens` per estimated input token of the text: translations run longer than their
+source (more so in scripts a tokenizer splits finely), never this much longer."""
+OUTPUT_BASE = 32
+OUTPUT_PER_STRING = 8
+"""Per string in a call: its line marker, and room for a short string's expansion."""
+
+
+def max_output_tokens(
+    requests: Sequence[Request], *, per_string: int = OUTPUT_PER_STRING, cap: int | None = None
+) -> int:
+    """The `max_tokens` a call carrying `requests` sends: a multiple of its text's estimate."""
+    text = sum(estimate_tokens(r.text) for r in requests)
+    wanted = OUTPUT_BASE + OUTPUT_RATIO * text + per_string * len(requests)
+    return min(wanted, cap) if cap else wanted
 
 
 @dataclass(frozen=True)
@@ -54,6 +71,10 @@ class PackReply:
     tokens_in: int = 0
     tokens_out: int = 0
     model: str = ""
+    has_usage: bool = True
+    """The reply carried usage (a paid request); False: what it cost is unknown."""
+    truncated: bool = False
+    """Cut at max_tokens (finish_reason "length"): split, or a single string is rejected."""
 
 
 SendPack = Callable[[Sequence[Request]], Awaitable[PackReply]]
@@ -64,7 +85,9 @@ class PackStats:
     """The running counts behind an engine's EngineStats."""
 
     requests: int = 0
-    """HTTP attempts, failed ones included."""
+    """HTTP attempts sent, failed ones included."""
+    paid_requests: int = 0
+    """Requests answered 2xx with usage."""
     packs: int = 0
     """Multi-string replies received."""
     packs_verified: int = 0
@@ -79,6 +102,7 @@ class PackStats:
     def snapshot(self) -> EngineStats:
         return EngineStats(
             requests=self.requests,
+            paid_requests=self.paid_requests,
             packs=self.packs,
             packs_verified=self.packs_verified,
             packs_split=self.packs_split,
@@ -165,9 +189,11 @@ class PackingTranslator:
         estimate: Callable[[str], int] = estimate_tokens,
         request_tokens: Callable[[Request], int] | None = None,
         packable: Callable[[Request], bool] | None = None,
+        output_tokens: Callable[[Sequence[Request]], int] = max_output_tokens,
     ) -> None:
         """`request_tokens`: input tokens one request adds to a call (default: its text's
-        estimate + 4); `packable`: False keeps a request in a call of its own."""
+        estimate + 4); `packable`: False keeps a request in a call of its own;
+        `output_tokens`: the `max_tokens` the engine sends for a call (its spending bound)."""
         self._send, self._pacer = send, pacer
         self._policy = policy or RetryPolicy()
         self.concurrency = max(1, concurrency)
@@ -181,6 +207,7 @@ class PackingTranslator:
         self._estimate = estimate
         self._request_tokens = request_tokens or (lambda r: estimate(r.text) + 4)
         self._packable = packable or (lambda r: True)
+        self._output_tokens = output_tokens
         self.token_ratio = 1.0
         """Provider-counted input tokens per estimated token, learnt from replies."""
         self.stats = PackStats()
@@ -258,12 +285,18 @@ class PackingTranslator:
                 await self._pacer.acquire(reserved)
                 if self._fatal is not None:
                     raise self._fatal
-                self.stats.requests += 1
-                try:
-                    return await self._send(requests)
-                except Fatal as exc:
-                    self._fatal = exc
-                    raise
+                hold = hold_for(max(estimated, reserved), self._output_tokens(requests))
+                async with spending(hold, final=len(requests) == 1) as bill:
+                    self.stats.requests += 1
+                    try:
+                        reply = await self._send(requests)
+                    except Fatal as exc:
+                        self._fatal = exc
+                        raise
+                    if reply.has_usage:
+                        bill.paid(reply.tokens_in, reply.tokens_out)
+                        self.stats.paid_requests += 1
+                    return reply
 
         try:
             reply = await with_retries(attempt, self._policy, stats=calls)
@@ -283,6 +316,10 @@ class PackingTranslator:
             reply = await self._call(requests, priority)
         except Fatal:
             raise
+        except OverBudget as exc:  # a pack too dear for what is left: its halves may fit
+            if len(requests) == 1:
+                return [Result(r.key, None, exc) for r in requests]
+            return await self._split(requests)
         except Rejected as exc:
             if len(requests) == 1:
                 return [Result(requests[0].key, None, exc)]
@@ -290,6 +327,9 @@ class PackingTranslator:
         except EngineError as exc:  # retries exhausted: not stored, tried again next run
             return [Result(r.key, None, exc) for r in requests]
         shares = _shares(requests, reply)
+        if reply.truncated and len(requests) == 1:
+            cut = Rejected("the translation was cut at max_tokens (finish_reason=length)")
+            return [Result(requests[0].key, None, cut, *shares[0], reply.model)]
         if len(requests) == 1:
             self.stats.singles += 1
             self.stats.sizes[1] += 1
@@ -297,7 +337,7 @@ class PackingTranslator:
             error = None if text is not None else Rejected("the engine returned no text")
             return [Result(requests[0].key, text, error, *shares[0], reply.model)]
         self.stats.packs += 1
-        if verifies(requests, reply.texts):
+        if not reply.truncated and verifies(requests, reply.texts):
             self.stats.packs_verified += 1
             self.stats.sizes[len(requests)] += 1
             self._streak += 1

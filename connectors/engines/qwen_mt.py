@@ -37,15 +37,14 @@ from locflow.connectors.engines.base import (
     Fatal,
     Limits,
     ProbeResult,
-    Rejected,
     Request,
     Result,
-    Transient,
+    Unanswered,
 )
 from locflow.connectors.engines.http_errors import from_openai_error
 from locflow.connectors.engines.languages import MODELS, UnsupportedLanguage, qwen_language
 from locflow.connectors.engines.pacing import Pacer, RetryPolicy, SharedRateLimit, estimate_tokens
-from locflow.connectors.engines.packing import PackingTranslator, PackReply
+from locflow.connectors.engines.packing import PackingTranslator, PackReply, max_output_tokens
 from locflow.settings import EngineSettings
 
 KEY_ENV = "DASHSCOPE_API_KEY"
@@ -78,6 +77,8 @@ DEFAULT_TPM: dict[str, float] = {
     "hongkong": 35_000,  # not published: Beijing's, the lower one
 }
 MAX_INPUT_TOKENS = 8192
+MAX_OUTPUT_TOKENS = 8192
+"""The models' output limit; `max_tokens` (which the API reference allows) never asks more."""
 HEADROOM_TOKENS = 256
 """Kept free under the 8,192-token input cap: the hidden wrapper and estimate error."""
 OVERHEAD_TOKENS = 53
@@ -244,6 +245,7 @@ class QwenMTEngine:
             overhead_tokens=OVERHEAD_TOKENS + estimate_tokens(self.domains),
             request_tokens=self._request_tokens,
             packable=packable,
+            output_tokens=self.max_tokens,
         )
         self._names: dict[str, str] = {}
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]
@@ -322,6 +324,12 @@ class QwenMTEngine:
             )
         return client
 
+    @staticmethod
+    def max_tokens(requests: Sequence[Request]) -> int:
+        """`max_tokens` of one call: a multiple of its text's estimate, within the model's
+        output limit; it bounds what the call can cost."""
+        return max_output_tokens(requests, cap=MAX_OUTPUT_TOKENS)
+
     def _request_tokens(self, request: Request) -> int:
         pairs = (*request.terms, *request.memory)
         return (
@@ -352,15 +360,14 @@ class QwenMTEngine:
             response = await self._client().chat.completions.create(
                 model=self.model,
                 messages=[{"role": "user", "content": content}],
+                max_tokens=self.max_tokens(requests),
                 extra_body={"translation_options": self.options(requests)},
             )
         except openai.APIError as exc:
             raise from_openai_error(exc, secrets=[self._key]) from None
         if not response.choices:
-            raise Transient("qwen_mt: a reply without choices")
+            raise Unanswered("qwen_mt: a reply without choices")
         choice = response.choices[0]
-        if choice.finish_reason == "length":
-            raise Rejected("qwen_mt: the translation was cut at max_tokens (finish_reason=length)")
         text = (choice.message.content or "").strip()
         usage = response.usage
         return PackReply(
@@ -368,4 +375,6 @@ class QwenMTEngine:
             tokens_in=usage.prompt_tokens if usage else 0,
             tokens_out=usage.completion_tokens if usage else 0,
             model=response.model or self.model,
+            has_usage=usage is not None,
+            truncated=choice.finish_reason == "length",
         )

@@ -25,6 +25,7 @@ import random
 import re
 import threading
 import time
+import unicodedata
 import uuid
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -62,6 +63,9 @@ ENDPOINTS = ("/compatible-mode/v1/chat/completions", "/v1/chat/completions")
 OVERHEAD = 53
 """Prompt tokens of the hidden wrapper around the text (the docs bill 53 for a short sentence)."""
 MAX_INPUT = 8192
+MAX_OUTPUT = 8192
+"""The models' output limit: `max_tokens` must be within [1, MAX_OUTPUT], and is MAX_OUTPUT
+when a request does not send it."""
 LANG_ERROR = "暂时不支持当前设置的语种！"
 STATUS_FAULTS = {
     "429": (429, "Throttling.RateQuota", "Requests rate limit exceeded, please try again later."),
@@ -92,8 +96,24 @@ _TOKEN = re.compile(r"\[X\d+X\]")
 
 
 def sim_tokens(text: str) -> int:
-    """The simulator's tokenizer: pieces of up to 6 ASCII letters, and every other character."""
-    return len(_TOKENISE.findall(text))
+    """The simulator's tokenizer: pieces of up to 6 ASCII letters, and every other character;
+    accented Latin letters count as their base letter (pseudo-localised text)."""
+    return len(_TOKENISE.findall(_fold(text)))
+
+
+def _fold(text: str) -> str:
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _cut(text: str, limit: int) -> str:
+    """The longest start of `text` within `limit` tokens (a reply stopped at max_tokens)."""
+    pieces = list(_TOKENISE.finditer(_fold(text)))
+    if len(pieces) <= limit:
+        return text
+    return _fold(text)[: pieces[limit].start()]
 
 
 def sim_translate(content: str, terms: list[tuple[str, str]] | tuple = ()) -> str:
@@ -121,6 +141,9 @@ class SimCounters:
     prompt_tokens: int = 0
     """Input tokens charged (admitted attempts, injected failures included)."""
     completion_tokens: int = 0
+    billed_prompt_tokens: int = 0
+    billed_completion_tokens: int = 0
+    """Usage of the 200 replies, timed-out ones included: what the provider bills."""
     status: Counter[int] = field(default_factory=Counter)
 
 
@@ -191,7 +214,11 @@ class QwenSim:
         timeout_sleep: float = 3.0,
         moderation_marker: str = "DATA_INSPECTION_FAIL",
         seed: int = 0,
+        greedy: bool = False,
     ) -> None:
+        """`greedy`: every reply answers as long as it is allowed to, billing the request's
+        whole `max_tokens` (MAX_OUTPUT when it sent none): the worst case for a cost cap."""
+        self.greedy = greedy
         self.api_key = api_key
         self.latency, self.retry_after, self.timeout_sleep = latency, retry_after, timeout_sleep
         self.moderation_marker = moderation_marker
@@ -291,7 +318,7 @@ class QwenSim:
         checked = self._validate(body)
         if isinstance(checked, _Reply):
             return checked
-        content, terms, prompt_tokens = checked
+        content, terms, prompt_tokens, max_tokens = checked
         with self._lock:
             now = time.monotonic()
             if self._requests and not self._requests.allows(1, now):
@@ -333,9 +360,15 @@ class QwenSim:
             fault, sim_translate(content, () if fault == "ignore_terms" else terms)
         )
         completion = sim_tokens(text)
+        if completion > max_tokens:
+            text, finish, completion = _cut(text, max_tokens), "length", max_tokens
+        if self.greedy:
+            completion = max_tokens
         with self._lock:
             self.counters.ok += fault != "timeout"  # the client has given up on that one
             self.counters.completion_tokens += completion
+            self.counters.billed_prompt_tokens += prompt_tokens
+            self.counters.billed_completion_tokens += completion
         delay = self.timeout_sleep if fault == "timeout" else self.latency
         return _Reply(
             200,
@@ -370,8 +403,11 @@ class QwenSim:
         kind = "internal_error" if status >= 500 else "invalid_request_error"
         return _error(status, code, message, param=param, kind=kind)
 
-    def _validate(self, body: dict[str, Any]) -> _Reply | tuple[str, list[tuple[str, str]], int]:
-        """What the real API rejects; (content, terms, prompt tokens) when all is well."""
+    def _validate(
+        self, body: dict[str, Any]
+    ) -> _Reply | tuple[str, list[tuple[str, str]], int, int]:
+        """What the real API rejects; (content, terms, prompt tokens, max_tokens) when all is
+        well."""
         model = body.get("model")
         if model not in LANGUAGES:
             return self._invalid(
@@ -397,6 +433,14 @@ class QwenSim:
                 "InvalidParameter",
                 f"Range of input length should be [1, {MAX_INPUT}]",
                 "messages",
+            )
+        max_tokens = body.get("max_tokens", MAX_OUTPUT)
+        if not isinstance(max_tokens, int) or not 1 <= max_tokens <= MAX_OUTPUT:
+            return self._invalid(
+                400,
+                "InvalidParameter",
+                f"Range of max_tokens should be [1, {MAX_OUTPUT}]",
+                "max_tokens",
             )
         if body.get("stream"):
             return self._invalid(
@@ -433,7 +477,7 @@ class QwenSim:
                 f"Range of input length should be [1, {MAX_INPUT}]",
                 "messages",
             )
-        return content, pairs["terms"] or [], OVERHEAD + length
+        return content, pairs["terms"] or [], OVERHEAD + length, max_tokens
 
     def _draw(self) -> str | None:
         u, acc = self._rng.random(), 0.0
