@@ -14,15 +14,12 @@ from typing import Protocol
 from locflow.connectors.engines.base import Engine
 from locflow.connectors.engines.spend import Hold, guarded
 from locflow.pipeline.budget import Budget, CostCapReached
-from locflow.pipeline.cost import prices_for
+from locflow.pipeline.cost import BATCH, prices_for
 from locflow.pipeline.results import BatchResult
 from locflow.pipeline.runner import LoopRunner
 from locflow.pipeline.translate import Job, Outcome, store_outcomes, translate_jobs
 from locflow.pipeline.units import sessions
 from locflow.settings import Config
-
-BATCH = 40
-"""Strings per stored batch."""
 
 
 class Pending(Protocol):

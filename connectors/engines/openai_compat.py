@@ -51,6 +51,7 @@ from locflow.connectors.engines.prompts import (
     response_format,
     strip_think,
 )
+from locflow.connectors.engines.sizing import PackSizing
 from locflow.settings import EngineSettings
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
@@ -96,6 +97,31 @@ def _number(settings: EngineSettings, key: str, default: object, kind: type[N]) 
         return kind(value)
     except ValueError:
         raise ValueError(f"[engine] {key} must be a number, got {value!r}") from None
+
+
+def chat_max_tokens(requests: Sequence[Request]) -> int:
+    """`max_tokens` of a chat call, a multiple of its input (it bounds what the call can
+    cost): the JSON reply carries every string."""
+    size = sum(estimate_tokens(r.text) for r in requests)
+    return 64 + 3 * size + 16 * len(requests)
+
+
+def completion_max_tokens(requests: Sequence[Request]) -> int:
+    """`max_tokens` of a completion: one line, a multiple of its input."""
+    text = "".join(r.text.replace("\r\n", "\n").replace("\n", _NEWLINE) for r in requests)
+    return 32 + 3 * estimate_tokens(text)
+
+
+def sizing(settings: EngineSettings) -> PackSizing:
+    """How calls are sized for `[engine]` (the engine's driver and the dry run share it)."""
+    options = CompatOptions.from_settings(settings)
+    chat = options.mode == "chat"
+    return PackSizing(
+        max_pack=options.max_pack,
+        max_input_tokens=options.max_input_tokens,
+        overhead_tokens=120 if chat else 80,
+        output_tokens=chat_max_tokens if chat else completion_max_tokens,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -230,10 +256,7 @@ class OpenAICompatEngine:
                 pacer=self._pacer,
                 policy=self.policy,
                 concurrency=limits.concurrency,
-                max_pack=self.options.max_pack,
-                max_input_tokens=limits.max_input_tokens,
-                overhead_tokens=120 if self.options.mode == "chat" else 80,
-                output_tokens=self.max_tokens,
+                sizing=sizing(self.settings),
             )
             fresh.stats = self._stats
             if old is not None:
@@ -242,15 +265,6 @@ class OpenAICompatEngine:
         if self._http is None:
             self._http = self._client()
         return self._translator
-
-    def max_tokens(self, requests: Sequence[Request]) -> int:
-        """`max_tokens` of one call, a multiple of its input estimate (it bounds the cost):
-        a chat call's JSON reply carries every string; a completion is one line."""
-        if self.options.mode == "completion":
-            text = "".join(r.text.replace("\r\n", "\n").replace("\n", _NEWLINE) for r in requests)
-            return 32 + 3 * estimate_tokens(text)
-        size = sum(estimate_tokens(r.text) for r in requests)
-        return 64 + 3 * size + 16 * len(requests)
 
     async def _send_pack(self, requests: Sequence[Request]) -> PackReply:
         assert self._http is not None, "only called inside translate()"
@@ -296,7 +310,7 @@ class OpenAICompatEngine:
                     model=self.model,
                     messages=chat_messages(requests, self.settings.domains),
                     temperature=self.options.temperature,
-                    max_tokens=self.max_tokens(requests),
+                    max_tokens=chat_max_tokens(requests),
                     extra_body=extra_body,
                     **({"response_format": fmt} if fmt else {}),
                 )
@@ -324,7 +338,7 @@ class OpenAICompatEngine:
             model=self.model,
             prompt=completion_prompt(request, text, self.settings.domains),
             temperature=self.options.temperature,
-            max_tokens=self.max_tokens(requests),
+            max_tokens=completion_max_tokens(requests),
             stop=["\n"],
         )
         choices = getattr(response, "choices", None)

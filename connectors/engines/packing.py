@@ -43,25 +43,11 @@ from locflow.connectors.engines.pacing import (
     estimate_tokens,
     with_retries,
 )
+from locflow.connectors.engines.sizing import PackSizing, always_packable, max_output_tokens
 from locflow.connectors.engines.spend import hold_for, spending
 
 GROW_AFTER = 4
 """Verified packs in a row before the pack size grows by one."""
-OUTPUT_RATIO = 4
-"""`max_tokens` per estimated input token of the text: translations run longer than their
-source (more so in scripts a tokenizer splits finely), never this much longer."""
-OUTPUT_BASE = 32
-OUTPUT_PER_STRING = 8
-"""Per string in a call: its line marker, and room for a short string's expansion."""
-
-
-def max_output_tokens(
-    requests: Sequence[Request], *, per_string: int = OUTPUT_PER_STRING, cap: int | None = None
-) -> int:
-    """The `max_tokens` a call carrying `requests` sends: a multiple of its text's estimate."""
-    text = sum(estimate_tokens(r.text) for r in requests)
-    wanted = OUTPUT_BASE + OUTPUT_RATIO * text + per_string * len(requests)
-    return min(wanted, cap) if cap else wanted
 
 
 @dataclass(frozen=True)
@@ -190,24 +176,28 @@ class PackingTranslator:
         request_tokens: Callable[[Request], int] | None = None,
         packable: Callable[[Request], bool] | None = None,
         output_tokens: Callable[[Sequence[Request]], int] = max_output_tokens,
+        sizing: PackSizing | None = None,
     ) -> None:
         """`request_tokens`: input tokens one request adds to a call (default: its text's
         estimate + 4); `packable`: False keeps a request in a call of its own;
-        `output_tokens`: the `max_tokens` the engine sends for a call (its spending bound)."""
+        `output_tokens`: the `max_tokens` the engine sends for a call (its spending bound);
+        `sizing`: all of these at once, as the engine's module defines them."""
         self._send, self._pacer = send, pacer
         self._policy = policy or RetryPolicy()
         self.concurrency = max(1, concurrency)
         self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Slots]
         self._semaphores = weakref.WeakKeyDictionary()
-        self.max_pack = max(1, max_pack)
+        self.sizing = sizing or PackSizing(
+            max_pack=max(1, max_pack),
+            max_input_tokens=max_input_tokens,
+            overhead_tokens=overhead_tokens,
+            request_tokens=request_tokens or (lambda r: estimate(r.text) + 4),
+            packable=packable or always_packable,
+            output_tokens=output_tokens,
+        )
+        self.max_pack = self.sizing.max_pack
         self.pack_size = self.max_pack
         self._streak = 0
-        self._max_tokens = max_input_tokens
-        self._overhead = overhead_tokens
-        self._estimate = estimate
-        self._request_tokens = request_tokens or (lambda r: estimate(r.text) + 4)
-        self._packable = packable or (lambda r: True)
-        self._output_tokens = output_tokens
         self.token_ratio = 1.0
         """Provider-counted input tokens per estimated token, learnt from replies."""
         self.stats = PackStats()
@@ -224,28 +214,7 @@ class PackingTranslator:
         return slots
 
     def _packs(self, batch: Sequence[Request]) -> list[list[int]]:
-        """Indices grouped by language pair, cut at the pack size and the input-token cap."""
-        groups: dict[tuple[str, str], list[int]] = {}
-        for i, r in enumerate(batch):
-            groups.setdefault((r.source_locale, r.target_locale), []).append(i)
-        packs: list[list[int]] = []
-        for indices in groups.values():
-            current: list[int] = []
-            tokens = self._overhead
-            for i in indices:
-                if not self._packable(batch[i]):
-                    packs.append([i])
-                    continue
-                cost = self._request_tokens(batch[i])
-                too_big = self._max_tokens is not None and tokens + cost > self._max_tokens
-                if current and (len(current) >= self.pack_size or too_big):
-                    packs.append(current)
-                    current, tokens = [], self._overhead
-                current.append(i)
-                tokens += cost
-            if current:
-                packs.append(current)
-        return packs
+        return self.sizing.packs(batch, self.pack_size)
 
     async def translate(self, batch: Sequence[Request]) -> list[Result]:
         results: list[Result | None] = [None] * len(batch)
@@ -271,7 +240,7 @@ class PackingTranslator:
 
     def estimate_call(self, requests: Sequence[Request]) -> int:
         """Input tokens one call carrying `requests` is expected to cost (uncalibrated)."""
-        return self._overhead + sum(self._request_tokens(r) for r in requests)
+        return self.sizing.call_tokens(requests)
 
     async def _call(self, requests: Sequence[Request], priority: int = 1) -> PackReply:
         estimated = self.estimate_call(requests)
@@ -285,7 +254,7 @@ class PackingTranslator:
                 await self._pacer.acquire(reserved)
                 if self._fatal is not None:
                     raise self._fatal
-                hold = hold_for(max(estimated, reserved), self._output_tokens(requests))
+                hold = hold_for(max(estimated, reserved), self.sizing.output_tokens(requests))
                 async with spending(hold, final=len(requests) == 1) as bill:
                     self.stats.requests += 1
                     try:

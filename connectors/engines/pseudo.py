@@ -22,7 +22,7 @@ from locflow.connectors.engines.base import (
     Result,
 )
 from locflow.connectors.engines.pacing import SharedRateLimit, estimate_tokens
-from locflow.connectors.engines.packing import max_output_tokens
+from locflow.connectors.engines.sizing import PackSizing, max_output_tokens
 from locflow.connectors.engines.spend import hold_for, spending
 from locflow.settings import EngineSettings
 
@@ -92,6 +92,11 @@ class PseudoEngine:
             tokens_out=_words(text),
             model=self.model,
         )
+
+
+def sizing(settings: EngineSettings) -> PackSizing:
+    """One call per string (nothing is packed offline)."""
+    return PackSizing()
 
 
 def pseudo_localise(text: str, terms: Sequence[tuple[str, str]] = ()) -> str:
