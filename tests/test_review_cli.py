@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from locflow.db.models import Translation
 from locflow.db.states import State
 from tests.support.env import run_cli
 from tests.support.review_demo import PASSWORD, Demo, add_users, make_demo
@@ -85,7 +86,18 @@ def test_review_actions_from_the_cli(demo):
     open_id = demo.version_of("Save changes?", "fr").id
     greeting = demo.version_of("Signed in as {user}", "fr").id
     plural = demo.version_of("%(count)d note saved", "ru").id
+    _approve_needs_a_reviewer_of_the_locale(demo, open_id, greeting)
+    _an_edit_that_breaks_a_placeholder_is_kept_for_review(demo, greeting)
+    new_plural = _edit_one_plural_form(demo, plural)
+    _reject_needs_a_reason(demo, open_id)
+    _show_the_edited_plural(demo, new_plural.id)
 
+    reverted = _cli(demo, "review", "revert", str(new_plural.id), "--to", "1", user="fanny")
+    assert reverted.returncode == 0 and "(v3) approved" in reverted.stdout
+    assert demo.version_of("%(count)d note saved", "ru").forms == demo_forms(demo, plural)
+
+
+def _approve_needs_a_reviewer_of_the_locale(demo: Demo, open_id: int, greeting: int) -> None:
     approved = _cli(demo, "review", "approve", str(open_id), user="fanny")
     assert approved.returncode == 0, approved.stderr
     assert f"approve: #{open_id} (v1) approved" in approved.stdout
@@ -96,6 +108,8 @@ def test_review_actions_from_the_cli(demo):
     nobody = _cli(demo, "review", "approve", str(greeting))
     assert nobody.returncode == 1 and "LOCFLOW_USER" in nobody.stderr
 
+
+def _an_edit_that_breaks_a_placeholder_is_kept_for_review(demo: Demo, greeting: int) -> None:
     broken = _cli(demo, "review", "edit", str(greeting), "--text", "Connecté : {nom}", user="fanny")
     assert broken.returncode == 0, broken.stderr
     assert "kept for review" in broken.stdout and "{user}" in broken.stdout
@@ -104,6 +118,8 @@ def test_review_actions_from_the_cli(demo):
     fixed = _cli(demo, "review", "edit", str(kept.id), "--text", "Connecté : {user}", user="fanny")
     assert "approved" in fixed.stdout, fixed.stderr
 
+
+def _edit_one_plural_form(demo: Demo, plural: int) -> Translation:
     form = _cli(
         demo,
         "review",
@@ -122,7 +138,10 @@ def test_review_actions_from_the_cli(demo):
     new_plural = demo.version_of("%(count)d note saved", "ru")
     assert new_plural.forms[2] == "%(count)d заметок сохранено"
     assert new_plural.forms[:2] == demo_forms(demo, plural)[:2]
+    return new_plural
 
+
+def _reject_needs_a_reason(demo: Demo, open_id: int) -> None:
     rejected = _cli(
         demo,
         "review",
@@ -136,20 +155,18 @@ def test_review_actions_from_the_cli(demo):
     missing_reason = _cli(demo, "review", "reject", str(open_id), user="fanny")
     assert missing_reason.returncode == 2  # argparse: --reason is required
 
-    shown = _cli(demo, "review", "show", str(new_plural.id))
+
+def _show_the_edited_plural(demo: Demo, version_id: int) -> None:
+    shown = _cli(demo, "review", "show", str(version_id))
     assert shown.returncode == 0, shown.stderr
     out = shown.stdout
     assert "msgstr[2] · many · n = 0, 5" in out
     assert "engine pseudo" in out and "v2 #" in out
     assert "{+заметок+}" in out or "{+заметок сохранено+}" in out
     assert "fanny edit v2" in out
-    detail = json.loads(_cli(demo, "review", "show", str(new_plural.id), "--json").stdout)
+    detail = json.loads(_cli(demo, "review", "show", str(version_id), "--json").stdout)
     assert [h["n"] for h in detail["history"]] == [1, 2]
     assert detail["reviews"][-1]["reviewer"] == "fanny"
-
-    reverted = _cli(demo, "review", "revert", str(new_plural.id), "--to", "1", user="fanny")
-    assert reverted.returncode == 0 and "(v3) approved" in reverted.stdout
-    assert demo.version_of("%(count)d note saved", "ru").forms == demo_forms(demo, plural)
 
 
 def test_bulk_approve_from_the_cli(demo):
@@ -168,7 +185,5 @@ def test_bulk_approve_from_the_cli(demo):
 
 
 def demo_forms(demo: Demo, version_id: int) -> list[str]:
-    from locflow.db.models import Translation
-
     with demo.Session() as s:
         return list(s.get(Translation, version_id).forms)

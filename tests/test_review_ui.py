@@ -21,6 +21,7 @@ import pytest
 
 from locflow.connectors.po_parse import parse_po
 from locflow.db import repo
+from locflow.db.models import Translation
 from locflow.db.states import State
 from locflow.review import actions
 from locflow.review.users import get_user
@@ -146,42 +147,10 @@ def test_sign_in_filter_edit_a_plural_form_approve_and_export(demo, page_for):
     before = _entry(demo, "ru", msgid)
     assert before.fuzzy  # unreviewed machine output goes out fuzzy
 
-    login = page_for(None)
-    login.goto("/login")
-    shot(login, "01-login")
-    login.fill("input[name=name]", "fanny")
-    login.fill("input[name=password]", "wrong password")
-    login.click("button[type=submit]")
-    assert "Wrong name or password" in login.inner_text(".error")
-
+    _a_wrong_password_is_refused(page_for(None))
     page = page_for("fanny")
-    page.goto("/queue/ru")
-    assert page.locator("tr.item").count() > 10
-    assert page.locator("mark.term").count() > 0  # glossary terms highlighted ("note")
-    assert page.locator("mark.ph").count() > 0  # placeholders highlighted
-    shot(page, "02-queue")
-    page.fill("input[name=q]", "note saved")
-    page.click("form.filters button[type=submit]")
-    page.wait_for_url("**q=note+saved**")
-    assert page.locator("tr.item").count() == 1
-    page.click("tr.item td a")
-    page.wait_for_url("**/item/**")
-
-    areas = page.locator("textarea")
-    assert areas.count() == 3  # Russian: one, few, many
-    labels = page.locator(".form label").all_inner_texts()
-    assert [label.split(" · ")[1] for label in labels] == ["one", "few", "many"]
-    assert "n = 0, 5, 6" in labels[2]
-    assert "engine pseudo" in page.inner_text(".target .meta")
-    shot(page, "03-item-plural-forms")
-    areas.nth(2).fill("%(count)d заметок сохранено")
-    with page.expect_navigation():
-        page.click("#edit button[type=submit]")
-    assert "Saved as a new version and approved" in page.inner_text(".notice")
-
-    current = demo.version_of(msgid, "ru")
-    assert (current.state, current.origin, current.author) == (State.APPROVED, "human", "fanny")
-    assert current.forms[2] == "%(count)d заметок сохранено"
+    _filter_the_queue_and_open_the_plural(page)
+    current = _edit_the_third_form(demo, page, msgid)
 
     # the keyboard: `a` approves the item on screen
     page.goto(f"/item/{demo.version_of('Save changes?', 'ru').id}")
@@ -203,6 +172,48 @@ def test_sign_in_filter_edit_a_plural_form_approve_and_export(demo, page_for):
     export(demo.Session, demo.config)
     assert _entry(demo, "ru", msgid).forms == after.forms
     assert page.dialogs == []
+
+
+def _a_wrong_password_is_refused(login) -> None:
+    login.goto("/login")
+    shot(login, "01-login")
+    login.fill("input[name=name]", "fanny")
+    login.fill("input[name=password]", "wrong password")
+    login.click("button[type=submit]")
+    assert "Wrong name or password" in login.inner_text(".error")
+
+
+def _filter_the_queue_and_open_the_plural(page) -> None:
+    page.goto("/queue/ru")
+    assert page.locator("tr.item").count() > 10
+    assert page.locator("mark.term").count() > 0  # glossary terms highlighted ("note")
+    assert page.locator("mark.ph").count() > 0  # placeholders highlighted
+    shot(page, "02-queue")
+    page.fill("input[name=q]", "note saved")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**q=note+saved**")
+    assert page.locator("tr.item").count() == 1
+    page.click("tr.item td a")
+    page.wait_for_url("**/item/**")
+
+
+def _edit_the_third_form(demo: Demo, page, msgid: str) -> Translation:
+    areas = page.locator("textarea")
+    assert areas.count() == 3  # Russian: one, few, many
+    labels = page.locator(".form label").all_inner_texts()
+    assert [label.split(" · ")[1] for label in labels] == ["one", "few", "many"]
+    assert "n = 0, 5, 6" in labels[2]
+    assert "engine pseudo" in page.inner_text(".target .meta")
+    shot(page, "03-item-plural-forms")
+    areas.nth(2).fill("%(count)d заметок сохранено")
+    with page.expect_navigation():
+        page.click("#edit button[type=submit]")
+    assert "Saved as a new version and approved" in page.inner_text(".notice")
+
+    current = demo.version_of(msgid, "ru")
+    assert (current.state, current.origin, current.author) == (State.APPROVED, "human", "fanny")
+    assert current.forms[2] == "%(count)d заметок сохранено"
+    return current
 
 
 def test_a_reviewer_of_de_cannot_approve_fr(demo, page_for):

@@ -191,41 +191,9 @@ def test_api_key_never_stored_logged_or_shown(
     monkeypatch.setenv("LOCFLOW_DATABASE_URL", db_url)
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="prefect")
-    config = str(project / "locflow.toml")
     places: dict[str, str | bytes] = {}
-
-    # 1. the provider refuses the key (401) and quotes it: the run stops cleanly
-    sim.script("401")
-    stopped = localise(config, ["fr"]).to_dict()
-    assert stopped["status"] == "stopped"
-    assert "API key refused" in stopped["message"]
-    assert "Key: ***" in stopped["message"]  # the provider quoted the key; it was redacted
-    places["result of the 401 run"] = json.dumps(stopped, default=str)
-
-    # 2. one string refused by moderation (400): marked, the rest translated
-    done = localise(config, ["de"]).to_dict()
-    assert done["status"] == "completed"
-    assert sim.counters.status[400] >= 1 and sim.counters.ok > 0
-    places["result of the moderation run"] = json.dumps(done, default=str)
-
-    # 3. the CLI, verbose, with a 401; probe failing and passing; a good run; stats
-    env = {"DASHSCOPE_API_KEY": SENTINEL, "LOCFLOW_DATABASE_URL": db_url}
-    verbose = {**env, "PREFECT_LOGGING_LEVEL": "DEBUG"}
-    sim.script("401")
-    cli = {"run -v (401)": run_cli("run", "-v", "-l", "ru", cwd=project, env=verbose)}
-    assert cli["run -v (401)"].returncode == 4, cli["run -v (401)"].stderr
-    sim.script("401")
-    cli["probe (401)"] = run_cli("probe", "-v", cwd=project, env=verbose)
-    assert cli["probe (401)"].returncode == 1
-    assert "API key refused" in cli["probe (401)"].stderr
-    cli["probe"] = run_cli("probe", "--json", cwd=project, env=env)
-    cli["run"] = run_cli("run", "-l", "ru,ar", cwd=project, env=env)
-    cli["stats --json"] = run_cli("stats", "--json", cwd=project, env=env)
-    for name in ("probe", "run", "stats --json"):
-        assert cli[name].returncode == 0, cli[name].stderr
-    for name, proc in cli.items():
-        places[f"CLI {name} stdout"] = proc.stdout
-        places[f"CLI {name} stderr"] = proc.stderr
+    places.update(_flow_runs(str(project / "locflow.toml"), sim))
+    places.update(_cli_runs(project, sim, db_url))
 
     # the key did travel to the provider (so the scan below is not vacuous)
     assert any(b.get("model") for b in sim.bodies) and sim.counters.status[401] >= 3
@@ -248,6 +216,49 @@ def test_api_key_never_stored_logged_or_shown(
         assert any(k.startswith("file ") for k in places)
     print(f"\nscanned {len(places)} places, {sum(map(len, places.values()))} bytes")
     assert leaks(places) == []
+
+
+def _flow_runs(config: str, sim: EchoingSim) -> dict[str, str | bytes]:
+    """Two `localise` runs in this process; their results, to be scanned."""
+    # 1. the provider refuses the key (401) and quotes it: the run stops cleanly
+    sim.script("401")
+    stopped = localise(config, ["fr"]).to_dict()
+    assert stopped["status"] == "stopped"
+    assert "API key refused" in stopped["message"]
+    assert "Key: ***" in stopped["message"]  # the provider quoted the key; it was redacted
+
+    # 2. one string refused by moderation (400): marked, the rest translated
+    done = localise(config, ["de"]).to_dict()
+    assert done["status"] == "completed"
+    assert sim.counters.status[400] >= 1 and sim.counters.ok > 0
+    return {
+        "result of the 401 run": json.dumps(stopped, default=str),
+        "result of the moderation run": json.dumps(done, default=str),
+    }
+
+
+def _cli_runs(project: Path, sim: EchoingSim, db_url: str) -> dict[str, str | bytes]:
+    """The CLI's output, to be scanned."""
+    # 3. the CLI, verbose, with a 401; probe failing and passing; a good run; stats
+    env = {"DASHSCOPE_API_KEY": SENTINEL, "LOCFLOW_DATABASE_URL": db_url}
+    verbose = {**env, "PREFECT_LOGGING_LEVEL": "DEBUG"}
+    sim.script("401")
+    cli = {"run -v (401)": run_cli("run", "-v", "-l", "ru", cwd=project, env=verbose)}
+    assert cli["run -v (401)"].returncode == 4, cli["run -v (401)"].stderr
+    sim.script("401")
+    cli["probe (401)"] = run_cli("probe", "-v", cwd=project, env=verbose)
+    assert cli["probe (401)"].returncode == 1
+    assert "API key refused" in cli["probe (401)"].stderr
+    cli["probe"] = run_cli("probe", "--json", cwd=project, env=env)
+    cli["run"] = run_cli("run", "-l", "ru,ar", cwd=project, env=env)
+    cli["stats --json"] = run_cli("stats", "--json", cwd=project, env=env)
+    for name in ("probe", "run", "stats --json"):
+        assert cli[name].returncode == 0, cli[name].stderr
+    places: dict[str, str | bytes] = {}
+    for name, proc in cli.items():
+        places[f"CLI {name} stdout"] = proc.stdout
+        places[f"CLI {name} stderr"] = proc.stderr
+    return places
 
 
 def test_the_scan_finds_a_leak() -> None:

@@ -24,7 +24,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -211,125 +211,162 @@ def _wrong_type(body: dict[str, Any]) -> str | None:
 
 
 def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    """A handler class bound to `server` (http.server builds one handler per request)."""
+    return type("Handler", (_ChatHandler,), {"chat_server": server})
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
 
-        def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-            data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(data)
+class _ChatHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    chat_server: ChatServer
 
-        def _error(self, status: int, message: str, code: str = "", **headers: str) -> None:
-            err = {"message": message, "type": "error", "code": code or status}
-            self._send(status, {"error": err}, headers)
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
 
-        def do_GET(self) -> None:
+    def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(self, status: int, message: str, code: str = "", **headers: str) -> None:
+        err = {"message": message, "type": "error", "code": code or status}
+        self._send(status, {"error": err}, headers)
+
+    def do_GET(self) -> None:
+        server = self.chat_server
+        with server._lock:
+            server.requests.append(Recorded(self.path, {}, dict(self.headers), None))
+        if self.path.rstrip("/").endswith("/models"):
+            model = {"id": server.model, "object": "model", "owned_by": "test"}
+            self._send(200, {"object": "list", "data": [model]})
+        else:
+            self._error(404, f"no route {self.path}")
+
+    def do_POST(self) -> None:
+        server = self.chat_server
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            self._error(400, "request body is not JSON")
+            return
+        faults = server.next_faults()
+        record = Recorded(
+            self.path,
+            body,
+            {k.lower(): v for k, v in self.headers.items()},
+            ",".join(sorted(faults)) or None,
+        )
+        with server._lock:
+            server.requests.append(record)
+            server.in_flight += 1
+            server.max_in_flight = max(server.max_in_flight, server.in_flight)
+        try:
+            time.sleep(server.delay)
+            self._answer(body, faults)
+        finally:
             with server._lock:
-                server.requests.append(Recorded(self.path, {}, dict(self.headers), None))
-            if self.path.rstrip("/").endswith("/models"):
-                model = {"id": server.model, "object": "model", "owned_by": "test"}
-                self._send(200, {"object": "list", "data": [model]})
-            else:
-                self._error(404, f"no route {self.path}")
+                server.in_flight -= 1
 
-        def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                self._error(400, "request body is not JSON")
-                return
-            faults = server.next_faults()
-            record = Recorded(
-                self.path,
-                body,
-                {k.lower(): v for k, v in self.headers.items()},
-                ",".join(sorted(faults)) or None,
-            )
-            with server._lock:
-                server.requests.append(record)
-                server.in_flight += 1
-                server.max_in_flight = max(server.max_in_flight, server.in_flight)
-            try:
-                time.sleep(server.delay)
-                self._answer(body, faults)
-            finally:
-                with server._lock:
-                    server.in_flight -= 1
+    # --- answers: a scripted HTTP fault, else the request checks, else the route
 
-        def _answer(self, body: dict[str, Any], faults: set[str]) -> None:
-            if "429" in faults:
-                self._error(
-                    429,
-                    "Rate limit reached for requests",
-                    "rate_limit_exceeded",
-                    **{"Retry-After": "0"},
-                )
-            elif "500" in faults or "503" in faults:
-                status = 503 if "503" in faults else 500
-                self._error(status, "the server had an error", "server_error")
-            elif "400" in faults:
-                self._error(400, "the prompt exceeds the context window", "invalid_request")
-            elif "401" in faults:
-                self._error(
-                    401, f"Incorrect API key provided: {SECRET_IN_ERRORS}", "invalid_api_key"
-                )
-            elif "404" in faults:
-                self._error(
-                    404, f"The model `{body.get('model')}` does not exist", "model_not_found"
-                )
-            elif "bad_body" in faults:
-                self._send(200, b'{"id": "x", "choices": [')
-            elif (kind := (body.get("response_format") or {}).get("type", "text")) not in (
-                server.formats
-            ):  # llama-cpp-python's pydantic error, answered with 500
-                allowed = " or ".join(repr(f) for f in sorted(server.formats))
-                self._error(
-                    500,
-                    f"1 validation error: {{'type': 'literal_error', 'loc': ('body', "
-                    f"'response_format', 'type'), 'msg': 'Input should be {allowed}',"
-                    f" 'input': {kind!r}}}",
-                )
-            elif wrong := _wrong_type(body):
-                self._error(500, f"Internal Server Error: {wrong}")  # what llama.cpp does
-            elif self.path.endswith("/chat/completions"):
-                self._reply("chat.completion", body, *server.chat(body, faults))
-            elif self.path.endswith("/completions"):
-                self._reply("text_completion", body, *server.complete(body, faults))
-            else:
-                self._error(404, f"no route {self.path}")
+    def _answer(self, body: dict[str, Any], faults: set[str]) -> None:
+        fault = next((f for f in _HTTP_FAULT_ANSWERS if f in faults), None)
+        if fault is not None:
+            _HTTP_FAULT_ANSWERS[fault](self, body)
+        elif self._format_accepted(body) and self._types_accepted(body):
+            self._route(body, faults)
 
-        def _reply(self, kind: str, body: dict[str, Any], text: str, tin: int, tout: int) -> None:
-            choice: dict[str, Any] = {"index": 0, "finish_reason": "stop", "logprobs": None}
-            if kind == "chat.completion":
-                choice["message"] = {"role": "assistant", "content": text}
-            else:
-                choice["text"] = text
-            self._send(
-                200,
-                {
-                    "id": f"{kind}-{len(server.requests)}",
-                    "object": kind,
-                    "created": int(time.time()),
-                    "model": body.get("model") or server.model,
-                    "choices": [choice],
-                    "usage": {
-                        "prompt_tokens": tin,
-                        "completion_tokens": tout,
-                        "total_tokens": tin + tout,
-                    },
+    def _route(self, body: dict[str, Any], faults: set[str]) -> None:
+        if self.path.endswith("/chat/completions"):
+            self._reply("chat.completion", body, *self.chat_server.chat(body, faults))
+        elif self.path.endswith("/completions"):
+            self._reply("text_completion", body, *self.chat_server.complete(body, faults))
+        else:
+            self._error(404, f"no route {self.path}")
+
+    def _rate_limited(self, body: dict[str, Any]) -> None:
+        self._error(
+            429, "Rate limit reached for requests", "rate_limit_exceeded", **{"Retry-After": "0"}
+        )
+
+    def _server_error_503(self, body: dict[str, Any]) -> None:
+        self._error(503, "the server had an error", "server_error")
+
+    def _server_error_500(self, body: dict[str, Any]) -> None:
+        self._error(500, "the server had an error", "server_error")
+
+    def _context_exceeded(self, body: dict[str, Any]) -> None:
+        self._error(400, "the prompt exceeds the context window", "invalid_request")
+
+    def _bad_key(self, body: dict[str, Any]) -> None:
+        self._error(401, f"Incorrect API key provided: {SECRET_IN_ERRORS}", "invalid_api_key")
+
+    def _no_model(self, body: dict[str, Any]) -> None:
+        self._error(404, f"The model `{body.get('model')}` does not exist", "model_not_found")
+
+    def _bad_body(self, body: dict[str, Any]) -> None:
+        self._send(200, b'{"id": "x", "choices": [')
+
+    def _format_accepted(self, body: dict[str, Any]) -> bool:
+        """llama-cpp-python's pydantic error, answered with 500, for a format it lacks."""
+        formats = self.chat_server.formats
+        kind = (body.get("response_format") or {}).get("type", "text")
+        if kind in formats:
+            return True
+        allowed = " or ".join(repr(f) for f in sorted(formats))
+        self._error(
+            500,
+            f"1 validation error: {{'type': 'literal_error', 'loc': ('body', "
+            f"'response_format', 'type'), 'msg': 'Input should be {allowed}',"
+            f" 'input': {kind!r}}}",
+        )
+        return False
+
+    def _types_accepted(self, body: dict[str, Any]) -> bool:
+        if wrong := _wrong_type(body):
+            self._error(500, f"Internal Server Error: {wrong}")  # what llama.cpp does
+            return False
+        return True
+
+    def _reply(self, kind: str, body: dict[str, Any], text: str, tin: int, tout: int) -> None:
+        server = self.chat_server
+        choice: dict[str, Any] = {"index": 0, "finish_reason": "stop", "logprobs": None}
+        if kind == "chat.completion":
+            choice["message"] = {"role": "assistant", "content": text}
+        else:
+            choice["text"] = text
+        self._send(
+            200,
+            {
+                "id": f"{kind}-{len(server.requests)}",
+                "object": kind,
+                "created": int(time.time()),
+                "model": body.get("model") or server.model,
+                "choices": [choice],
+                "usage": {
+                    "prompt_tokens": tin,
+                    "completion_tokens": tout,
+                    "total_tokens": tin + tout,
                 },
-            )
+            },
+        )
 
-    return Handler
+
+_HTTP_FAULT_ANSWERS: dict[str, Callable[[_ChatHandler, dict[str, Any]], None]] = {
+    "429": _ChatHandler._rate_limited,
+    "503": _ChatHandler._server_error_503,  # 503 wins when both 500 and 503 are scripted
+    "500": _ChatHandler._server_error_500,
+    "400": _ChatHandler._context_exceeded,
+    "401": _ChatHandler._bad_key,
+    "404": _ChatHandler._no_model,
+    "bad_body": _ChatHandler._bad_body,
+}
+"""One answer per scripted HTTP fault; in this order the first one present answers."""
 
 
 _SHARED: ChatServer | None = None

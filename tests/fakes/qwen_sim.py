@@ -305,12 +305,9 @@ class QwenSim:
         return reply
 
     def _handle(self, auth: str | None, raw: bytes) -> _Reply:
-        try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            return self._invalid(400, "InvalidParameter", "Request body is not valid JSON.")
-        if not isinstance(body, dict):
-            return self._invalid(400, "InvalidParameter", "Request body must be an object.")
+        body = self._parse(raw)
+        if isinstance(body, _Reply):
+            return body
         with self._lock:
             self.bodies.append(body)
         if auth != f"Bearer {self.api_key}":
@@ -318,7 +315,34 @@ class QwenSim:
         checked = self._validate(body)
         if isinstance(checked, _Reply):
             return checked
-        content, terms, prompt_tokens, max_tokens = checked
+        content, terms, prompt_tokens = checked
+        fault = self._admit(prompt_tokens)
+        if isinstance(fault, _Reply):
+            return fault
+        if fault in STATUS_FAULTS:
+            status, code, message = STATUS_FAULTS[fault]
+            headers = ()
+            if fault == "429_retry_after":
+                headers = (("Retry-After", f"{self.retry_after:g}"),)
+            return _error(status, code, message, headers)
+        if self.moderation_marker and self.moderation_marker in content:
+            return self._invalid(
+                400, "DataInspectionFailed", "Input data may contain inappropriate content."
+            )
+        limit = body.get("max_tokens", MAX_OUTPUT)
+        return self._translated(body["model"], content, terms, (prompt_tokens, limit), fault)
+
+    def _parse(self, raw: bytes) -> _Reply | dict[str, Any]:
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return self._invalid(400, "InvalidParameter", "Request body is not valid JSON.")
+        if not isinstance(body, dict):
+            return self._invalid(400, "InvalidParameter", "Request body must be an object.")
+        return body
+
+    def _admit(self, prompt_tokens: int) -> _Reply | str | None:
+        """The rate limiter: a 429 reply, or the attempt charged and its fault drawn."""
         with self._lock:
             now = time.monotonic()
             if self._requests and not self._requests.allows(1, now):
@@ -346,16 +370,19 @@ class QwenSim:
             fault = self._queue.popleft() if self._queue else self._draw()
             if fault:
                 self.counters.injected[fault] += 1
-        if fault in STATUS_FAULTS:
-            status, code, message = STATUS_FAULTS[fault]
-            headers = ()
-            if fault == "429_retry_after":
-                headers = (("Retry-After", f"{self.retry_after:g}"),)
-            return _error(status, code, message, headers)
-        if self.moderation_marker and self.moderation_marker in content:
-            return self._invalid(
-                400, "DataInspectionFailed", "Input data may contain inappropriate content."
-            )
+            return fault
+
+    def _translated(
+        self,
+        model: str,
+        content: str,
+        terms: list[tuple[str, str]],
+        tokens: tuple[int, int],
+        fault: str | None,
+    ) -> _Reply:
+        """The 200 answer: the translation, with a content fault (or a timeout) applied, cut
+        at max_tokens (`tokens`: prompt tokens, max_tokens); a greedy one bills it all."""
+        prompt_tokens, max_tokens = tokens
         text, finish = self._apply(
             fault, sim_translate(content, () if fault == "ignore_terms" else terms)
         )
@@ -376,7 +403,7 @@ class QwenSim:
                 "id": f"chatcmpl-{uuid.uuid4().hex}",
                 "object": "chat.completion",
                 "created": int(time.time()),
-                "model": body["model"],
+                "model": model,
                 "system_fingerprint": None,
                 "choices": [
                     {
@@ -403,11 +430,10 @@ class QwenSim:
         kind = "internal_error" if status >= 500 else "invalid_request_error"
         return _error(status, code, message, param=param, kind=kind)
 
-    def _validate(
-        self, body: dict[str, Any]
-    ) -> _Reply | tuple[str, list[tuple[str, str]], int, int]:
-        """What the real API rejects; (content, terms, prompt tokens, max_tokens) when all is
-        well."""
+    # --- what the real API rejects, checked in this order ---------------------------------
+
+    def _validate(self, body: dict[str, Any]) -> _Reply | tuple[str, list[tuple[str, str]], int]:
+        """What the real API rejects; (content, terms, prompt tokens) when all is well."""
         model = body.get("model")
         if model not in LANGUAGES:
             return self._invalid(
@@ -415,7 +441,30 @@ class QwenSim:
                 "model_not_found",
                 f"The model `{model}` does not exist or you do not have access to it.",
             )
-        messages = body.get("messages")
+        content = self._valid_content(body.get("messages"))
+        if isinstance(content, _Reply):
+            return content
+        if body.get("stream"):
+            return self._invalid(
+                400, "InvalidParameter", "The simulator does not stream.", "stream"
+            )
+        max_tokens = body.get("max_tokens", MAX_OUTPUT)
+        if not isinstance(max_tokens, int) or not 1 <= max_tokens <= MAX_OUTPUT:
+            return self._invalid(
+                400, "InvalidParameter", f"Range of max_tokens should be [1, {MAX_OUTPUT}]"
+            )
+        options = self._valid_options(body.get("translation_options"), LANGUAGES[model])
+        if isinstance(options, _Reply):
+            return options
+        pairs, domains = options
+        extra = sum(sim_tokens(s) + sim_tokens(t) + 3 for k in pairs for s, t in pairs[k])
+        length = sim_tokens(content) + extra + sim_tokens(domains)
+        if length > MAX_INPUT:
+            return self._too_long()
+        return content, pairs["terms"], OVERHEAD + length
+
+    def _valid_content(self, messages: object) -> _Reply | str:
+        """One user message with text in it: its content."""
         if not isinstance(messages, list) or not messages:
             return self._invalid(
                 400, "InvalidParameter", "[] is too short - 'messages'", "messages"
@@ -428,26 +477,14 @@ class QwenSim:
             )
         content = messages[0].get("content")
         if not isinstance(content, str) or not content.strip():
-            return self._invalid(
-                400,
-                "InvalidParameter",
-                f"Range of input length should be [1, {MAX_INPUT}]",
-                "messages",
-            )
-        max_tokens = body.get("max_tokens", MAX_OUTPUT)
-        if not isinstance(max_tokens, int) or not 1 <= max_tokens <= MAX_OUTPUT:
-            return self._invalid(
-                400,
-                "InvalidParameter",
-                f"Range of max_tokens should be [1, {MAX_OUTPUT}]",
-                "max_tokens",
-            )
-        if body.get("stream"):
-            return self._invalid(
-                400, "InvalidParameter", "The simulator does not stream.", "stream"
-            )
-        options = body.get("translation_options")
-        names = LANGUAGES[model]
+            return self._too_long()
+        return content
+
+    def _valid_options(
+        self, options: object, names: frozenset[str]
+    ) -> _Reply | tuple[dict[str, list[tuple[str, str]]], str]:
+        """Languages the model knows, well-formed terms/tm_list, English domains:
+        ({"terms": pairs, "tm_list": pairs}, domains)."""
         if not isinstance(options, dict):
             return self._invalid(400, "InvalidParameter", LANG_ERROR, "translation_options")
         source, target = options.get("source_lang"), options.get("target_lang")
@@ -455,29 +492,30 @@ class QwenSim:
             return self._invalid(400, "InvalidParameter", LANG_ERROR, "translation_options")
         pairs = {}
         for key in ("terms", "tm_list"):
-            pairs[key] = _pairs(options.get(key, []))
-            if pairs[key] is None:
+            found = _pairs(options.get(key, []))
+            if found is None:
                 return self._invalid(
                     400,
                     "InvalidParameter",
                     f"{key} must be a list of {{source, target}} strings",
                     key,
                 )
+            pairs[key] = found
         domains = options.get("domains", "")
         if not isinstance(domains, str) or not domains.isascii():
             return self._invalid(
                 400, "InvalidParameter", "domains only supports English text.", "domains"
             )
-        extra = sum(sim_tokens(s) + sim_tokens(t) + 3 for k in pairs for s, t in pairs[k])
-        length = sim_tokens(content) + extra + sim_tokens(domains)
-        if length > MAX_INPUT:
-            return self._invalid(
-                400,
-                "InvalidParameter",
-                f"Range of input length should be [1, {MAX_INPUT}]",
-                "messages",
-            )
-        return content, pairs["terms"] or [], OVERHEAD + length, max_tokens
+        return pairs, domains
+
+    def _too_long(self) -> _Reply:
+        """Empty or over the limit: the API answers both with the same range message."""
+        return self._invalid(
+            400,
+            "InvalidParameter",
+            f"Range of input length should be [1, {MAX_INPUT}]",
+            "messages",
+        )
 
     def _draw(self) -> str | None:
         u, acc = self._rng.random(), 0.0
