@@ -19,6 +19,7 @@ from locflow.pipeline.results import BatchResult
 from locflow.pipeline.runner import LoopRunner
 from locflow.pipeline.translate import jobs_of
 from locflow.settings import Config
+from tests.fakes.chat_server import ChatServer
 from tests.fakes.qwen_sim import QwenSim
 from tests.support.env import run_cli
 from tests.support.helpers import config_for, sync
@@ -120,6 +121,30 @@ def test_a_request_without_an_answer_is_charged_its_whole_reservation(
         ledger = sum(r.cost for r in done)
         assert sim.counters.injected["timeout"] == 1
         assert ledger < _billed(sim, config) <= budget.spent <= 0.004
+
+
+@pytest.mark.parametrize("mode", ["chat", "completion"])
+def test_a_greedy_local_server_never_bills_more_than_the_cap(demo_project, Session, db_url, mode):
+    """openai_compat, chat (packed) and completion (one string a call) alike."""
+    cap = 1.5  # at $1000 per million tokens: 1,500 tokens
+    with ChatServer(greedy=True) as server:
+        toml = demo_project / "locflow.toml"
+        toml.write_text(
+            toml.read_text().replace(
+                'name = "pseudo"',
+                f'name = "openai_compat"\nbase_url = "{server.url}"\nmodel = "test-model"\n'
+                f'mode = "{mode}"\nprices = {{ input = 1000.0, output = 1000.0 }}',
+            )
+        )
+        config = config_for(demo_project, db_url)
+        sync(Session, config)
+        budget = Budget(cap, prices_for(config.engine))
+        with pytest.raises(CostCapReached):
+            _translate_all(Session, config, budget)
+        sent = [r.body for r in server.requests if r.path.endswith("completions")]
+        assert sent and all(isinstance(b.get("max_tokens"), int) for b in sent)
+        billed = sum(prices_for(config.engine).cost(i, o) for i, o in server.billed)
+        assert 0 < billed <= budget.spent <= cap
 
 
 def test_the_counts_say_requests_sent_and_paid(demo_project, Session, db_url):
