@@ -145,9 +145,11 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         )
     if not dry:
         requests = sum(v["requests"] for v in result.get("locales", {}).values())
+        paid = sum(v.get("paid_requests", 0) for v in result.get("locales", {}).values())
         written = sum(1 for d in result["docs"] if d["written"])
         lines.append(
-            f"{written} of {len(result['docs'])} documents written, {requests} engine requests"
+            f"{written} of {len(result['docs'])} documents written, {requests} requests "
+            f"({paid} paid)"
             f" (run {result.get('run_id', '')}, {result.get('status', '')})"
         )
     return lines

@@ -29,7 +29,10 @@ def cmd_stats(args: argparse.Namespace, out: Output) -> int:
         )
     for r in payload["runs"][:1]:
         packs = r["engine"]
-        line = f"last run #{r['id']} {r['status']}: {r['requests']} requests, ${r['cost']:.4f}"
+        line = (
+            f"last run #{r['id']} {r['status']}: {r['requests']} requests "
+            f"({r['paid_requests']} paid), ${r['cost']:.4f}"
+        )
         if packs.get("packs"):
             line += (
                 f"; packs {packs['packs']} ({packs['packs_verified']} verified, "
@@ -71,6 +74,7 @@ def stats_payload(config: Config) -> dict[str, Any]:
                 "status": r.status,
                 "started_at": r.started_at,
                 "requests": r.requests,
+                "paid_requests": (r.counts or {}).get("paid_requests", 0),
                 "tokens_in": r.tokens_in,
                 "tokens_out": r.tokens_out,
                 "cost": r.cost,

@@ -55,9 +55,14 @@ def store_reused_task(config: Config, plan: LocalePlan, run_id: int) -> StoreCou
 
 @task(name="translate-batch", cache_policy=NO_CACHE)
 def translate_batch_task(
-    config: Config, engine: Engine, runner: LoopRunner, jobs: list[Job], run_id: int
+    config: Config,
+    engine: Engine,
+    runner: LoopRunner,
+    jobs: list[Job],
+    run_id: int,
+    budget: Budget,
 ) -> BatchResult:
-    return batches.translate_batch(config, engine, runner, jobs, run_id)
+    return batches.translate_batch(config, engine, runner, jobs, run_id, budget)
 
 
 def translate_locale(
@@ -99,7 +104,7 @@ def translate_in_batches(
 
     batches.send_batches(
         jobs,
-        lambda batch: translate_batch_task.submit(config, engine, runner, batch, run_id),
+        lambda batch: translate_batch_task.submit(config, engine, runner, batch, run_id, budget),
         window=engine.limits().concurrency,
         budget=budget,
         estimate=lambda batch: estimate_jobs(batch, config.engine, config.source_locale).cost,

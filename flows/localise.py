@@ -15,6 +15,7 @@ from locflow.flows import report, scale
 from locflow.flows.common import flow_run_id, log_wait, stopping, translate_locale
 from locflow.pipeline import units
 from locflow.pipeline.budget import Budget
+from locflow.pipeline.cost import prices_for
 from locflow.pipeline.export import FileResult
 from locflow.pipeline.plan import LocalePlan
 from locflow.pipeline.results import FAILED, LocaleSummary, PublishResult, RunResult
@@ -67,7 +68,7 @@ def translate_here(
 ) -> None:
     """Translate `locales` one after the other in this process, within `max_cost`."""
     engine = scale.run_engine(config.engine)
-    budget = Budget(max_cost)
+    budget = Budget(max_cost, prices_for(config.engine))
 
     def plan_for(locale: str) -> LocalePlan:
         return _plan_with_glossary(config, locale)

@@ -30,15 +30,15 @@ def markdown_summary(result: RunResult) -> str:
     if result.message:
         lines += [f"Stopped: {result.message}", ""]
     lines += [
-        "| locale | queued | from memory | machine | needs review | requests | tokens in "
-        "| tokens out |",
-        "|---|---|---|---|---|---|---|---|",
+        "| locale | queued | from memory | machine | needs review | requests | paid requests "
+        "| tokens in | tokens out |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for locale, x in result.locales.items():
         c = x.counts
         lines.append(
             f"| {locale} | {x.queued} | {c.reused} | {c.machine} | {c.needs_review} "
-            f"| {x.requests} | {x.tokens_in} | {x.tokens_out} |"
+            f"| {x.requests} | {x.paid_requests} | {x.tokens_in} | {x.tokens_out} |"
         )
     compliance = {k: x.glossary_compliance for k, x in result.locales.items()}
     if any(c is not None for c in compliance.values()):
@@ -73,6 +73,7 @@ def locale_rows(x: LocaleSummary) -> list[dict[str, Any]]:
         {"metric": "glossary retries", "value": c.retried},
         {"metric": "glossary compliance %", "value": x.glossary_compliance},
         {"metric": "requests", "value": x.requests},
+        {"metric": "paid requests", "value": x.paid_requests},
         {"metric": "tokens in", "value": x.tokens_in},
         {"metric": "tokens out", "value": x.tokens_out},
         {"metric": "cost (USD)", "value": round(x.cost, 6)},

@@ -7,20 +7,19 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Protocol
 
 from locflow.connectors.engines.base import Engine
-from locflow.pipeline.budget import Budget
-from locflow.pipeline.cost import prices_for
+from locflow.connectors.engines.spend import Hold, guarded
+from locflow.pipeline.budget import Budget, CostCapReached
+from locflow.pipeline.cost import BATCH, prices_for
 from locflow.pipeline.results import BatchResult
 from locflow.pipeline.runner import LoopRunner
-from locflow.pipeline.translate import Job, store_outcomes, translate_jobs
+from locflow.pipeline.translate import Job, Outcome, store_outcomes, translate_jobs
 from locflow.pipeline.units import sessions
 from locflow.settings import Config
-
-BATCH = 40
-"""Strings per stored batch."""
 
 
 class Pending(Protocol):
@@ -29,11 +28,53 @@ class Pending(Protocol):
     def result(self) -> BatchResult: ...
 
 
+@dataclass
+class BatchSpend:
+    """One batch's requests, counted as they go through the run's budget (its SpendGuard):
+    sent (HTTP attempts) and paid (answered 2xx with usage)."""
+
+    budget: Budget | None
+    requests: int = 0
+    paid_requests: int = 0
+
+    def reserve(self, hold: Hold, *, final: bool = True) -> bool:
+        admitted = self.budget.reserve(hold, final=final) if self.budget is not None else True
+        self.requests += admitted
+        return admitted
+
+    def paid(self, hold: Hold, tokens_in: int, tokens_out: int) -> None:
+        self.paid_requests += 1
+        if self.budget is not None:
+            self.budget.paid(hold, tokens_in, tokens_out)
+
+    def unpaid(self, hold: Hold) -> None:
+        if self.budget is not None:
+            self.budget.unpaid(hold)
+
+    def unknown(self, hold: Hold) -> None:
+        if self.budget is not None:
+            self.budget.unknown(hold)
+
+
+async def translate_guarded(
+    engine: Engine, jobs: Sequence[Job], source_locale: str, spend: BatchSpend
+) -> list[Outcome]:
+    """`translate_jobs` with every request the engine sends reserved in `spend`."""
+    with guarded(spend):
+        return await translate_jobs(engine, jobs, source_locale)
+
+
 def translate_batch(
-    config: Config, engine: Engine, runner: LoopRunner, jobs: Sequence[Job], run_id: int
+    config: Config,
+    engine: Engine,
+    runner: LoopRunner,
+    jobs: Sequence[Job],
+    run_id: int | None,
+    budget: Budget | None = None,
 ) -> BatchResult:
-    """Translate `jobs` and store the results, checked, in one transaction."""
-    outcomes = runner.run(translate_jobs(engine, jobs, config.source_locale))
+    """Translate `jobs` within `budget` and store the results, checked, in one transaction."""
+    spend = BatchSpend(budget)
+    outcomes = runner.run(translate_guarded(engine, jobs, config.source_locale, spend))
     prices = prices_for(config.engine)
     with sessions(config.database_url)() as s, s.begin():
         counts = store_outcomes(
@@ -46,7 +87,15 @@ def translate_batch(
         )
     tin = sum(o.tokens_in for o in outcomes)
     tout = sum(o.tokens_out for o in outcomes)
-    return BatchResult(counts, sum(o.requests for o in outcomes), tin, tout, prices.cost(tin, tout))
+    return BatchResult(
+        counts=counts,
+        strings=len(jobs),
+        requests=spend.requests,
+        paid_requests=spend.paid_requests,
+        tokens_in=tin,
+        tokens_out=tout,
+        cost=prices.cost(tin, tout),
+    )
 
 
 def send_batches(
@@ -59,17 +108,18 @@ def send_batches(
     on_done: Callable[[BatchResult, int], None],
     size: int = BATCH,
 ) -> None:
-    """Submit `jobs` in batches of `size`, at most `window` in flight, each within the
-    budget (`estimate`: a batch's expected cost). `on_done(result, strings finished so far)`
-    is called per batch, in order. CostCapReached stops the sending."""
-    in_flight: deque[tuple[Pending, float, int]] = deque()
+    """Submit `jobs` in batches of `size`, at most `window` in flight. A batch is started
+    only while the budget has room for its estimate (`estimate`: a batch's expected cost);
+    its requests then reserve their own worst case (see budget.py). `on_done(result,
+    strings finished so far)` is called per batch, in order. CostCapReached stops the
+    sending; the batches already sent finish and are stored."""
+    in_flight: deque[tuple[Pending, int]] = deque()
     finished = 0
 
     def settle_oldest() -> None:
         nonlocal finished
-        pending, expected, count = in_flight.popleft()
+        pending, count = in_flight.popleft()
         done = pending.result()
-        budget.settle(expected, done.cost)
         finished += count
         on_done(done, finished)
 
@@ -78,8 +128,12 @@ def send_batches(
             batch = list(jobs[start : start + size])
             if len(in_flight) >= max(1, window):
                 settle_oldest()
-            expected = budget.reserve(partial(estimate, batch))
-            in_flight.append((submit(batch), expected, len(batch)))
+            budget.check(partial(estimate, batch))
+            in_flight.append((submit(batch), len(batch)))
+        while in_flight:
+            settle_oldest()
+        if budget.exhausted:  # the last batch's requests were stopped by the cap
+            raise CostCapReached(budget.message())
     finally:
         # batches already sent finish and are stored even when the run stops
         while in_flight:

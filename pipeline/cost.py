@@ -11,8 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from locflow.connectors.engines.pacing import estimate_tokens
+from locflow.connectors.engines.registry import sizing_for
 from locflow.pipeline.plan import LocalePlan
-from locflow.pipeline.translate import Job, form_requests, jobs_of
+from locflow.pipeline.translate import Job, build_requests, jobs_of
 from locflow.settings import EngineSettings, Prices
 
 DEFAULT_PRICES: dict[str, tuple[float, float]] = {
@@ -22,11 +23,11 @@ DEFAULT_PRICES: dict[str, tuple[float, float]] = {
     "qwen-mt-lite": (0.12, 0.36),
 }
 DEFAULT_MODELS = {"qwen_mt": "qwen-mt-flash"}
-REQUEST_OVERHEAD = {"qwen_mt": 53}
-"""Prompt tokens a provider adds around the text (Qwen-MT's hidden wrapper)."""
-DEFAULT_PACK = {"qwen_mt": 20, "openai_compat": 16}
 OUTPUT_RATIO = 1.3
 """Translations run longer than their English source; a conservative multiplier."""
+BATCH = 40
+"""Strings per stored batch (the batch loop's unit, pipeline/batches.py): packs never span
+two batches."""
 
 
 def prices_for(settings: EngineSettings) -> Prices:
@@ -41,6 +42,9 @@ def prices_for(settings: EngineSettings) -> Prices:
 
 @dataclass(frozen=True)
 class Estimate:
+    """What a run would need: strings, requests (one per call the packer would make, no
+    retries), tokens and cost."""
+
     strings: int
     requests: int
     tokens_in: int
@@ -51,32 +55,32 @@ class Estimate:
         return dict(self.__dict__)
 
 
-def pack_size(settings: EngineSettings) -> int:
-    if not settings.pack:
-        return 1
-    configured = settings.option("pack_size")
-    return int(configured) if isinstance(configured, int) else DEFAULT_PACK.get(settings.name, 1)
-
-
 def estimate(plans: Iterable[LocalePlan], settings: EngineSettings, source_locale: str) -> Estimate:
-    """Strings, requests, tokens and cost a translate run would need, without calling out."""
-    jobs = [job for plan in plans for job in jobs_of(plan)]
-    return estimate_jobs(jobs, settings, source_locale)
+    """Strings, requests, tokens and cost a translate run would need, without calling out:
+    each locale's strings in the batch loop's batches, packed by the engine's own sizing."""
+    parts = [estimate_jobs(jobs_of(plan), settings, source_locale) for plan in plans]
+    return Estimate(
+        sum(p.strings for p in parts),
+        sum(p.requests for p in parts),
+        sum(p.tokens_in for p in parts),
+        sum(p.tokens_out for p in parts),
+        sum(p.cost for p in parts),
+    )
 
 
 def estimate_jobs(jobs: Sequence[Job], settings: EngineSettings, source_locale: str) -> Estimate:
-    overhead = REQUEST_OVERHEAD.get(settings.name, 0)
-    forms = tokens_in = tokens_out = 0
-    for job in jobs:
-        item = job.lead
-        extra = sum(estimate_tokens(a) + estimate_tokens(b) for a, b in item.memory)
-        for form in form_requests(item, source_locale):
-            forms += 1
-            text = estimate_tokens(form.masked.text)
-            tokens_in += text + extra
-            tokens_out += math.ceil(text * OUTPUT_RATIO)
-    requests = math.ceil(forms / pack_size(settings)) if forms else 0
-    tokens_in += requests * overhead
-    return Estimate(
-        len(jobs), requests, tokens_in, tokens_out, prices_for(settings).cost(tokens_in, tokens_out)
-    )
+    sizing = sizing_for(settings)
+    requests = tokens_in = tokens_out = 0
+    for start in range(0, len(jobs), BATCH):
+        batch = [
+            r
+            for j, job in enumerate(jobs[start : start + BATCH])
+            for r in build_requests(job, source_locale, str(j))[0]
+        ]
+        for pack in sizing.packs(batch):
+            calls = [batch[i] for i in pack]
+            requests += 1
+            tokens_in += sizing.call_tokens(calls)
+            tokens_out += sum(math.ceil(estimate_tokens(r.text) * OUTPUT_RATIO) for r in calls)
+    cost = prices_for(settings).cost(tokens_in, tokens_out)
+    return Estimate(len(jobs), requests, tokens_in, tokens_out, cost)

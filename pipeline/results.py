@@ -22,12 +22,16 @@ from locflow.pipeline.translate import StoreCounts
 COMPLETED, STOPPED, FAILED = "completed", "stopped", "failed"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BatchResult:
-    """One batch of strings translated and stored."""
+    """One batch of strings translated and stored. The counts' vocabulary, everywhere:
+    strings (or blocks) are what is translated; requests are the HTTP attempts sent;
+    paid requests those answered 2xx with usage; tokens and cost are the paid usage."""
 
     counts: StoreCounts
+    strings: int
     requests: int
+    paid_requests: int
     tokens_in: int
     tokens_out: int
     cost: float
@@ -41,6 +45,8 @@ class LocaleSummary:
     queued: int = 0
     up_to_date: int = 0
     requests: int = 0
+    """HTTP attempts sent (see BatchResult)."""
+    paid_requests: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
     cost: float = 0.0
@@ -52,6 +58,7 @@ class LocaleSummary:
     def add(self, done: BatchResult) -> None:
         self.counts.add(done.counts)
         self.requests += done.requests
+        self.paid_requests += done.paid_requests
         self.tokens_in += done.tokens_in
         self.tokens_out += done.tokens_out
         self.cost += done.cost
@@ -82,6 +89,7 @@ class LocaleSummary:
             "glossary_flagged": self.glossary_flagged,
             "glossary_compliance": self.glossary_compliance,
             "requests": self.requests,
+            "paid_requests": self.paid_requests,
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "cost": round(self.cost, 6),
@@ -104,6 +112,7 @@ class LocaleSummary:
             queued=d.get("queued", 0),
             up_to_date=d.get("up_to_date", 0),
             requests=d.get("requests", 0),
+            paid_requests=d.get("paid_requests", 0),
             tokens_in=d.get("tokens_in", 0),
             tokens_out=d.get("tokens_out", 0),
             cost=d.get("cost", 0.0),
@@ -126,6 +135,7 @@ class LocaleSummary:
             "engine_errors": self.engine_errors,
             "issues": dict(c.issues),
             "requests": self.requests,
+            "paid_requests": self.paid_requests,
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "cost": round(self.cost, 6),
@@ -266,6 +276,7 @@ class RunResult:
         """What the run's `runs` row keeps in `counts` (a fan-out parent reads it back)."""
         return {
             "requests": sum(x.requests for x in self.locales.values()),
+            "paid_requests": sum(x.paid_requests for x in self.locales.values()),
             "locales": {k: v.to_dict() for k, v in self.locales.items()},
             "engine": self.engine or {},
             "files_changed": len(self.files_changed),
@@ -351,6 +362,7 @@ class DocsRunResult:
         """What the run's `runs` row keeps in `counts`."""
         return {
             "requests": sum(x.requests for x in self.locales.values()),
+            "paid_requests": sum(x.paid_requests for x in self.locales.values()),
             "locales": {k: v.docs_dict() for k, v in self.locales.items()},
             "docs_written": sum(1 for d in self.docs if d.doc.written),
             "docs_failed": sum(1 for d in self.docs if d.doc.failed),

@@ -18,7 +18,14 @@ from locflow.catalog.placeholders import Masked, PlaceholderMismatch, mask, unma
 from locflow.catalog.plural_sample import count_placeholder, restore_count, with_sample
 from locflow.catalog.plurals import plural_info
 from locflow.catalog.terms import TermExpectation, check_terms
-from locflow.connectors.engines.base import Engine, RateLimited, Request, Result, Transient
+from locflow.connectors.engines.base import (
+    Engine,
+    OverBudget,
+    RateLimited,
+    Request,
+    Result,
+    Transient,
+)
 from locflow.db import repo
 from locflow.db.states import State
 from locflow.pipeline.plan import LocalePlan, WorkItem
@@ -44,7 +51,9 @@ class Outcome:
     tokens_in: int = 0
     tokens_out: int = 0
     model: str = ""
-    requests: int = 0
+    forms_sent: int = 0
+    """Texts handed to the engine (one per plural form, again for a glossary retry); the
+    engine decides how many HTTP requests carry them."""
     retry_later: bool = False
     """A transient failure outlasted its retries: store nothing, the next run tries again."""
     retried: bool = False
@@ -215,7 +224,7 @@ async def translate_jobs(engine: Engine, jobs: Sequence[Job], source_locale: str
             keep,
             tokens_in=first.tokens_in + second.tokens_in,
             tokens_out=first.tokens_out + second.tokens_out,
-            requests=first.requests + second.requests,
+            forms_sent=first.forms_sent + second.forms_sent,
             retried=True,
         )
     return outcomes
@@ -247,7 +256,8 @@ async def _send(
             tin, tout = tin + result.tokens_in, tout + result.tokens_out
             model = result.model or model
         chunk = results[start : start + count]
-        retry_later = any(isinstance(r.error, Transient | RateLimited) for r in chunk)
+        # throttled, unreachable or over the cost cap: nothing is stored, the next run retries
+        retry_later = any(isinstance(r.error, Transient | RateLimited | OverBudget) for r in chunk)
         outcomes.append(
             Outcome(job, tuple(forms), tuple(issues), tin, tout, model, count, retry_later)
         )

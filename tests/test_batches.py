@@ -1,5 +1,6 @@
 """The batch loop and the cost cap as plain functions (pipeline/batches.py, budget.py): no
-Prefect, no engine; a batch is "sent" when submitted and "finishes" when its result is read."""
+Prefect, no engine; a batch is "sent" when submitted and "finishes" when its result is read,
+and its one request is charged then, through the budget as an engine's would be."""
 
 from __future__ import annotations
 
@@ -9,10 +10,16 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from locflow.connectors.engines.base import OverBudget
+from locflow.connectors.engines.spend import Hold
 from locflow.pipeline.batches import send_batches
 from locflow.pipeline.budget import Budget, CostCapReached
 from locflow.pipeline.results import BatchResult
 from locflow.pipeline.translate import StoreCounts
+from locflow.settings import Prices
+
+DOLLAR_A_TOKEN = Prices(1e6, 1e6)
+"""Prices at which one token costs $1, so holds read as dollars."""
 
 
 @dataclass
@@ -21,6 +28,8 @@ class Line:
     per job."""
 
     cost: float = 1.0
+    budget: Budget | None = None
+    """Charged `cost` per finished batch, through the engines' reserve/paid calls."""
     fail_on: int | None = None
     """Submitting this batch (1-based) raises, as a stopped engine would."""
     events: list[str] = field(default_factory=list)
@@ -53,7 +62,20 @@ class Pending:
 
     def result(self) -> BatchResult:
         self.line.events.append(f"done {self.n}")
-        return BatchResult(StoreCounts(machine=self.size), self.size, 0, 0, self.line.cost)
+        budget, cost = self.line.budget, int(self.line.cost)
+        if budget is not None:
+            hold = Hold(cost, 0)
+            assert budget.reserve(hold)
+            budget.paid(hold, cost, 0)
+        return BatchResult(
+            counts=StoreCounts(machine=self.size),
+            strings=self.size,
+            requests=self.size,
+            paid_requests=self.size,
+            tokens_in=0,
+            tokens_out=0,
+            cost=self.line.cost,
+        )
 
 
 def _send(line: Line, jobs: int, budget: Budget, window: int = 2, size: int = 3) -> None:
@@ -84,14 +106,13 @@ def test_a_window_of_zero_still_sends_one_batch_at_a_time() -> None:
     assert line.events == ["send 1", "done 1", "send 2", "done 2"]
 
 
-def test_the_cost_cap_stops_before_a_batch_that_would_pass_it_and_keeps_the_sent_ones() -> None:
-    line = Line(cost=1.0)
-    budget = Budget(2.5)
-    with pytest.raises(CostCapReached, match=r"spent \$1\.0000 of \$2\.5000.*about \$1\.0000"):
-        _send(line, jobs=9, budget=budget, window=2, size=3)
-    # two batches were sent (2.0 reserved); the third waits for one to finish (1.0 spent,
-    # 1.0 reserved) and would need 1.0 more: over 2.5, so it is never sent
-    assert line.events == ["send 1", "send 2", "done 1", "done 2"]
+def test_a_batch_whose_estimate_does_not_fit_what_is_left_is_not_started() -> None:
+    budget = Budget(2.5, DOLLAR_A_TOKEN)
+    line = Line(cost=1.0, budget=budget)
+    with pytest.raises(CostCapReached, match=r"spent \$2\.0000 of \$2\.5000.*about \$1\.0000"):
+        _send(line, jobs=9, budget=budget, window=1, size=3)
+    # two batches finished ($2 spent); the third would need $1 more: over 2.5, never sent
+    assert line.events == ["send 1", "done 1", "send 2", "done 2"]
     assert (budget.spent, budget.reserved) == (2.0, 0.0)
     assert [finished for _, finished in line.done] == [3, 6]
 
@@ -100,7 +121,65 @@ def test_without_a_cap_nothing_is_estimated() -> None:
     def estimate() -> float:
         raise AssertionError("estimated without a cap")
 
-    assert Budget(None).reserve(estimate) == 0.0
+    Budget(None).check(estimate)
+
+
+def test_a_request_that_does_not_fit_waits_for_those_out_then_stops_the_run() -> None:
+    budget = Budget(10.0, DOLLAR_A_TOKEN)
+    first, second = Hold(6, 0), Hold(5, 0)
+    assert budget.reserve(first)
+    assert not budget.reserve(second)  # 6 reserved + 5 > 10: wait, the first may cost less
+    budget.paid(first, 4, 0)
+    assert budget.reserve(second) and (budget.spent, budget.reserved) == (4.0, 5.0)
+    budget.paid(second, 5, 0)
+    with pytest.raises(OverBudget, match=r"cost cap reached: spent \$9\.0000 of \$10\.0000"):
+        budget.reserve(Hold(2, 0))  # nothing is out and it cannot fit: the run stops
+    assert budget.exhausted
+    with pytest.raises(OverBudget):
+        budget.reserve(Hold(1, 0))  # would fit, but nothing more is sent after a stop
+    with pytest.raises(CostCapReached):
+        budget.check(lambda: 0.0)
+
+
+def test_a_pack_that_does_not_fit_is_refused_without_stopping_the_run() -> None:
+    budget = Budget(3.0, DOLLAR_A_TOKEN)
+    with pytest.raises(OverBudget):
+        budget.reserve(Hold(4, 0), final=False)  # its engine splits it
+    assert not budget.exhausted and budget.reserve(Hold(2, 0))
+
+
+def test_each_outcome_is_charged_as_the_provider_may_bill_it() -> None:
+    budget = Budget(None, Prices(1e6, 2e6))
+    paid, unpaid, unknown = Hold(3, 10), Hold(3, 10), Hold(3, 10)
+    for hold in (paid, unpaid, unknown):
+        assert budget.reserve(hold)
+    assert budget.reserved == 3 * 23.0
+    budget.paid(paid, 2, 4)  # answered with usage: what the usage costs
+    budget.unpaid(unpaid)  # answered with an error: nothing
+    budget.unknown(unknown)  # no answer: the whole reservation
+    assert (budget.spent, budget.reserved, budget.out) == (10.0 + 23.0, 0.0, 0)
+
+
+def test_requests_stopped_in_the_last_batch_stop_the_run() -> None:
+    budget = Budget(1.0, DOLLAR_A_TOKEN)
+    line = Line(cost=0.0)
+
+    def stopped_inside(batch: list) -> Pending:
+        with pytest.raises(OverBudget):
+            budget.reserve(Hold(5, 0))  # a request the batch's engine could not send
+        return line.submit(batch)
+
+    with pytest.raises(CostCapReached):
+        send_batches(
+            [0, 1],  # type: ignore[list-item]
+            stopped_inside,
+            window=1,
+            budget=budget,
+            estimate=lambda batch: 0.0,
+            on_done=line.on_done,
+            size=2,
+        )
+    assert line.events == ["send 1", "done 1"]
 
 
 def test_a_stop_while_sending_lets_the_batches_in_flight_finish() -> None:

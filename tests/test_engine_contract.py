@@ -134,9 +134,10 @@ def test_stats_count_what_was_sent(engine_factory: Factory) -> None:
     assert sum(count for _, count in after.sizes) == after.singles + after.packs_verified
     record = after.as_dict()  # `engine` in the run JSON and its `runs` row
     assert list(record) == [
-        "requests", "packs", "packs_verified", "packs_split", "singles", "rate_limited",
-        "transient", "tokens_in", "tokens_out", "sizes",
+        "requests", "paid_requests", "packs", "packs_verified", "packs_split", "singles",
+        "rate_limited", "transient", "tokens_in", "tokens_out", "sizes",
     ]  # fmt: skip
+    assert 1 <= record["paid_requests"] <= record["requests"]
     assert record["sizes"] == dict(after.sizes)
 
 

@@ -87,7 +87,7 @@ def test_every_request_is_one_user_message_with_options(sim: QwenSim) -> None:
     assert_all_right(requests, results)
     assert sim.counters.invalid == 0 and sim.counters.ok == len(sim.bodies) == 1
     [body] = sim.bodies
-    assert set(body) == {"model", "messages", "translation_options"}
+    assert set(body) == {"model", "messages", "max_tokens", "translation_options"}
     assert body["model"] == "qwen-mt-flash"
     assert body["messages"] == [{"role": "user", "content": pack_texts([r.text for r in requests])}]
     assert body["translation_options"] == {
@@ -116,7 +116,8 @@ def test_every_body_the_engine_sends_is_accepted_and_well_formed(sim: QwenSim) -
     assert sim.counters.invalid == 0 and sim.counters.throttled == 0
     by_text = {r.text: r for r in requests}
     for body in sim.bodies:
-        assert set(body) == {"model", "messages", "translation_options"}
+        assert set(body) == {"model", "messages", "max_tokens", "translation_options"}
+        assert 0 < body["max_tokens"] <= 8192  # a multiple of the input, within the model's
         [message] = body["messages"]
         assert set(message) == {"role", "content"} and message["role"] == "user"
         content = message["content"]

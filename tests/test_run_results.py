@@ -22,7 +22,7 @@ from locflow.pipeline.translate import StoreCounts
 LOCALE_KEYS = [
     "queued", "up_to_date", "reused", "machine", "needs_review", "issues", "deferred",
     "superseded", "glossary_retried", "glossary_stale", "glossary_flagged",
-    "glossary_compliance", "requests", "tokens_in", "tokens_out", "cost",
+    "glossary_compliance", "requests", "paid_requests", "tokens_in", "tokens_out", "cost",
 ]  # fmt: skip
 
 
@@ -32,7 +32,8 @@ def _summary(locale: str = "fr") -> LocaleSummary:
         issues={"engine": 1, "placeholders": 1},
     )  # fmt: skip
     return LocaleSummary(
-        locale, queued=9, up_to_date=4, requests=12, tokens_in=300, tokens_out=280,
+        locale, queued=9, up_to_date=4, requests=12, paid_requests=10, tokens_in=300,
+        tokens_out=280,
         cost=0.123456789, glossary_stale=1, glossary_flagged=2, glossary_compliance=87.5,
         counts=counts,
     )  # fmt: skip
@@ -51,7 +52,8 @@ def test_a_docs_locale_shows_engine_errors_and_no_glossary_bookkeeping() -> None
     d = _summary().docs_dict()
     assert list(d) == [
         "queued", "up_to_date", "reused", "machine", "needs_review", "deferred",
-        "engine_errors", "issues", "requests", "tokens_in", "tokens_out", "cost",
+        "engine_errors", "issues", "requests", "paid_requests", "tokens_in", "tokens_out",
+        "cost",
     ]  # fmt: skip
     assert d["engine_errors"] == 1
 
@@ -75,6 +77,7 @@ def test_a_run_result_prints_in_the_cli_order_with_optional_keys_last() -> None:
     ]  # fmt: skip
     assert result.recorded_counts() == {
         "requests": 12,
+        "paid_requests": 10,
         "locales": {"fr": _summary().to_dict()},
         "engine": {"requests": 12},
         "files_changed": 1,

@@ -70,7 +70,9 @@ class EngineStats:
     """What an engine's calls came to so far: `engine` in a run's record and JSON."""
 
     requests: int = 0
-    """HTTP attempts, failed ones included."""
+    """HTTP attempts sent, failed ones included."""
+    paid_requests: int = 0
+    """Requests answered 2xx with usage (what the provider bills)."""
     packs: int = 0
     """Multi-string replies received."""
     packs_verified: int = 0
@@ -173,6 +175,11 @@ class Transient(EngineError):
     """5xx, timeouts, dropped connections: retry with backoff and jitter."""
 
 
+class Unanswered(Transient):
+    """Sent, but no answer came (a read timeout, a connection reset): the provider may have
+    done, and billed, the work, so the request is charged its full reservation."""
+
+
 class RateLimited(EngineError):
     """Throttled (429): retry after `retry_after` seconds when the provider said so."""
 
@@ -185,6 +192,11 @@ class RateLimited(EngineError):
 
 class Rejected(EngineError):
     """This string cannot be translated (invalid input, moderation): mark it, go on."""
+
+
+class OverBudget(EngineError):
+    """The run's cost cap leaves no room for this request: it was not sent, and nothing
+    else is; the strings are tried again by the next run."""
 
 
 class Fatal(EngineError):

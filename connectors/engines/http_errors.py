@@ -12,7 +12,14 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from locflow.connectors.engines.base import EngineError, Fatal, RateLimited, Rejected, Transient
+from locflow.connectors.engines.base import (
+    EngineError,
+    Fatal,
+    RateLimited,
+    Rejected,
+    Transient,
+    Unanswered,
+)
 
 BILLING_CODES = {
     "arrearage",
@@ -109,10 +116,10 @@ def from_openai_error(exc: BaseException, *, secrets: Iterable[str] = ()) -> Eng
     """Map an exception raised by the `openai` client."""
     import openai
 
-    if isinstance(exc, openai.APITimeoutError):
-        return Transient(f"timeout: {exc}", secrets=secrets)
     if isinstance(exc, openai.APIConnectionError):
-        return Transient(f"connection error: {exc}", secrets=secrets)
+        kind = Transient if _never_sent(exc) else Unanswered
+        label = "timeout" if isinstance(exc, openai.APITimeoutError) else "connection error"
+        return kind(f"{label}: {exc}", secrets=secrets)
     if isinstance(exc, openai.APIStatusError):
         code, message = _error_fields(exc.body, exc.message)
         retry_after = parse_retry_after(dict(exc.response.headers)) if exc.response else None
@@ -120,6 +127,15 @@ def from_openai_error(exc: BaseException, *, secrets: Iterable[str] = ()) -> Eng
     if isinstance(exc, EngineError):
         return exc
     return Transient(f"{type(exc).__name__}: {exc}", secrets=secrets)
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """The connection was never made (refused, or it timed out connecting): nothing was
+    sent, so nothing can have been billed."""
+    import httpx  # lazily, as `openai` above: only a network engine's errors come here
+
+    cause = exc.__cause__ or exc.__context__
+    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout)
 
 
 def _error_fields(body: Any, fallback: str) -> tuple[str, str]:

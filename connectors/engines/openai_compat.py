@@ -32,7 +32,7 @@ from locflow.connectors.engines.base import (
     ProbeResult,
     Request,
     Result,
-    Transient,
+    Unanswered,
 )
 from locflow.connectors.engines.http_errors import from_openai_error
 from locflow.connectors.engines.pacing import (
@@ -51,6 +51,7 @@ from locflow.connectors.engines.prompts import (
     response_format,
     strip_think,
 )
+from locflow.connectors.engines.sizing import PackSizing
 from locflow.settings import EngineSettings
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
@@ -96,6 +97,31 @@ def _number(settings: EngineSettings, key: str, default: object, kind: type[N]) 
         return kind(value)
     except ValueError:
         raise ValueError(f"[engine] {key} must be a number, got {value!r}") from None
+
+
+def chat_max_tokens(requests: Sequence[Request]) -> int:
+    """`max_tokens` of a chat call, a multiple of its input (it bounds what the call can
+    cost): the JSON reply carries every string."""
+    size = sum(estimate_tokens(r.text) for r in requests)
+    return 64 + 3 * size + 16 * len(requests)
+
+
+def completion_max_tokens(requests: Sequence[Request]) -> int:
+    """`max_tokens` of a completion: one line, a multiple of its input."""
+    text = "".join(r.text.replace("\r\n", "\n").replace("\n", _NEWLINE) for r in requests)
+    return 32 + 3 * estimate_tokens(text)
+
+
+def sizing(settings: EngineSettings) -> PackSizing:
+    """How calls are sized for `[engine]` (the engine's driver and the dry run share it)."""
+    options = CompatOptions.from_settings(settings)
+    chat = options.mode == "chat"
+    return PackSizing(
+        max_pack=options.max_pack,
+        max_input_tokens=options.max_input_tokens,
+        overhead_tokens=120 if chat else 80,
+        output_tokens=chat_max_tokens if chat else completion_max_tokens,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -230,9 +256,7 @@ class OpenAICompatEngine:
                 pacer=self._pacer,
                 policy=self.policy,
                 concurrency=limits.concurrency,
-                max_pack=self.options.max_pack,
-                max_input_tokens=limits.max_input_tokens,
-                overhead_tokens=120 if self.options.mode == "chat" else 80,
+                sizing=sizing(self.settings),
             )
             fresh.stats = self._stats
             if old is not None:
@@ -267,8 +291,8 @@ class OpenAICompatEngine:
                 reply = await self._chat(client, requests)
         except openai.OpenAIError as exc:
             raise from_openai_error(exc, secrets=[self._api_key]) from None
-        except json.JSONDecodeError as exc:  # a cut-off HTTP body
-            raise Transient(f"invalid JSON from the server: {exc}") from None
+        except json.JSONDecodeError as exc:  # a cut-off HTTP body: its bill is unknown
+            raise Unanswered(f"invalid JSON from the server: {exc}") from None
         texts = reply.texts
         if texts and len(requests) == 1 and not texts[0].strip() and requests[0].text.strip():
             return replace(reply, texts=None)  # nothing came back: Rejected, not stored empty
@@ -278,7 +302,6 @@ class OpenAICompatEngine:
         extra_body: dict[str, Any] = {"chat_template_kwargs": {"enable_thinking": False}}
         if self.options.server == "ollama":
             extra_body["reasoning_effort"] = "none"
-        size = sum(estimate_tokens(r.text) for r in requests)
         while True:
             used = self._format
             fmt = response_format(len(requests), FORMATS[used])
@@ -287,7 +310,7 @@ class OpenAICompatEngine:
                     model=self.model,
                     messages=chat_messages(requests, self.settings.domains),
                     temperature=self.options.temperature,
-                    max_tokens=64 + 3 * size + 16 * len(requests),
+                    max_tokens=chat_max_tokens(requests),
                     extra_body=extra_body,
                     **({"response_format": fmt} if fmt else {}),
                 )
@@ -315,7 +338,7 @@ class OpenAICompatEngine:
             model=self.model,
             prompt=completion_prompt(request, text, self.settings.domains),
             temperature=self.options.temperature,
-            max_tokens=32 + 3 * estimate_tokens(text),
+            max_tokens=completion_max_tokens(requests),
             stop=["\n"],
         )
         choices = getattr(response, "choices", None)
@@ -338,4 +361,5 @@ def _reply(response: Any, texts: list[str] | None, model: str) -> PackReply:
         tokens_in=int(getattr(usage, "prompt_tokens", 0) or 0),
         tokens_out=int(getattr(usage, "completion_tokens", 0) or 0),
         model=str(getattr(response, "model", "") or model),
+        has_usage=usage is not None,
     )

@@ -31,6 +31,7 @@ from locflow.connectors.engines.base import (
     EngineError,
     EngineStats,
     Fatal,
+    OverBudget,
     Rejected,
     Request,
     Result,
@@ -42,6 +43,8 @@ from locflow.connectors.engines.pacing import (
     estimate_tokens,
     with_retries,
 )
+from locflow.connectors.engines.sizing import PackSizing, always_packable, max_output_tokens
+from locflow.connectors.engines.spend import hold_for, spending
 
 GROW_AFTER = 4
 """Verified packs in a row before the pack size grows by one."""
@@ -54,6 +57,10 @@ class PackReply:
     tokens_in: int = 0
     tokens_out: int = 0
     model: str = ""
+    has_usage: bool = True
+    """The reply carried usage (a paid request); False: what it cost is unknown."""
+    truncated: bool = False
+    """Cut at max_tokens (finish_reason "length"): split, or a single string is rejected."""
 
 
 SendPack = Callable[[Sequence[Request]], Awaitable[PackReply]]
@@ -64,7 +71,9 @@ class PackStats:
     """The running counts behind an engine's EngineStats."""
 
     requests: int = 0
-    """HTTP attempts, failed ones included."""
+    """HTTP attempts sent, failed ones included."""
+    paid_requests: int = 0
+    """Requests answered 2xx with usage."""
     packs: int = 0
     """Multi-string replies received."""
     packs_verified: int = 0
@@ -79,6 +88,7 @@ class PackStats:
     def snapshot(self) -> EngineStats:
         return EngineStats(
             requests=self.requests,
+            paid_requests=self.paid_requests,
             packs=self.packs,
             packs_verified=self.packs_verified,
             packs_split=self.packs_split,
@@ -165,22 +175,29 @@ class PackingTranslator:
         estimate: Callable[[str], int] = estimate_tokens,
         request_tokens: Callable[[Request], int] | None = None,
         packable: Callable[[Request], bool] | None = None,
+        output_tokens: Callable[[Sequence[Request]], int] = max_output_tokens,
+        sizing: PackSizing | None = None,
     ) -> None:
         """`request_tokens`: input tokens one request adds to a call (default: its text's
-        estimate + 4); `packable`: False keeps a request in a call of its own."""
+        estimate + 4); `packable`: False keeps a request in a call of its own;
+        `output_tokens`: the `max_tokens` the engine sends for a call (its spending bound);
+        `sizing`: all of these at once, as the engine's module defines them."""
         self._send, self._pacer = send, pacer
         self._policy = policy or RetryPolicy()
         self.concurrency = max(1, concurrency)
         self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Slots]
         self._semaphores = weakref.WeakKeyDictionary()
-        self.max_pack = max(1, max_pack)
+        self.sizing = sizing or PackSizing(
+            max_pack=max(1, max_pack),
+            max_input_tokens=max_input_tokens,
+            overhead_tokens=overhead_tokens,
+            request_tokens=request_tokens or (lambda r: estimate(r.text) + 4),
+            packable=packable or always_packable,
+            output_tokens=output_tokens,
+        )
+        self.max_pack = self.sizing.max_pack
         self.pack_size = self.max_pack
         self._streak = 0
-        self._max_tokens = max_input_tokens
-        self._overhead = overhead_tokens
-        self._estimate = estimate
-        self._request_tokens = request_tokens or (lambda r: estimate(r.text) + 4)
-        self._packable = packable or (lambda r: True)
         self.token_ratio = 1.0
         """Provider-counted input tokens per estimated token, learnt from replies."""
         self.stats = PackStats()
@@ -197,28 +214,7 @@ class PackingTranslator:
         return slots
 
     def _packs(self, batch: Sequence[Request]) -> list[list[int]]:
-        """Indices grouped by language pair, cut at the pack size and the input-token cap."""
-        groups: dict[tuple[str, str], list[int]] = {}
-        for i, r in enumerate(batch):
-            groups.setdefault((r.source_locale, r.target_locale), []).append(i)
-        packs: list[list[int]] = []
-        for indices in groups.values():
-            current: list[int] = []
-            tokens = self._overhead
-            for i in indices:
-                if not self._packable(batch[i]):
-                    packs.append([i])
-                    continue
-                cost = self._request_tokens(batch[i])
-                too_big = self._max_tokens is not None and tokens + cost > self._max_tokens
-                if current and (len(current) >= self.pack_size or too_big):
-                    packs.append(current)
-                    current, tokens = [], self._overhead
-                current.append(i)
-                tokens += cost
-            if current:
-                packs.append(current)
-        return packs
+        return self.sizing.packs(batch, self.pack_size)
 
     async def translate(self, batch: Sequence[Request]) -> list[Result]:
         results: list[Result | None] = [None] * len(batch)
@@ -244,7 +240,7 @@ class PackingTranslator:
 
     def estimate_call(self, requests: Sequence[Request]) -> int:
         """Input tokens one call carrying `requests` is expected to cost (uncalibrated)."""
-        return self._overhead + sum(self._request_tokens(r) for r in requests)
+        return self.sizing.call_tokens(requests)
 
     async def _call(self, requests: Sequence[Request], priority: int = 1) -> PackReply:
         estimated = self.estimate_call(requests)
@@ -258,12 +254,18 @@ class PackingTranslator:
                 await self._pacer.acquire(reserved)
                 if self._fatal is not None:
                     raise self._fatal
-                self.stats.requests += 1
-                try:
-                    return await self._send(requests)
-                except Fatal as exc:
-                    self._fatal = exc
-                    raise
+                hold = hold_for(max(estimated, reserved), self.sizing.output_tokens(requests))
+                async with spending(hold, final=len(requests) == 1) as bill:
+                    self.stats.requests += 1
+                    try:
+                        reply = await self._send(requests)
+                    except Fatal as exc:
+                        self._fatal = exc
+                        raise
+                    if reply.has_usage:
+                        bill.paid(reply.tokens_in, reply.tokens_out)
+                        self.stats.paid_requests += 1
+                    return reply
 
         try:
             reply = await with_retries(attempt, self._policy, stats=calls)
@@ -283,6 +285,10 @@ class PackingTranslator:
             reply = await self._call(requests, priority)
         except Fatal:
             raise
+        except OverBudget as exc:  # a pack too dear for what is left: its halves may fit
+            if len(requests) == 1:
+                return [Result(r.key, None, exc) for r in requests]
+            return await self._split(requests)
         except Rejected as exc:
             if len(requests) == 1:
                 return [Result(requests[0].key, None, exc)]
@@ -290,6 +296,9 @@ class PackingTranslator:
         except EngineError as exc:  # retries exhausted: not stored, tried again next run
             return [Result(r.key, None, exc) for r in requests]
         shares = _shares(requests, reply)
+        if reply.truncated and len(requests) == 1:
+            cut = Rejected("the translation was cut at max_tokens (finish_reason=length)")
+            return [Result(requests[0].key, None, cut, *shares[0], reply.model)]
         if len(requests) == 1:
             self.stats.singles += 1
             self.stats.sizes[1] += 1
@@ -297,7 +306,7 @@ class PackingTranslator:
             error = None if text is not None else Rejected("the engine returned no text")
             return [Result(requests[0].key, text, error, *shares[0], reply.model)]
         self.stats.packs += 1
-        if verifies(requests, reply.texts):
+        if not reply.truncated and verifies(requests, reply.texts):
             self.stats.packs_verified += 1
             self.stats.sizes[len(requests)] += 1
             self._streak += 1

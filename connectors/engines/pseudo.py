@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from locflow.connectors.engines.base import (
     EngineStats,
     Limits,
+    OverBudget,
     ProbeResult,
     Rejected,
     Request,
     Result,
 )
-from locflow.connectors.engines.pacing import SharedRateLimit
+from locflow.connectors.engines.pacing import SharedRateLimit, estimate_tokens
+from locflow.connectors.engines.sizing import PackSizing, max_output_tokens
+from locflow.connectors.engines.spend import hold_for, spending
 from locflow.settings import EngineSettings
 
 _ACCENTS = str.maketrans(
@@ -58,8 +61,19 @@ class PseudoEngine:
         return Limits(rpm=None, tpm=None, max_input_tokens=None, concurrency=self.concurrency)
 
     async def translate(self, batch: Sequence[Request]) -> list[Result]:
+        """One call per string, each within the run's spending guard like a network call."""
         await asyncio.sleep(0)
-        return [self._one(request) for request in batch]
+        out = []
+        for request in batch:
+            hold = hold_for(estimate_tokens(request.text), max_output_tokens([request]))
+            try:
+                async with spending(hold) as bill:
+                    result = self._one(request)
+                    bill.paid(result.tokens_in, result.tokens_out)
+            except OverBudget as exc:
+                result = Result(key=request.key, text=None, error=exc)
+            out.append(result)
+        return out
 
     async def probe(self) -> ProbeResult:
         return ProbeResult(engine=self.name, limits=self.limits())
@@ -78,6 +92,11 @@ class PseudoEngine:
             tokens_out=_words(text),
             model=self.model,
         )
+
+
+def sizing(settings: EngineSettings) -> PackSizing:
+    """One call per string (nothing is packed offline)."""
+    return PackSizing()
 
 
 def pseudo_localise(text: str, terms: Sequence[tuple[str, str]] = ()) -> str:

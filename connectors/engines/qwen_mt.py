@@ -37,15 +37,15 @@ from locflow.connectors.engines.base import (
     Fatal,
     Limits,
     ProbeResult,
-    Rejected,
     Request,
     Result,
-    Transient,
+    Unanswered,
 )
 from locflow.connectors.engines.http_errors import from_openai_error
 from locflow.connectors.engines.languages import MODELS, UnsupportedLanguage, qwen_language
 from locflow.connectors.engines.pacing import Pacer, RetryPolicy, SharedRateLimit, estimate_tokens
 from locflow.connectors.engines.packing import PackingTranslator, PackReply
+from locflow.connectors.engines.sizing import PackSizing, max_output_tokens
 from locflow.settings import EngineSettings
 
 KEY_ENV = "DASHSCOPE_API_KEY"
@@ -78,6 +78,8 @@ DEFAULT_TPM: dict[str, float] = {
     "hongkong": 35_000,  # not published: Beijing's, the lower one
 }
 MAX_INPUT_TOKENS = 8192
+MAX_OUTPUT_TOKENS = 8192
+"""The models' output limit; `max_tokens` (which the API reference allows) never asks more."""
 HEADROOM_TOKENS = 256
 """Kept free under the 8,192-token input cap: the hidden wrapper and estimate error."""
 OVERHEAD_TOKENS = 53
@@ -207,6 +209,34 @@ def _max_pack(settings: EngineSettings) -> int:
         raise Fatal(f"qwen_mt: [engine] pack_size must be a whole number, not {size!r}") from None
 
 
+def max_tokens(requests: Sequence[Request]) -> int:
+    """`max_tokens` of one call: a multiple of its text's estimate, within the model's
+    output limit; it bounds what the call can cost."""
+    return max_output_tokens(requests, cap=MAX_OUTPUT_TOKENS)
+
+
+def request_tokens(request: Request) -> int:
+    """Input tokens one string adds to a call: its line, its terms and memory pairs."""
+    pairs = (*request.terms, *request.memory)
+    return (
+        estimate_tokens(request.text)
+        + 4
+        + sum(estimate_tokens(s) + estimate_tokens(t) + 3 for s, t in pairs)
+    )
+
+
+def sizing(settings: EngineSettings) -> PackSizing:
+    """How calls are sized for `[engine]` (no API key needed: the dry run uses it too)."""
+    return PackSizing(
+        max_pack=_max_pack(settings) if settings.pack else 1,
+        max_input_tokens=PACK_TOKENS,
+        overhead_tokens=OVERHEAD_TOKENS + estimate_tokens(_domains(settings)),
+        request_tokens=request_tokens,
+        packable=packable,
+        output_tokens=max_tokens,
+    )
+
+
 class QwenMTEngine:
     """The `qwen_mt` engine. The API key comes only from `DASHSCOPE_API_KEY` in `env`;
     `shared`: the account's rate limits across processes (None: this process paces alone)."""
@@ -233,17 +263,12 @@ class QwenMTEngine:
             max_input_tokens=MAX_INPUT_TOKENS - HEADROOM_TOKENS,
             concurrency=max(1, settings.concurrency or DEFAULT_CONCURRENCY),
         )
-        max_pack = _max_pack(settings)
         self._translator = PackingTranslator(
             self._send,
             pacer=Pacer(self._limits.rpm, self._limits.tpm, shared=shared),
             policy=policy,
             concurrency=self._limits.concurrency,
-            max_pack=max_pack if settings.pack else 1,
-            max_input_tokens=PACK_TOKENS,
-            overhead_tokens=OVERHEAD_TOKENS + estimate_tokens(self.domains),
-            request_tokens=self._request_tokens,
-            packable=packable,
+            sizing=sizing(settings),
         )
         self._names: dict[str, str] = {}
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]
@@ -322,14 +347,6 @@ class QwenMTEngine:
             )
         return client
 
-    def _request_tokens(self, request: Request) -> int:
-        pairs = (*request.terms, *request.memory)
-        return (
-            estimate_tokens(request.text)
-            + 4
-            + sum(estimate_tokens(s) + estimate_tokens(t) + 3 for s, t in pairs)
-        )
-
     def options(self, requests: Sequence[Request]) -> dict[str, Any]:
         """The `translation_options` of one call (all its requests share the language pair)."""
         first = requests[0]
@@ -352,15 +369,14 @@ class QwenMTEngine:
             response = await self._client().chat.completions.create(
                 model=self.model,
                 messages=[{"role": "user", "content": content}],
+                max_tokens=max_tokens(requests),
                 extra_body={"translation_options": self.options(requests)},
             )
         except openai.APIError as exc:
             raise from_openai_error(exc, secrets=[self._key]) from None
         if not response.choices:
-            raise Transient("qwen_mt: a reply without choices")
+            raise Unanswered("qwen_mt: a reply without choices")
         choice = response.choices[0]
-        if choice.finish_reason == "length":
-            raise Rejected("qwen_mt: the translation was cut at max_tokens (finish_reason=length)")
         text = (choice.message.content or "").strip()
         usage = response.usage
         return PackReply(
@@ -368,4 +384,6 @@ class QwenMTEngine:
             tokens_in=usage.prompt_tokens if usage else 0,
             tokens_out=usage.completion_tokens if usage else 0,
             model=response.model or self.model,
+            has_usage=usage is not None,
+            truncated=choice.finish_reason == "length",
         )

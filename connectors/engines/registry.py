@@ -8,6 +8,8 @@ from typing import Protocol
 from locflow.connectors.engines.base import Engine
 from locflow.connectors.engines.pacing import SharedRateLimit
 from locflow.connectors.engines.pseudo import PseudoEngine
+from locflow.connectors.engines.pseudo import sizing as pseudo_sizing
+from locflow.connectors.engines.sizing import PackSizing
 from locflow.settings import EngineSettings
 
 
@@ -45,3 +47,22 @@ def create_engine(settings: EngineSettings, *, shared: SharedRateLimit | None = 
         known = ", ".join(sorted(ENGINES))
         raise ValueError(f"unknown engine {settings.name!r}; known engines: {known}")
     return factory(settings, shared=shared)
+
+
+SIZINGS: dict[str, tuple[str, str]] = {
+    "qwen_mt": ("locflow.connectors.engines.qwen_mt", "sizing"),
+    "openai_compat": ("locflow.connectors.engines.openai_compat", "sizing"),
+}
+
+
+def sizing_for(settings: EngineSettings) -> PackSizing:
+    """How the configured engine sizes its calls, without building it (no API key needed):
+    the dry-run estimate counts with the packer's own rules."""
+    if settings.name == "pseudo":
+        return pseudo_sizing(settings)
+    if settings.name not in SIZINGS:
+        known = ", ".join(sorted(ENGINES))
+        raise ValueError(f"unknown engine {settings.name!r}; known engines: {known}")
+    module, attr = SIZINGS[settings.name]
+    sizing: PackSizing = getattr(importlib.import_module(module), attr)(settings)
+    return sizing

@@ -69,8 +69,14 @@ class ChatServer:
         model: str = "test-model",
         always: Iterable[str] = (),
         formats: Iterable[str] = ("text", "json_object", "json_schema"),
+        greedy: bool = False,
     ) -> None:
         self.model = model
+        self.greedy = greedy
+        """Every reply bills the request's whole `max_tokens` (4096 without one): a model
+        that answers as long as it is allowed to, the worst case for a cost cap."""
+        self.billed: list[tuple[int, int]] = []
+        """(prompt, completion) tokens of every 200 reply."""
         self.formats = set(formats)
         """response_format types accepted; llama-cpp-python: text and json_object only."""
         self.always: set[str] = set(always)
@@ -335,6 +341,10 @@ class _ChatHandler(BaseHTTPRequestHandler):
 
     def _reply(self, kind: str, body: dict[str, Any], text: str, tin: int, tout: int) -> None:
         server = self.chat_server
+        if server.greedy:
+            tout = int(body.get("max_tokens") or 4096)
+        with server._lock:
+            server.billed.append((tin, tout))
         choice: dict[str, Any] = {"index": 0, "finish_reason": "stop", "logprobs": None}
         if kind == "chat.completion":
             choice["message"] = {"role": "assistant", "content": text}

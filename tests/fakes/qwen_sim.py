@@ -25,6 +25,7 @@ import random
 import re
 import threading
 import time
+import unicodedata
 import uuid
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -62,6 +63,9 @@ ENDPOINTS = ("/compatible-mode/v1/chat/completions", "/v1/chat/completions")
 OVERHEAD = 53
 """Prompt tokens of the hidden wrapper around the text (the docs bill 53 for a short sentence)."""
 MAX_INPUT = 8192
+MAX_OUTPUT = 8192
+"""The models' output limit: `max_tokens` must be within [1, MAX_OUTPUT], and is MAX_OUTPUT
+when a request does not send it."""
 LANG_ERROR = "暂时不支持当前设置的语种！"
 STATUS_FAULTS = {
     "429": (429, "Throttling.RateQuota", "Requests rate limit exceeded, please try again later."),
@@ -92,8 +96,24 @@ _TOKEN = re.compile(r"\[X\d+X\]")
 
 
 def sim_tokens(text: str) -> int:
-    """The simulator's tokenizer: pieces of up to 6 ASCII letters, and every other character."""
-    return len(_TOKENISE.findall(text))
+    """The simulator's tokenizer: pieces of up to 6 ASCII letters, and every other character;
+    accented Latin letters count as their base letter (pseudo-localised text)."""
+    return len(_TOKENISE.findall(_fold(text)))
+
+
+def _fold(text: str) -> str:
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _cut(text: str, limit: int) -> str:
+    """The longest start of `text` within `limit` tokens (a reply stopped at max_tokens)."""
+    pieces = list(_TOKENISE.finditer(_fold(text)))
+    if len(pieces) <= limit:
+        return text
+    return _fold(text)[: pieces[limit].start()]
 
 
 def sim_translate(content: str, terms: list[tuple[str, str]] | tuple = ()) -> str:
@@ -121,6 +141,9 @@ class SimCounters:
     prompt_tokens: int = 0
     """Input tokens charged (admitted attempts, injected failures included)."""
     completion_tokens: int = 0
+    billed_prompt_tokens: int = 0
+    billed_completion_tokens: int = 0
+    """Usage of the 200 replies, timed-out ones included: what the provider bills."""
     status: Counter[int] = field(default_factory=Counter)
 
 
@@ -191,7 +214,11 @@ class QwenSim:
         timeout_sleep: float = 3.0,
         moderation_marker: str = "DATA_INSPECTION_FAIL",
         seed: int = 0,
+        greedy: bool = False,
     ) -> None:
+        """`greedy`: every reply answers as long as it is allowed to, billing the request's
+        whole `max_tokens` (MAX_OUTPUT when it sent none): the worst case for a cost cap."""
+        self.greedy = greedy
         self.api_key = api_key
         self.latency, self.retry_after, self.timeout_sleep = latency, retry_after, timeout_sleep
         self.moderation_marker = moderation_marker
@@ -302,7 +329,8 @@ class QwenSim:
             return self._invalid(
                 400, "DataInspectionFailed", "Input data may contain inappropriate content."
             )
-        return self._translated(body["model"], content, terms, prompt_tokens, fault)
+        limit = body.get("max_tokens", MAX_OUTPUT)
+        return self._translated(body["model"], content, terms, (prompt_tokens, limit), fault)
 
     def _parse(self, raw: bytes) -> _Reply | dict[str, Any]:
         try:
@@ -349,17 +377,25 @@ class QwenSim:
         model: str,
         content: str,
         terms: list[tuple[str, str]],
-        prompt_tokens: int,
+        tokens: tuple[int, int],
         fault: str | None,
     ) -> _Reply:
-        """The 200 answer: the translation, with a content fault (or a timeout) applied."""
+        """The 200 answer: the translation, with a content fault (or a timeout) applied, cut
+        at max_tokens (`tokens`: prompt tokens, max_tokens); a greedy one bills it all."""
+        prompt_tokens, max_tokens = tokens
         text, finish = self._apply(
             fault, sim_translate(content, () if fault == "ignore_terms" else terms)
         )
         completion = sim_tokens(text)
+        if completion > max_tokens:
+            text, finish, completion = _cut(text, max_tokens), "length", max_tokens
+        if self.greedy:
+            completion = max_tokens
         with self._lock:
             self.counters.ok += fault != "timeout"  # the client has given up on that one
             self.counters.completion_tokens += completion
+            self.counters.billed_prompt_tokens += prompt_tokens
+            self.counters.billed_completion_tokens += completion
         delay = self.timeout_sleep if fault == "timeout" else self.latency
         return _Reply(
             200,
@@ -411,6 +447,11 @@ class QwenSim:
         if body.get("stream"):
             return self._invalid(
                 400, "InvalidParameter", "The simulator does not stream.", "stream"
+            )
+        max_tokens = body.get("max_tokens", MAX_OUTPUT)
+        if not isinstance(max_tokens, int) or not 1 <= max_tokens <= MAX_OUTPUT:
+            return self._invalid(
+                400, "InvalidParameter", f"Range of max_tokens should be [1, {MAX_OUTPUT}]"
             )
         options = self._valid_options(body.get("translation_options"), LANGUAGES[model])
         if isinstance(options, _Reply):

@@ -36,7 +36,8 @@ def sync(Session, config: Config) -> SyncReport:
 
 
 def translate(Session, config: Config, engine: Engine | None = None) -> tuple[StoreCounts, int]:
-    """Plan and translate every locale; returns counts and the number of engine requests."""
+    """Plan and translate every locale; returns counts and the number of texts (plural forms
+    and glossary retries included) handed to the engine."""
     engine = engine or create_engine(config.engine)
     total, requests = StoreCounts(), 0
     for locale in config.locales:
@@ -44,7 +45,7 @@ def translate(Session, config: Config, engine: Engine | None = None) -> tuple[St
             project = repo.get_or_create_project(s, config.project, config.source_locale)
             plan = plan_locale(s, project, locale)
         outcomes = asyncio.run(translate_jobs(engine, jobs_of(plan), config.source_locale))
-        requests += sum(o.requests for o in outcomes)
+        requests += sum(o.forms_sent for o in outcomes)
         with Session() as s, s.begin():
             total.add(store_reused(s, plan.reused, run_id=None))
             total.add(

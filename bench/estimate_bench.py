@@ -1,0 +1,173 @@
+"""How close is the dry-run estimate to what a run really sends? (issue 12, case 8)
+
+    python -m bench.estimate_bench                    # the demo and Sphinx's sphinx.pot
+    python -m bench.estimate_bench --pot other.pot --locales de,ja
+
+Each corpus is synced into a fresh SQLite database, estimated the way `locflow translate
+--dry-run` does (pipeline/cost.py), then translated through the pipeline's batch loop against
+the Qwen-MT simulator with its faults off. Printed per corpus: estimated requests against paid
+requests (answered 2xx with usage), and estimated input tokens against billed input tokens,
+as ratios (1.00: exact). Output tokens are printed too; the simulator's pseudo-localisation
+is not a translation, so their ratio says little about a real model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from locflow.connectors.engines.registry import create_engine
+from locflow.db import repo
+from locflow.db.session import open_database
+from locflow.pipeline.batches import send_batches, translate_batch
+from locflow.pipeline.budget import Budget
+from locflow.pipeline.cost import estimate
+from locflow.pipeline.plan import plan_locale
+from locflow.pipeline.results import BatchResult
+from locflow.pipeline.runner import LoopRunner
+from locflow.pipeline.sync import sync_project
+from locflow.pipeline.translate import jobs_of
+from locflow.settings import Config, load_config
+from tests.fakes.qwen_sim import QwenSim
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "examples" / "demo"
+KEY = "sk-estimate-bench-000000"
+
+
+@dataclass(frozen=True)
+class Measured:
+    corpus: str
+    strings: int
+    estimated_requests: int
+    paid_requests: int
+    estimated_tokens_in: int
+    tokens_in: int
+    estimated_tokens_out: int
+    tokens_out: int
+
+    @property
+    def requests_ratio(self) -> float:
+        return self.estimated_requests / max(1, self.paid_requests)
+
+    @property
+    def tokens_in_ratio(self) -> float:
+        return self.estimated_tokens_in / max(1, self.tokens_in)
+
+    @property
+    def tokens_out_ratio(self) -> float:
+        return self.estimated_tokens_out / max(1, self.tokens_out)
+
+    def line(self) -> str:
+        return (
+            f"{self.corpus}: {self.strings} strings; requests {self.estimated_requests} est / "
+            f"{self.paid_requests} paid = {self.requests_ratio:.2f}; tokens in "
+            f"{self.estimated_tokens_in} / {self.tokens_in} = {self.tokens_in_ratio:.2f}; "
+            f"tokens out {self.estimated_tokens_out} / {self.tokens_out} = "
+            f"{self.tokens_out_ratio:.2f}"
+        )
+
+
+class _Done:
+    def __init__(self, result: BatchResult) -> None:
+        self._result = result
+
+    def result(self) -> BatchResult:
+        return self._result
+
+
+def sphinx_pot() -> Path:
+    """The message catalogue template shipped in the installed Sphinx package."""
+    import sphinx  # only the bench needs it
+
+    return Path(sphinx.__file__).parent / "locale" / "sphinx.pot"
+
+
+def project_for(pot: Path, locales: list[str], where: Path) -> Path:
+    """A copy of the demo project whose template is `pot` (no glossary)."""
+    project = where / pot.stem
+    shutil.copytree(DEMO, project)
+    shutil.copy(pot, project / "locale" / "messages.pot")
+    toml = project / "locflow.toml"
+    text = toml.read_text().replace('locales = ["fr", "ru", "ar", "de"]', f"locales = {locales!r}")
+    head, _, _ = text.partition("[[glossaries]]")
+    toml.write_text(head.replace("'", '"'))
+    return project
+
+
+def measure(project: Path, name: str = "", engine_extra: str = "") -> Measured:
+    """Estimate, then translate, `project` against a fault-free simulator."""
+    with QwenSim(api_key=KEY) as sim:
+        toml = project / "locflow.toml"
+        toml.write_text(
+            toml.read_text().replace(
+                'name = "pseudo"',
+                f'name = "qwen_mt"\nbase_url = "{sim.base_url}"\nrpm = 600000\n{engine_extra}',
+            )
+        )
+        db_url = f"sqlite:///{project / 'estimate.db'}"
+        config = load_config(toml, env={"LOCFLOW_DATABASE_URL": db_url})
+        Session = open_database(db_url)
+        with Session() as s, s.begin():
+            sync_project(s, config)
+        with Session() as s:
+            found = repo.find_project(s, config.project)
+            assert found is not None
+            plans = [plan_locale(s, found, locale) for locale in config.locales]
+        est = estimate(plans, config.engine, config.source_locale)
+        done = _translate(config, plans)
+        Session.kw["bind"].dispose()
+    return Measured(
+        name or project.name,
+        est.strings,
+        est.requests,
+        sum(r.paid_requests for r in done),
+        est.tokens_in,
+        sim.counters.billed_prompt_tokens,
+        est.tokens_out,
+        sim.counters.billed_completion_tokens,
+    )
+
+
+def _translate(config: Config, plans: list) -> list[BatchResult]:
+    os.environ.setdefault("DASHSCOPE_API_KEY", KEY)
+    engine = create_engine(config.engine)
+    done: list[BatchResult] = []
+    with LoopRunner() as runner:
+        for plan in plans:
+            send_batches(
+                jobs_of(plan),
+                lambda batch: _Done(translate_batch(config, engine, runner, batch, None)),
+                window=1,
+                budget=Budget(None),
+                estimate=lambda batch: 0.0,
+                on_done=lambda result, _: done.append(result),
+            )
+    return done
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pot", type=Path, help="a template (default: Sphinx's sphinx.pot)")
+    parser.add_argument("--locales", default="de,ja")
+    args = parser.parse_args(argv)
+    os.environ["DASHSCOPE_API_KEY"] = KEY
+    locales = args.locales.split(",")
+    with tempfile.TemporaryDirectory() as tmp:
+        demo = Path(tmp) / "demo"
+        shutil.copytree(DEMO, demo)
+        results = [measure(demo, "examples/demo")]
+        pot = args.pot or sphinx_pot()
+        results.append(measure(project_for(pot, locales, Path(tmp)), pot.name))
+    for m in results:
+        print(m.line())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""How an engine sizes its calls: which strings share one, what one is expected to cost in
+input tokens, and the `max_tokens` it sends. The packing driver packs with it, and the
+dry-run estimate (pipeline/cost.py) counts with it, so the estimate follows pack changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from locflow.connectors.engines.base import Request
+from locflow.connectors.engines.pacing import estimate_tokens
+
+OUTPUT_RATIO = 4
+"""`max_tokens` per estimated input token of the text: translations run longer than their
+source (more so in scripts a tokenizer splits finely), never this much longer."""
+OUTPUT_BASE = 32
+OUTPUT_PER_STRING = 8
+"""Per string in a call: its line marker, and room for a short string's expansion."""
+
+
+def max_output_tokens(
+    requests: Sequence[Request], *, per_string: int = OUTPUT_PER_STRING, cap: int | None = None
+) -> int:
+    """The `max_tokens` a call carrying `requests` sends: a multiple of its text's estimate."""
+    text = sum(estimate_tokens(r.text) for r in requests)
+    wanted = OUTPUT_BASE + OUTPUT_RATIO * text + per_string * len(requests)
+    return min(wanted, cap) if cap else wanted
+
+
+def _text_tokens(request: Request) -> int:
+    return estimate_tokens(request.text) + 4
+
+
+def always_packable(request: Request) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class PackSizing:
+    """How an engine sizes its calls: which strings share one, and what one is expected to
+    cost. The driver packs with it, and the dry-run estimate (pipeline/cost.py) counts with
+    it, so the estimate follows any change to how packs are made."""
+
+    max_pack: int = 1
+    max_input_tokens: int | None = None
+    """Estimated input tokens per call at most (None: no cap)."""
+    overhead_tokens: int = 0
+    """Input tokens a call costs besides its strings (the prompt, a provider's wrapper)."""
+    request_tokens: Callable[[Request], int] = _text_tokens
+    """Input tokens one string adds to a call."""
+    packable: Callable[[Request], bool] = always_packable
+    """False keeps a string in a call of its own."""
+    output_tokens: Callable[[Sequence[Request]], int] = max_output_tokens
+    """The `max_tokens` a call sends (what bounds its cost)."""
+
+    def packs(self, batch: Sequence[Request], pack_size: int | None = None) -> list[list[int]]:
+        """Indices grouped by language pair, cut at the pack size and the input-token cap."""
+        size = pack_size or self.max_pack
+        groups: dict[tuple[str, str], list[int]] = {}
+        for i, r in enumerate(batch):
+            groups.setdefault((r.source_locale, r.target_locale), []).append(i)
+        packs: list[list[int]] = []
+        for indices in groups.values():
+            current: list[int] = []
+            tokens = self.overhead_tokens
+            for i in indices:
+                if not self.packable(batch[i]):
+                    packs.append([i])
+                    continue
+                cost = self.request_tokens(batch[i])
+                cap = self.max_input_tokens
+                if current and (len(current) >= size or (cap is not None and tokens + cost > cap)):
+                    packs.append(current)
+                    current, tokens = [], self.overhead_tokens
+                current.append(i)
+                tokens += cost
+            if current:
+                packs.append(current)
+        return packs
+
+    def call_tokens(self, requests: Sequence[Request]) -> int:
+        """Input tokens one call carrying `requests` is expected to cost."""
+        return self.overhead_tokens + sum(self.request_tokens(r) for r in requests)
