@@ -9,8 +9,6 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from locflow.db.locks import named_lock
-
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_MIGRATION_LOCK = 7_355_608  # advisory lock key: one migrator at a time
 _migrated: set[str] = set()
@@ -41,13 +39,16 @@ def migrate(engine: Engine) -> None:
     """Upgrade the schema to the newest revision (idempotent, safe across processes)."""
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    # SQLite: a file lock beside the database, so two first runs do not both create tables
-    with named_lock(engine, "schema migrations"), engine.begin() as conn:
+    with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+        elif MigrationContext.configure(conn).get_current_revision() != head_revision():
+            # SQLite: one migrator at a time (two first runs would both create the tables)
+            conn.exec_driver_sql("BEGIN EXCLUSIVE")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
