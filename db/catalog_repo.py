@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from locflow.db.base import utcnow
 from locflow.db.models import CatalogFile, Review, SegmentRow, Source, Translation
+from locflow.db.repo import insert_unless_present
 
 
 def catalog_file(s: Session, source_id: int, locale: str) -> CatalogFile | None:
@@ -74,20 +75,25 @@ def export_fingerprints(
 def put_catalog_file(
     s: Session, source_id: int, locale: str, path: str, content: bytes, content_hash: str
 ) -> bool:
-    """Store a catalogue's bytes; returns False when they were already stored."""
+    """Store a catalogue's bytes; returns False when they were already stored. A row another
+    transaction creates at the same time is updated instead (no unique-key error)."""
     row = catalog_file(s, source_id, locale)
     if row is None:
-        s.add(
-            CatalogFile(
+        added = s.scalar(
+            insert_unless_present(s, CatalogFile)
+            .values(
                 source_id=source_id,
                 locale=locale,
                 path=path,
                 content=content,
                 content_hash=content_hash,
             )
+            .returning(CatalogFile.id)
         )
-        s.flush()
-        return True
+        if added is not None:
+            return True
+        row = catalog_file(s, source_id, locale)
+        assert row is not None
     if row.content_hash == content_hash and row.path == path:
         return False
     row.path, row.content, row.content_hash, row.updated_at = path, content, content_hash, utcnow()

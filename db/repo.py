@@ -7,10 +7,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Insert, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, defer
 
-from locflow.db.base import utcnow
+from locflow.db.base import Base, utcnow
 from locflow.db.models import (
     Project,
     Review,
@@ -26,12 +27,27 @@ SYSTEM_ACTOR = "locflow"
 # --- projects and sources -------------------------------------------------------------
 
 
+def insert_unless_present(s: Session, model: type[Base]) -> Insert:
+    """`INSERT … ON CONFLICT DO NOTHING` in the session's dialect. Two runs started at once on
+    a new database both create the same rows: the later insert then adds nothing (it waits
+    for the earlier transaction on PostgreSQL, for the write lock on SQLite) instead of
+    failing on a unique key, and the caller selects the row the other one made."""
+    dialect = s.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(model).on_conflict_do_nothing()
+    raise NotImplementedError(f"no INSERT … ON CONFLICT for the {dialect} dialect")
+
+
 def get_or_create_project(s: Session, name: str, source_locale: str) -> Project:
-    project = s.scalar(select(Project).where(Project.name == name))
+    """The project, created if missing (safe when another run creates it at the same time).
+    A select comes first, so the usual case writes nothing and takes no write lock."""
+    project = find_project(s, name)
     if project is None:
-        project = Project(name=name, source_locale=source_locale)
-        s.add(project)
-        s.flush()
+        s.execute(insert_unless_present(s, Project).values(name=name, source_locale=source_locale))
+        project = find_project(s, name)
+        assert project is not None
     return project
 
 
@@ -40,12 +56,21 @@ def find_project(s: Session, name: str) -> Project | None:
 
 
 def get_or_create_source(s: Session, project: Project, name: str, kind: str) -> Source:
-    source = s.scalar(select(Source).where(Source.project_id == project.id, Source.name == name))
+    """The source, created if missing (safe under races, as get_or_create_project)."""
+    source = _find_source(s, project.id, name)
     if source is None:
-        source = Source(project_id=project.id, name=name, kind=kind, content_hash="")
-        s.add(source)
-        s.flush()
+        s.execute(
+            insert_unless_present(s, Source).values(
+                project_id=project.id, name=name, kind=kind, content_hash=""
+            )
+        )
+        source = _find_source(s, project.id, name)
+        assert source is not None
     return source
+
+
+def _find_source(s: Session, project_id: int, name: str) -> Source | None:
+    return s.scalar(select(Source).where(Source.project_id == project_id, Source.name == name))
 
 
 def sources_of(s: Session, project: Project) -> list[Source]:

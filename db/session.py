@@ -43,12 +43,16 @@ def migrate(engine: Engine) -> None:
     """Upgrade the schema to the newest revision (idempotent, safe across processes)."""
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+        elif MigrationContext.configure(conn).get_current_revision() != head_revision():
+            # SQLite: one migrator at a time (two first runs would both create the tables)
+            conn.exec_driver_sql("BEGIN EXCLUSIVE")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

@@ -15,7 +15,9 @@ attempt is counted and every request body is kept, for assertions.
 Rate limits: one token bucket per limit, refilled continuously at RPM/60 requests and TPM/60
 input tokens per second, holding at most one second's worth (so bursts are throttled like the
 real per-second RPS/TPS rule). A request is charged when admitted; injected failures are
-charged too (the provider counted them), throttled ones are not.
+charged too (the provider counted them), throttled ones are not. The limiter reads `clock`
+(time.monotonic by default): tests of rate rules pass a ManualClock and move it by hand, so
+no assertion depends on how busy the machine is.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import time
 import unicodedata
 import uuid
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -147,14 +150,28 @@ class SimCounters:
     status: Counter[int] = field(default_factory=Counter)
 
 
+class ManualClock:
+    """A monotonic clock that moves only when a test advances it."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.start = self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        assert seconds >= 0, "a monotonic clock never goes back"
+        self.now += seconds
+
+
 class _Bucket:
     """Refills `per_minute / 60` per second, holds at most `burst` seconds' worth."""
 
-    def __init__(self, per_minute: float, burst: float = 1.0) -> None:
+    def __init__(self, per_minute: float, burst: float, now: float) -> None:
         self.rate = per_minute / 60.0
         self.capacity = max(1.0, self.rate * burst)
         self.level = self.capacity
-        self.at = time.monotonic()
+        self.at = now
 
     def allows(self, cost: float, now: float) -> bool:
         self.level = min(self.capacity, self.level + (now - self.at) * self.rate)
@@ -215,11 +232,14 @@ class QwenSim:
         moderation_marker: str = "DATA_INSPECTION_FAIL",
         seed: int = 0,
         greedy: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`greedy`: every reply answers as long as it is allowed to, billing the request's
         whole `max_tokens` (MAX_OUTPUT when it sent none): the worst case for a cost cap."""
         self.greedy = greedy
         self.api_key = api_key
+        self.clock = clock
+        """What the rate limiter reads (and `charged_at` records)."""
         self.latency, self.retry_after, self.timeout_sleep = latency, retry_after, timeout_sleep
         self.moderation_marker = moderation_marker
         self.counters = SimCounters()
@@ -233,14 +253,17 @@ class QwenSim:
         self.set_limits(rpm, tpm, burst)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.stopping = threading.Event()
+        """Set by stop(): replies still held back (latency, a timeout fault) end at once."""
 
     # --- control -----------------------------------------------------------------------
 
     def set_limits(self, rpm: float | None, tpm: float | None, burst: float = 1.0) -> None:
         with self._lock:
             self.rpm, self.tpm = rpm, tpm
-            self._requests = _Bucket(rpm, burst) if rpm else None
-            self._tokens = _Bucket(tpm, burst) if tpm else None
+            now = self.clock()
+            self._requests = _Bucket(rpm, burst, now) if rpm else None
+            self._tokens = _Bucket(tpm, burst, now) if tpm else None
 
     def set_faults(self, **probabilities: float) -> None:
         """Per-attempt probabilities by kind (see FAULTS), e.g. `set_faults(**{"429": 0.2})`."""
@@ -268,6 +291,7 @@ class QwenSim:
         return f"http://127.0.0.1:{self._server.server_address[1]}/compatible-mode/v1"
 
     def start(self) -> QwenSim:
+        self.stopping.clear()
         server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         server.daemon_threads = True
         server.sim = self  # type: ignore[attr-defined]
@@ -282,6 +306,7 @@ class QwenSim:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -344,7 +369,7 @@ class QwenSim:
     def _admit(self, prompt_tokens: int) -> _Reply | str | None:
         """The rate limiter: a 429 reply, or the attempt charged and its fault drawn."""
         with self._lock:
-            now = time.monotonic()
+            now = self.clock()
             if self._requests and not self._requests.allows(1, now):
                 self.counters.throttled += 1
                 return _error(
@@ -557,7 +582,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             reply = sim.handle(self.headers.get("Authorization"), raw)
         if reply.delay:
-            time.sleep(reply.delay)
+            sim.stopping.wait(reply.delay)
         data = json.dumps(reply.body, ensure_ascii=False).encode()
         try:
             self.send_response(reply.status)
