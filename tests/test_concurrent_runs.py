@@ -9,15 +9,12 @@ import os
 import re
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, event, func, select, text
-from sqlalchemy.engine import make_url
 
 from locflow.catalog.segment import Segment
 from locflow.db import catalog_repo, glossary_repo, repo, segment_repo
@@ -27,6 +24,7 @@ from locflow.db.session import create_db_engine, current_revision, head_revision
 from locflow.db.states import State
 from tests.fakes.chat_server import ChatServer
 from tests.support.helpers import start_locflow
+from tests.support.pg import throwaway_database
 
 LOCALES = ("fr", "ru", "ar", "de")
 
@@ -427,32 +425,13 @@ def test_many_threads_creating_the_same_rows_at_once_make_one_of_each(Session):
     assert (_count(Session, Project), _count(Session, Source)) == (1, 1)
 
 
-@contextmanager
-def _new_pg_database(admin_url: str) -> Iterator[str]:
-    """A PostgreSQL database of its own, nobody has used yet; dropped afterwards."""
-    name = f"locflow_new_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as c:
-            c.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                {"n": name},
-            )
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database nobody has used yet: no tables, no migrations."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'new.db'}"
         return
-    with _new_pg_database(request.getfixturevalue("pg_admin_url")) as url:
+    with throwaway_database(request.getfixturevalue("pg_admin_url")) as url:
         yield url
 
 
@@ -488,7 +467,7 @@ def test_two_runs_started_at_once_on_a_new_postgresql_database_both_succeed(
     demo_project, prefect_server, pg_admin_url
 ):
     """Issue 12, case 9: one of them used to die with `UniqueViolation … uq_projects_name`."""
-    with _new_pg_database(pg_admin_url) as url:
+    with throwaway_database(pg_admin_url) as url:
         env = {**os.environ, "PREFECT_API_URL": prefect_server, "LOCFLOW_DATABASE_URL": url}
         runs = [start_locflow(demo_project, env) for _ in range(2)]
         errors = [p.communicate(timeout=300)[1] for p in runs]
