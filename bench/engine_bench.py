@@ -31,7 +31,8 @@ from locflow.connectors.engines.http_errors import from_openai_error
 from locflow.connectors.engines.pacing import RetryPolicy, with_retries
 from locflow.connectors.engines.qwen_mt import QwenMTEngine
 from locflow.settings import EngineSettings
-from tests.fakes.qwen_sim import QwenSim, sim_translate
+from tests.fakes.qwen_rules import sim_translate
+from tests.fakes.qwen_sim import QwenSim
 
 FAULTS = {"429": 0.10, "429_retry_after": 0.10, "500": 0.025, "503": 0.025}
 """20 % 429s (half with Retry-After) and 5 % 5xx on every attempt."""

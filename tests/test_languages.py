@@ -11,7 +11,7 @@ from locflow.connectors.engines.languages import (
     qwen_language,
     supported,
 )
-from tests.fakes.qwen_sim import LANGUAGES as SIM_LANGUAGES
+from tests.fakes.qwen_rules import LANGUAGES as SIM_LANGUAGES
 
 
 def test_counts() -> None:

@@ -20,7 +20,8 @@ from locflow.connectors.engines.pacing import (
 )
 from locflow.connectors.engines.qwen_mt import QwenMTEngine
 from locflow.settings import EngineSettings
-from tests.fakes.qwen_sim import OVERHEAD, QwenSim, sim_tokens
+from tests.fakes.qwen_rules import OVERHEAD, sim_tokens
+from tests.fakes.qwen_sim import QwenSim
 
 
 class FakeClock:

@@ -14,7 +14,8 @@ from locflow.connectors.engines.pacing import RetryPolicy
 from locflow.connectors.engines.qwen_mt import QwenMTEngine, pack_texts, unpack_texts
 from locflow.connectors.engines.registry import create_engine
 from locflow.settings import EngineSettings
-from tests.fakes.qwen_sim import QwenSim, sim_translate
+from tests.fakes.qwen_rules import sim_translate
+from tests.fakes.qwen_sim import QwenSim
 
 FAST = RetryPolicy(attempts=4, base=0.05, cap=0.2)
 

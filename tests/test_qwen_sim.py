@@ -11,14 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes.qwen_sim import (
-    FAULTS,
-    OVERHEAD,
-    ManualClock,
-    QwenSim,
-    sim_tokens,
-    sim_translate,
-)
+from tests.fakes.qwen_rules import FAULTS, OVERHEAD, ManualClock, sim_tokens, sim_translate
+from tests.fakes.qwen_sim import QwenSim
 
 
 @pytest.fixture

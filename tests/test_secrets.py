@@ -25,7 +25,8 @@ from sqlalchemy import MetaData, create_engine, select
 from sqlalchemy.engine import make_url
 
 from locflow.flows.localise import localise  # imports Prefect now: its logging set-up must not
-from tests.fakes.qwen_sim import QwenSim, _Reply
+from tests.fakes.qwen_rules import Reply
+from tests.fakes.qwen_sim import QwenSim
 from tests.support.env import run_cli  # replace pytest's capture handler during the test
 
 pytestmark = [pytest.mark.usefixtures("prefect_api"), pytest.mark.slow]
@@ -57,7 +58,7 @@ class EchoingSim(QwenSim):
     """Model Studio's simulator, but a 401 quotes the whole key it was sent (worse than the
     real API, which shows only a few characters)."""
 
-    def handle(self, auth: str | None, raw: bytes) -> _Reply:
+    def handle(self, auth: str | None, raw: bytes) -> Reply:
         reply = super().handle(auth, raw)
         if reply.status == 401 and auth:
             error = reply.body["error"]

@@ -24,195 +24,34 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import threading
 import time
-import unicodedata
 import uuid
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from locflow.connectors.engines.pseudo import pseudo_localise
-
-# The doc's tables, copied separately from connectors/engines/languages.py on purpose: a typo
-# there must be rejected here. Names are separated by "|".
-_FULL = (
-    "English|Chinese|Traditional Chinese|Russian|Japanese|Korean|Spanish|French|Portuguese|"
-    "German|Italian|Thai|Vietnamese|Indonesian|Malay|Arabic|Hindi|Hebrew|Burmese|Tamil|Urdu|"
-    "Bengali|Polish|Dutch|Romanian|Turkish|Khmer|Lao|Cantonese|Czech|Greek|Swedish|Hungarian|"
-    "Danish|Finnish|Ukrainian|Bulgarian|Serbian|Telugu|Afrikaans|Armenian|Assamese|Asturian|"
-    "Basque|Belarusian|Bosnian|Catalan|Cebuano|Croatian|Egyptian Arabic|Estonian|Galician|"
-    "Georgian|Gujarati|Icelandic|Javanese|Kannada|Kazakh|Latvian|Lithuanian|Luxembourgish|"
-    "Macedonian|Maithili|Maltese|Marathi|Mesopotamian Arabic|Moroccan Arabic|Najdi Arabic|"
-    "Nepali|North Azerbaijani|North Levantine Arabic|Northern Uzbek|Norwegian Bokmål|"
-    "Norwegian Nynorsk|Occitan|Odia|Pangasinan|Sicilian|Sindhi|Sinhala|Slovak|Slovenian|"
-    "South Levantine Arabic|Swahili|Tagalog|Ta\u2019izzi-Adeni Arabic|Tosk Albanian|"
-    "Tunisian Arabic|Venetian|Waray|Welsh|Western Persian"
+from tests.fakes.qwen_rules import (
+    ENDPOINTS,
+    FAULTS,
+    LANG_ERROR,
+    LANGUAGES,
+    MAX_INPUT,
+    MAX_OUTPUT,
+    NUMBERING,
+    OVERHEAD,
+    STATUS_FAULTS,
+    TOKEN,
+    Bucket,
+    Reply,
+    SimCounters,
+    cut_to,
+    error_reply,
+    sim_tokens,
+    sim_translate,
+    term_pairs,
 )
-_LITE = (
-    "English|Chinese|Traditional Chinese|Russian|Japanese|Korean|Spanish|French|Portuguese|"
-    "German|Italian|Thai|Vietnamese|Indonesian|Malay|Arabic|Hindi|Hebrew|Urdu|Bengali|Polish|"
-    "Dutch|Turkish|Khmer|Czech|Swedish|Hungarian|Danish|Finnish|Tagalog|Persian"
-)
-LANGUAGES: dict[str, frozenset[str]] = {
-    m: frozenset(_FULL.split("|")) for m in ("qwen-mt-plus", "qwen-mt-flash", "qwen-mt-turbo")
-}
-LANGUAGES["qwen-mt-lite"] = frozenset(_LITE.split("|"))
-
-ENDPOINTS = ("/compatible-mode/v1/chat/completions", "/v1/chat/completions")
-OVERHEAD = 53
-"""Prompt tokens of the hidden wrapper around the text (the docs bill 53 for a short sentence)."""
-MAX_INPUT = 8192
-MAX_OUTPUT = 8192
-"""The models' output limit: `max_tokens` must be within [1, MAX_OUTPUT], and is MAX_OUTPUT
-when a request does not send it."""
-LANG_ERROR = "暂时不支持当前设置的语种！"
-STATUS_FAULTS = {
-    "429": (429, "Throttling.RateQuota", "Requests rate limit exceeded, please try again later."),
-    "429_retry_after": (
-        429,
-        "Throttling.RateQuota",
-        "Requests rate limit exceeded, please try again later.",
-    ),
-    "429_free_quota": (429, "Throttling.AllocationQuota", "Free allocated quota exceeded."),
-    "500": (500, "InternalError", "An internal error has occured, please try again later."),
-    "503": (503, "ModelUnavailable", "The model is overloaded, please try again later."),
-    "arrearage": (
-        400,
-        "Arrearage",
-        "Access denied, please make sure your account is in good standing.",
-    ),
-    "401": (401, "invalid_api_key", "Incorrect API key provided."),
-    "403": (403, "AccessDenied", "Access denied."),
-    "role": (500, "InternalError", "Role must be in [user, assistant]"),
-}
-CONTENT_FAULTS = ("drop_token", "merge", "reorder", "chatter", "truncate", "ignore_terms")
-"""ignore_terms: translate as if `terms` had not been sent (a glossary the model ignored)."""
-FAULTS = (*STATUS_FAULTS, "timeout", *CONTENT_FAULTS)
-
-_TOKENISE = re.compile(r"[A-Za-z]{1,6}|\d|\S")
-_NUMBERING = re.compile(r"^\s*[^\w\s]{0,3}\d{1,4}[^\w\s]{1,3}\s?")
-_TOKEN = re.compile(r"\[X\d+X\]")
-
-
-def sim_tokens(text: str) -> int:
-    """The simulator's tokenizer: pieces of up to 6 ASCII letters, and every other character;
-    accented Latin letters count as their base letter (pseudo-localised text)."""
-    return len(_TOKENISE.findall(_fold(text)))
-
-
-def _fold(text: str) -> str:
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _cut(text: str, limit: int) -> str:
-    """The longest start of `text` within `limit` tokens (a reply stopped at max_tokens)."""
-    pieces = list(_TOKENISE.finditer(_fold(text)))
-    if len(pieces) <= limit:
-        return text
-    return _fold(text)[: pieces[limit].start()]
-
-
-def sim_translate(content: str, terms: list[tuple[str, str]] | tuple = ()) -> str:
-    """The deterministic "translation": line by line, numbering kept, text pseudo-localised."""
-    lines = []
-    for line in content.split("\n"):
-        m = _NUMBERING.match(line)
-        head = m.group() if m else ""
-        lines.append(head + pseudo_localise(line[len(head) :], terms))
-    return "\n".join(lines)
-
-
-@dataclass
-class SimCounters:
-    attempts: int = 0
-    """Every POST to the endpoint."""
-    charged: int = 0
-    """Admitted by the rate limiter (and charged to it), injected failures included."""
-    ok: int = 0
-    invalid: int = 0
-    """Real 4xx/5xx for invalid requests: auth, validation, role, moderation."""
-    throttled: int = 0
-    """Real 429s from the rate limiter (never injected)."""
-    injected: Counter[str] = field(default_factory=Counter)
-    prompt_tokens: int = 0
-    """Input tokens charged (admitted attempts, injected failures included)."""
-    completion_tokens: int = 0
-    billed_prompt_tokens: int = 0
-    billed_completion_tokens: int = 0
-    """Usage of the 200 replies, timed-out ones included: what the provider bills."""
-    status: Counter[int] = field(default_factory=Counter)
-
-
-class ManualClock:
-    """A monotonic clock that moves only when a test advances it."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.start = self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        assert seconds >= 0, "a monotonic clock never goes back"
-        self.now += seconds
-
-
-class _Bucket:
-    """Refills `per_minute / 60` per second, holds at most `burst` seconds' worth."""
-
-    def __init__(self, per_minute: float, burst: float, now: float) -> None:
-        self.rate = per_minute / 60.0
-        self.capacity = max(1.0, self.rate * burst)
-        self.level = self.capacity
-        self.at = now
-
-    def allows(self, cost: float, now: float) -> bool:
-        self.level = min(self.capacity, self.level + (now - self.at) * self.rate)
-        self.at = now
-        return self.level >= min(cost, self.capacity)
-
-
-@dataclass(frozen=True)
-class _Reply:
-    status: int
-    body: dict[str, Any]
-    headers: tuple[tuple[str, str], ...] = ()
-    delay: float = 0.0
-
-
-def _error(
-    status: int,
-    code: str,
-    message: str,
-    headers: tuple = (),
-    param: str | None = None,
-    kind: str = "invalid_request_error",
-) -> _Reply:
-    body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
-    return _Reply(status, body, (("x-request-id", uuid.uuid4().hex), *headers))
-
-
-def _pairs(value: object) -> list[tuple[str, str]] | None:
-    """terms/tm_list as (source, target) pairs; None when malformed."""
-    if not isinstance(value, list):
-        return None
-    out = []
-    for item in value:
-        if not (
-            isinstance(item, dict)
-            and set(item) == {"source", "target"}
-            and all(isinstance(v, str) and v for v in item.values())
-        ):
-            return None
-        out.append((item["source"], item["target"]))
-    return out
 
 
 class QwenSim:
@@ -262,8 +101,8 @@ class QwenSim:
         with self._lock:
             self.rpm, self.tpm = rpm, tpm
             now = self.clock()
-            self._requests = _Bucket(rpm, burst, now) if rpm else None
-            self._tokens = _Bucket(tpm, burst, now) if tpm else None
+            self._requests = Bucket(rpm, burst, now) if rpm else None
+            self._tokens = Bucket(tpm, burst, now) if tpm else None
 
     def set_faults(self, **probabilities: float) -> None:
         """Per-attempt probabilities by kind (see FAULTS), e.g. `set_faults(**{"429": 0.2})`."""
@@ -320,7 +159,7 @@ class QwenSim:
 
     # --- the API -------------------------------------------------------------------------
 
-    def handle(self, auth: str | None, raw: bytes) -> _Reply:
+    def handle(self, auth: str | None, raw: bytes) -> Reply:
         """One POST to the chat-completions endpoint."""
         with self._lock:
             self.counters.attempts += 1
@@ -329,27 +168,27 @@ class QwenSim:
             self.counters.status[reply.status] += 1
         return reply
 
-    def _handle(self, auth: str | None, raw: bytes) -> _Reply:
+    def _handle(self, auth: str | None, raw: bytes) -> Reply:
         body = self._parse(raw)
-        if isinstance(body, _Reply):
+        if isinstance(body, Reply):
             return body
         with self._lock:
             self.bodies.append(body)
         if auth != f"Bearer {self.api_key}":
             return self._invalid(401, "invalid_api_key", "Incorrect API key provided.")
         checked = self._validate(body)
-        if isinstance(checked, _Reply):
+        if isinstance(checked, Reply):
             return checked
         content, terms, prompt_tokens = checked
         fault = self._admit(prompt_tokens)
-        if isinstance(fault, _Reply):
+        if isinstance(fault, Reply):
             return fault
         if fault in STATUS_FAULTS:
             status, code, message = STATUS_FAULTS[fault]
             headers = ()
             if fault == "429_retry_after":
                 headers = (("Retry-After", f"{self.retry_after:g}"),)
-            return _error(status, code, message, headers)
+            return error_reply(status, code, message, headers)
         if self.moderation_marker and self.moderation_marker in content:
             return self._invalid(
                 400, "DataInspectionFailed", "Input data may contain inappropriate content."
@@ -357,7 +196,7 @@ class QwenSim:
         limit = body.get("max_tokens", MAX_OUTPUT)
         return self._translated(body["model"], content, terms, (prompt_tokens, limit), fault)
 
-    def _parse(self, raw: bytes) -> _Reply | dict[str, Any]:
+    def _parse(self, raw: bytes) -> Reply | dict[str, Any]:
         try:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
@@ -366,13 +205,13 @@ class QwenSim:
             return self._invalid(400, "InvalidParameter", "Request body must be an object.")
         return body
 
-    def _admit(self, prompt_tokens: int) -> _Reply | str | None:
+    def _admit(self, prompt_tokens: int) -> Reply | str | None:
         """The rate limiter: a 429 reply, or the attempt charged and its fault drawn."""
         with self._lock:
             now = self.clock()
             if self._requests and not self._requests.allows(1, now):
                 self.counters.throttled += 1
-                return _error(
+                return error_reply(
                     429,
                     "Throttling.RateQuota",
                     "Requests rate limit exceeded, please try again later.",
@@ -380,7 +219,7 @@ class QwenSim:
                 )
             if self._tokens and not self._tokens.allows(prompt_tokens, now):
                 self.counters.throttled += 1
-                return _error(
+                return error_reply(
                     429,
                     "Throttling.AllocationQuota",
                     "Allocated quota exceeded, please increase your quota limit.",
@@ -404,7 +243,7 @@ class QwenSim:
         terms: list[tuple[str, str]],
         tokens: tuple[int, int],
         fault: str | None,
-    ) -> _Reply:
+    ) -> Reply:
         """The 200 answer: the translation, with a content fault (or a timeout) applied, cut
         at max_tokens (`tokens`: prompt tokens, max_tokens); a greedy one bills it all."""
         prompt_tokens, max_tokens = tokens
@@ -413,7 +252,7 @@ class QwenSim:
         )
         completion = sim_tokens(text)
         if completion > max_tokens:
-            text, finish, completion = _cut(text, max_tokens), "length", max_tokens
+            text, finish, completion = cut_to(text, max_tokens), "length", max_tokens
         if self.greedy:
             completion = max_tokens
         with self._lock:
@@ -422,7 +261,7 @@ class QwenSim:
             self.counters.billed_prompt_tokens += prompt_tokens
             self.counters.billed_completion_tokens += completion
         delay = self.timeout_sleep if fault == "timeout" else self.latency
-        return _Reply(
+        return Reply(
             200,
             {
                 "id": f"chatcmpl-{uuid.uuid4().hex}",
@@ -449,15 +288,15 @@ class QwenSim:
             delay=delay,
         )
 
-    def _invalid(self, status: int, code: str, message: str, param: str | None = None) -> _Reply:
+    def _invalid(self, status: int, code: str, message: str, param: str | None = None) -> Reply:
         with self._lock:
             self.counters.invalid += 1
         kind = "internal_error" if status >= 500 else "invalid_request_error"
-        return _error(status, code, message, param=param, kind=kind)
+        return error_reply(status, code, message, param=param, kind=kind)
 
     # --- what the real API rejects, checked in this order ---------------------------------
 
-    def _validate(self, body: dict[str, Any]) -> _Reply | tuple[str, list[tuple[str, str]], int]:
+    def _validate(self, body: dict[str, Any]) -> Reply | tuple[str, list[tuple[str, str]], int]:
         """What the real API rejects; (content, terms, prompt tokens) when all is well."""
         model = body.get("model")
         if model not in LANGUAGES:
@@ -467,7 +306,7 @@ class QwenSim:
                 f"The model `{model}` does not exist or you do not have access to it.",
             )
         content = self._valid_content(body.get("messages"))
-        if isinstance(content, _Reply):
+        if isinstance(content, Reply):
             return content
         if body.get("stream"):
             return self._invalid(
@@ -479,7 +318,7 @@ class QwenSim:
                 400, "InvalidParameter", f"Range of max_tokens should be [1, {MAX_OUTPUT}]"
             )
         options = self._valid_options(body.get("translation_options"), LANGUAGES[model])
-        if isinstance(options, _Reply):
+        if isinstance(options, Reply):
             return options
         pairs, domains = options
         extra = sum(sim_tokens(s) + sim_tokens(t) + 3 for k in pairs for s, t in pairs[k])
@@ -488,7 +327,7 @@ class QwenSim:
             return self._too_long()
         return content, pairs["terms"], OVERHEAD + length
 
-    def _valid_content(self, messages: object) -> _Reply | str:
+    def _valid_content(self, messages: object) -> Reply | str:
         """One user message with text in it: its content."""
         if not isinstance(messages, list) or not messages:
             return self._invalid(
@@ -507,7 +346,7 @@ class QwenSim:
 
     def _valid_options(
         self, options: object, names: frozenset[str]
-    ) -> _Reply | tuple[dict[str, list[tuple[str, str]]], str]:
+    ) -> Reply | tuple[dict[str, list[tuple[str, str]]], str]:
         """Languages the model knows, well-formed terms/tm_list, English domains:
         ({"terms": pairs, "tm_list": pairs}, domains)."""
         if not isinstance(options, dict):
@@ -517,7 +356,7 @@ class QwenSim:
             return self._invalid(400, "InvalidParameter", LANG_ERROR, "translation_options")
         pairs = {}
         for key in ("terms", "tm_list"):
-            found = _pairs(options.get(key, []))
+            found = term_pairs(options.get(key, []))
             if found is None:
                 return self._invalid(
                     400,
@@ -533,7 +372,7 @@ class QwenSim:
             )
         return pairs, domains
 
-    def _too_long(self) -> _Reply:
+    def _too_long(self) -> Reply:
         """Empty or over the limit: the API answers both with the same range message."""
         return self._invalid(
             400,
@@ -554,9 +393,9 @@ class QwenSim:
         """A content fault on a finished translation → (text, finish_reason)."""
         lines = text.split("\n")
         if fault == "drop_token":
-            return _TOKEN.sub("", text, count=1), "stop"
+            return TOKEN.sub("", text, count=1), "stop"
         if fault == "merge" and len(lines) > 1:
-            second = lines[1][len(m.group()) :] if (m := _NUMBERING.match(lines[1])) else lines[1]
+            second = lines[1][len(m.group()) :] if (m := NUMBERING.match(lines[1])) else lines[1]
             return "\n".join([f"{lines[0]} {second}", *lines[2:]]), "stop"
         if fault == "reorder" and len(lines) > 1:
             return "\n".join([lines[1], lines[0], *lines[2:]]), "stop"
@@ -578,7 +417,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if self.path.split("?")[0].rstrip("/") not in ENDPOINTS:
-            reply = _error(404, "NotFound", f"No route for {self.path}")
+            reply = error_reply(404, "NotFound", f"No route for {self.path}")
         else:
             reply = sim.handle(self.headers.get("Authorization"), raw)
         if reply.delay:
