@@ -9,22 +9,19 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy import select
 
 from locflow.catalog.segment import Segment
-from locflow.db import catalog_repo, glossary_repo, repo, segment_repo
+from locflow.db import repo, segment_repo
 from locflow.db.locks import named_lock
-from locflow.db.models import CatalogFile, GlossaryVersion, Project, Source, Translation
-from locflow.db.session import create_db_engine, current_revision, head_revision, migrate
+from locflow.db.models import Translation
 from locflow.db.states import State
 from tests.fakes.chat_server import ChatServer
 from tests.support.helpers import start_locflow
-from tests.support.pg import throwaway_database
+from tests.support.sql import table_rows
 
 LOCALES = ("fr", "ru", "ar", "de")
 
@@ -33,14 +30,6 @@ def _configure(project: Path, url: str) -> None:
     toml = project / "locflow.toml"
     engine = f'name = "openai_compat"\nbase_url = "{url}/v1"\npack_size = 4\nconcurrency = 1'
     toml.write_text(toml.read_text().replace('name = "pseudo"', engine))
-
-
-def _table(db: str, sql: str) -> list[tuple]:
-    eng = create_engine(db)
-    with eng.connect() as c:
-        rows = [tuple(r) for r in c.execute(text(sql))]
-    eng.dispose()
-    return rows
 
 
 def _catalogues(project: Path) -> dict[str, str]:
@@ -105,21 +94,21 @@ def test_two_runs_at_once_send_each_string_once_and_agree_with_a_lone_run(
 
     assert sent == needed  # every string once, by one run or the other
     assert "held by another locflow run" in errors[1]  # the second one waited its turn
-    twice = _table(
+    twice = table_rows(
         db_url,
         "select segment_id, locale, source_hash, count(*) from translations "
         "where origin in ('engine', 'tm') group by segment_id, locale, source_hash "
         "having count(*) > 1",
     )
     assert twice == []
-    numbered_twice = _table(
+    numbered_twice = table_rows(
         db_url,
         "select segment_id, locale, n from translations group by segment_id, locale, n "
         "having count(*) > 1",
     )
     assert numbered_twice == []
-    live = _table(db_url, "select count(*) from segments where not obsolete")[0][0]
-    current = _table(db_url, "select count(distinct segment_id || locale) from translations")
+    live = table_rows(db_url, "select count(*) from segments where not obsolete")[0][0]
+    current = table_rows(db_url, "select count(distinct segment_id || locale) from translations")
     assert current[0][0] == live * len(LOCALES)  # nothing left untranslated
     assert _catalogues(demo_project) == _catalogues(lone)
 
@@ -292,184 +281,3 @@ def test_a_superseded_result_is_kept_as_rejected_history_with_its_usage(Session)
     ]
     assert history[1].issues[-1]["check"] == "superseded"
     assert sum(t for t, _ in spent) == 20 and sum(c for _, c in spent) == 0.5
-
-
-# --- get-or-create under races (issue 12, case 9) ------------------------------------------
-
-
-def _race(Session, create: Callable[[Any], int], paused_at: str) -> tuple[list[int], list[str]]:
-    """`create` in two transactions interleaved as in two runs started at once on a new
-    database: the late one runs the statement containing `paused_at` (and finds nothing),
-    then the early one creates the row and commits, then the late one goes on. The order is
-    forced by events, not by timing. Returns the ids both got and what they raised."""
-    bind = Session.kw["bind"]
-    looked, early_done = threading.Event(), threading.Event()
-    ids: list[int] = []
-    failures: list[str] = []
-
-    def pause(conn, cursor, statement, parameters, context, executemany) -> None:
-        late = threading.current_thread().name == "late"
-        if late and paused_at in statement and not looked.is_set():
-            looked.set()
-            early_done.wait(30)  # a guard: the early transaction commits well before
-
-    def late() -> None:
-        try:
-            with Session() as s, s.begin():
-                ids.append(create(s))
-        except Exception as exc:
-            failures.append(f"{type(exc).__name__}: {exc}")
-
-    event.listen(bind, "after_cursor_execute", pause)
-    try:
-        thread = threading.Thread(target=late, name="late")
-        thread.start()
-        assert looked.wait(30)
-        try:
-            with Session() as s, s.begin():
-                ids.append(create(s))
-        finally:
-            early_done.set()
-            thread.join(60)
-    finally:
-        event.remove(bind, "after_cursor_execute", pause)
-    return ids, failures
-
-
-def _count(Session, model) -> int:
-    with Session() as s:
-        return s.scalar(select(func.count()).select_from(model))
-
-
-def test_two_transactions_creating_one_project_at_once_both_get_it(Session):
-    def create(s) -> int:
-        return repo.get_or_create_project(s, "p", "en").id
-
-    ids, failures = _race(Session, create, "FROM projects")
-    assert failures == []
-    assert len(ids) == 2 and ids[0] == ids[1]
-    assert _count(Session, Project) == 1
-
-
-def test_two_transactions_creating_one_source_at_once_both_get_it(Session):
-    with Session() as s, s.begin():
-        project_id = repo.get_or_create_project(s, "p", "en").id
-
-    def create(s) -> int:
-        project = s.get(Project, project_id)
-        return repo.get_or_create_source(s, project, "messages.pot", "po").id
-
-    ids, failures = _race(Session, create, "FROM sources")
-    assert failures == []
-    assert len(ids) == 2 and ids[0] == ids[1]
-    assert _count(Session, Source) == 1
-
-
-def test_two_transactions_storing_one_catalogue_file_at_once_both_succeed(Session):
-    with Session() as s, s.begin():
-        project = repo.get_or_create_project(s, "p", "en")
-        source_id = repo.get_or_create_source(s, project, "messages.pot", "po").id
-
-    def create(s) -> int:
-        catalog_repo.put_catalog_file(s, source_id, "fr", "fr.po", b"a", "h1")
-        row = catalog_repo.catalog_file(s, source_id, "fr")
-        assert row is not None and row.content_hash == "h1"
-        return row.id
-
-    ids, failures = _race(Session, create, "FROM catalog_files")
-    assert failures == []
-    assert len(ids) == 2 and ids[0] == ids[1]
-    assert _count(Session, CatalogFile) == 1
-
-
-def test_two_transactions_storing_one_glossary_version_at_once_both_succeed(Session):
-    with Session() as s, s.begin():
-        project_id = repo.get_or_create_project(s, "p", "en").id
-    terms = [{"source": "file", "target": "fichier"}]
-    news: list[bool] = []
-
-    def create(s) -> int:
-        row, new = glossary_repo.store_glossary_version(s, project_id, "ui", "h1", terms)
-        news.append(new)
-        return row.id
-
-    ids, failures = _race(Session, create, "glossaries.content_hash =")
-    assert failures == []
-    assert len(ids) == 2 and ids[0] == ids[1]
-    assert sorted(news) == [False, True]  # stored once, by the early one
-    assert _count(Session, GlossaryVersion) == 1
-
-
-def test_many_threads_creating_the_same_rows_at_once_make_one_of_each(Session):
-    """Eight threads, released together, each get-or-create a project and its source."""
-    start = threading.Barrier(8)
-    got: list[tuple[int, int]] = []
-    failures: list[str] = []
-
-    def create() -> None:
-        try:
-            start.wait(30)
-            with Session() as s, s.begin():
-                project = repo.get_or_create_project(s, "p", "en")
-                got.append((project.id, repo.get_or_create_source(s, project, "m", "po").id))
-        except Exception as exc:
-            failures.append(f"{type(exc).__name__}: {exc}")
-
-    threads = [threading.Thread(target=create) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert failures == []
-    assert len(set(got)) == 1 and len(got) == 8
-    assert (_count(Session, Project), _count(Session, Source)) == (1, 1)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database nobody has used yet: no tables, no migrations."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'new.db'}"
-        return
-    with throwaway_database(request.getfixturevalue("pg_admin_url")) as url:
-        yield url
-
-
-def test_migrations_started_at_once_on_a_new_database_all_succeed(empty_db_url):
-    """Four processes' worth of engines migrate a new database at once (PostgreSQL: the
-    advisory lock in db.session.migrate makes them take turns)."""
-    engines = [create_db_engine(empty_db_url) for _ in range(4)]
-    start = threading.Barrier(len(engines))
-    failures: list[str] = []
-
-    def upgrade(engine) -> None:
-        try:
-            start.wait(30)
-            migrate(engine)
-        except Exception as exc:
-            failures.append(f"{type(exc).__name__}: {exc}")
-
-    threads = [threading.Thread(target=upgrade, args=(e,)) for e in engines]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    try:
-        assert failures == []
-        assert current_revision(engines[0]) == head_revision()
-    finally:
-        for e in engines:
-            e.dispose()
-
-
-@pytest.mark.postgres
-def test_two_runs_started_at_once_on_a_new_postgresql_database_both_succeed(
-    demo_project, prefect_server, pg_admin_url
-):
-    """Issue 12, case 9: one of them used to die with `UniqueViolation … uq_projects_name`."""
-    with throwaway_database(pg_admin_url) as url:
-        env = {**os.environ, "PREFECT_API_URL": prefect_server, "LOCFLOW_DATABASE_URL": url}
-        runs = [start_locflow(demo_project, env) for _ in range(2)]
-        errors = [p.communicate(timeout=300)[1] for p in runs]
-        assert [p.returncode for p in runs] == [0, 0], errors
-        assert len(_table(url, "select id from projects")) == 1
