@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -39,6 +42,23 @@ def create_db_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+@contextmanager
+def _one_sqlite_migrator(engine: Engine) -> Iterator[None]:
+    """SQLite: one migrator at a time, across threads and processes (`flock` on a file beside
+    the database), from its first connection on: new connections setting WAL on a new
+    database while another migrates can otherwise fail with "database is locked"."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}-migrate.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def migrate(engine: Engine) -> None:
     """Upgrade the schema to the newest revision (idempotent, safe across processes)."""
     from alembic import command
@@ -47,7 +67,7 @@ def migrate(engine: Engine) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
+    with _one_sqlite_migrator(engine), engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
         elif MigrationContext.configure(conn).get_current_revision() != head_revision():

@@ -24,6 +24,7 @@ from locflow.flows.scale import (
 from locflow.settings import load_config
 from tests.fakes.qwen_sim import QwenSim
 from tests.support.env import run_cli
+from tests.support.pg import throwaway_database
 from tests.support.windows import max_in_window
 
 RPM, TPM = 120, 12_000
@@ -35,6 +36,14 @@ WINDOW = 10.0
 
 
 # --- the whole thing on a work pool --------------------------------------------------------
+
+
+@pytest.fixture
+def pg_url(pg_admin_url: str) -> Iterator[str]:
+    """A PostgreSQL database of its own (overrides the session's): earlier tests leave the
+    demo project translated there, and this run must send every string."""
+    with throwaway_database(pg_admin_url, "locflow_fanout") as url:
+        yield url
 
 
 def _configure(project: Path, base_url: str, rpm: float, tpm: float) -> Path:
