@@ -176,6 +176,33 @@ class Run(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    """Refreshed while the run's process lives; a `running` row whose heartbeat is old
+    belongs to a process that died (see run_repo.mark_crashed)."""
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    """The fan-out run that started this one (None: a top-level run)."""
+
+
+class Usage(Base):
+    """What one batch of a run spent, per locale: the one ledger every count of requests,
+    tokens and cost is summed from (stats, the run summary, the artifacts). Written with the
+    batch's translations; `unanswered_cost` is what requests whose outcome is unknown were
+    charged (their full reservation)."""
+
+    __tablename__ = "usage"
+    __table_args__ = (Index("ix_usage_run_locale", "run_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(35))
+    strings: Mapped[int] = mapped_column(Integer, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    paid_requests: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+    cost: Mapped[float] = mapped_column(Float, default=0.0)
+    unanswered_cost: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class GlossaryVersion(Base):
