@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from locflow.cli import deploy, docs, doctor, glossary, review, run, stats, user
+from locflow.cli import deploy, docs, doctor, glossary, init, review, run, stats, user
 from locflow.cli.common import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERRUPTED,
@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="locflow", description="Batch translation and localisation pipeline."
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run.add_parsers(sub, parents)  # init, sync, translate, export, run, probe
+    init.add_parsers(sub, parents)
+    run.add_parsers(sub, parents)  # sync, translate, export, run, probe
     doctor.add_parsers(sub, parents)
     deploy.add_serve_parser(sub, parents)
     stats.add_parsers(sub, parents)

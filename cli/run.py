@@ -1,4 +1,4 @@
-"""`locflow init | sync | translate | export | run | probe`: the catalogue pipeline.
+"""`locflow sync | translate | export | run | probe`: the catalogue pipeline.
 
 `run`, `translate` and `export` (without --dry-run/--check) run the Prefect flows of
 `locflow.flows.localise`; the dry runs, `sync` and `probe` call `locflow.pipeline` and the
@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from locflow.cli.common import (
@@ -31,19 +30,14 @@ from locflow.cli.common import (
 from locflow.cli.docs import summary_lines
 from locflow.cli.errors import redact_url
 from locflow.connectors.engines.registry import create_engine
-from locflow.db.session import create_db_engine, current_revision, migrate
 from locflow.pipeline.cost import estimate
 from locflow.pipeline.export import FileResult
 from locflow.pipeline.export_check import TemplateDrift
 from locflow.pipeline.units import export_catalogues, plan, sync_catalogues
-from locflow.settings import DEFAULT_CONFIG
 
 
 def add_parsers(sub: Subparsers, parents: Parents) -> None:
     common, loc, dry = parents.common, parents.locale, parents.dry_run
-    sub.add_parser(
-        "init", parents=[common], help="create locflow.toml if missing and migrate the database"
-    ).set_defaults(handler=cmd_init)
     sub.add_parser(
         "sync", parents=[common, loc, dry], help="read templates and catalogues into the database"
     ).set_defaults(handler=cmd_sync)
@@ -67,25 +61,6 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
     sub.add_parser(
         "probe", parents=[common], help="send one tiny request to the engine"
     ).set_defaults(handler=cmd_probe)
-
-
-def cmd_init(args: argparse.Namespace, out: Output) -> int:
-    path = Path(args.config or DEFAULT_CONFIG)
-    if not path.exists():
-        path.write_text(STARTER_CONFIG, encoding="utf-8")
-        out.say(f"wrote {path}")
-    config = load_settings(args)
-    engine = create_db_engine(config.database_url)
-    migrate(engine)
-    out.say(f"database {redact_url(config.database_url)} at revision {current_revision(engine)}")
-    out.data(
-        {
-            "config": str(config.file),
-            "database": redact_url(config.database_url),
-            "revision": current_revision(engine),
-        }
-    )
-    return EXIT_OK
 
 
 def cmd_sync(args: argparse.Namespace, out: Output) -> int:
@@ -246,21 +221,3 @@ def _say_demoted(out: Output, files: Iterable[FileResult]) -> None:
     for f in files:
         for line in f.demoted:
             out.say(f"{f.path}: {line}")
-
-
-STARTER_CONFIG = """\
-[project]
-source_locale = "en"
-locales = ["fr", "de"]
-# database = "sqlite:///.locflow/locflow.db"   (default; LOCFLOW_DATABASE_URL overrides)
-
-[[catalogs]]
-template = "locale/messages.pot"
-path = "locale/{locale}/LC_MESSAGES/messages.po"
-
-[engine]
-name = "pseudo"
-
-[export]
-machine = "fuzzy"
-"""

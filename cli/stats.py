@@ -7,18 +7,25 @@ from typing import Any
 
 from locflow.cli.common import EXIT_OK, Output, Parents, Subparsers, load_settings
 from locflow.db import repo, run_repo
+from locflow.pipeline.catalog_stats import catalogue_stats
 from locflow.pipeline.terms import compliance
 from locflow.pipeline.units import sessions
 from locflow.settings import Config
 
 
 def add_parsers(sub: Subparsers, parents: Parents) -> None:
-    sub.add_parser(
-        "stats", parents=[parents.common], help="translation state per locale"
-    ).set_defaults(handler=cmd_stats)
+    p = sub.add_parser("stats", parents=[parents.common], help="translation state per locale")
+    p.add_argument(
+        "--catalogues",
+        action="store_true",
+        help="translated, fuzzy and untranslated entries per catalogue and locale",
+    )
+    p.set_defaults(handler=cmd_stats)
 
 
 def cmd_stats(args: argparse.Namespace, out: Output) -> int:
+    if args.catalogues:
+        return cmd_catalogue_stats(args, out)
     payload = stats_payload(load_settings(args))
     out.say(f"{payload['segments']} segments")
     for loc, c in payload["locales"].items():
@@ -84,3 +91,22 @@ def stats_payload(config: Config) -> dict[str, Any]:
             for r in runs
         ],
     }
+
+
+def cmd_catalogue_stats(args: argparse.Namespace, out: Output) -> int:
+    """`stats --catalogues`: one line per catalogue and locale, as `msgfmt --statistics`
+    counts the file the next export writes (see pipeline.catalog_stats)."""
+    config = load_settings(args)
+    with sessions(config.database_url)() as s:
+        project = repo.find_project(s, config.project)
+        rows = catalogue_stats(s, project.id, config, list(config.locales)) if project else []
+    if not rows:
+        out.say("no catalogue synced yet (run `locflow sync`)")
+    for r in rows:
+        out.say(
+            f"{r.path}: {r.translated} translated ({r.percent(r.translated)} %), "
+            f"{r.fuzzy} fuzzy ({r.percent(r.fuzzy)} %), "
+            f"{r.untranslated} untranslated ({r.percent(r.untranslated)} %)"
+        )
+    out.data({"catalogues": [r.as_dict() for r in rows]})
+    return EXIT_OK

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from locflow.db.base import utcnow
 from locflow.db.models import CatalogFile, Review, SegmentRow, Source, Translation
 from locflow.db.repo import insert_unless_present
+from locflow.db.states import State
 
 
 def catalog_file(s: Session, source_id: int, locale: str) -> CatalogFile | None:
@@ -98,3 +99,42 @@ def put_catalog_file(
         return False
     row.path, row.content, row.content_hash, row.updated_at = path, content, content_hash, utcnow()
     return True
+
+
+def catalogue_versions(
+    s: Session, project_id: int, locales: Iterable[str]
+) -> tuple[dict[str, list[SegmentRow]], dict[tuple[int, str], list[Translation]]]:
+    """What `stats --catalogues` counts, in two queries: the live segments of each catalogue
+    source ({source name: rows}, in template order), and the non-rejected versions of each
+    (segment, locale), newest first (as repo.current_versions gives them to export)."""
+    rows = s.execute(
+        select(Source.name, SegmentRow)
+        .join(Source, Source.id == SegmentRow.source_id)
+        .where(
+            Source.project_id == project_id,
+            Source.kind == "po",
+            SegmentRow.obsolete.is_(False),
+        )
+        .order_by(SegmentRow.source_id, SegmentRow.position)
+    )
+    segments: dict[str, list[SegmentRow]] = {}
+    for name, row in rows:
+        segments.setdefault(name, []).append(row)
+    versions = s.scalars(
+        select(Translation)
+        .join(SegmentRow, SegmentRow.id == Translation.segment_id)
+        .join(Source, Source.id == SegmentRow.source_id)
+        .where(
+            Source.project_id == project_id,
+            Source.kind == "po",
+            SegmentRow.obsolete.is_(False),
+            Translation.locale.in_(list(locales)),
+            Translation.state != int(State.REJECTED),
+        )
+        .order_by(Translation.segment_id, Translation.locale, Translation.n.desc())
+        .options(defer(Translation.issues))
+    )
+    current: dict[tuple[int, str], list[Translation]] = {}
+    for t in versions:
+        current.setdefault((t.segment_id, t.locale), []).append(t)
+    return segments, current
