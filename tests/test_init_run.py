@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from tests.support.env import run_cli
-from tests.test_init_discovery import django_tree, sphinx_tree, wtforms_tree
+from tests.support.layouts import django_tree, sphinx_tree, wtforms_tree
 
 pytestmark = pytest.mark.slow
 
