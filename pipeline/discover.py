@@ -11,6 +11,7 @@ configparser/tomllib and Sphinx's conf.py with `ast` (see discover_sphinx). Thre
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -18,6 +19,8 @@ from pathlib import PurePosixPath
 from locflow.catalog.locales import UnknownLocale, normalise_locale
 from locflow.pipeline.discover_babel import Group, babel_settings, babel_template
 from locflow.pipeline.discover_sphinx import join, read_sphinx_conf
+
+_LOCALE_SHAPE = re.compile(r"^[a-z]{2,3}(?:[_-](?:[A-Za-z]{4}|[A-Z]{2}|\d{3}))*(?:@[a-z]+)?$")
 
 SKIP_DIRS = frozenset(
     {
@@ -101,7 +104,9 @@ def walk(root: str | os.PathLike[str]) -> _Tree:
 
 
 def po_groups(pos: Iterable[str]) -> dict[Group, list[str]]:
-    """Catalogues grouped by where they live and their domain, with their locale folders."""
+    """Catalogues grouped by where they live and their domain, with their locale folders.
+    `<dir>/<ll>.po` files count when one of them at least is a locale Babel knows (so a
+    stray `app.po` is no locale)."""
     groups: dict[Group, list[str]] = {}
     for p in pos:
         parts = PurePosixPath(p).parts
@@ -115,15 +120,17 @@ def po_groups(pos: Iterable[str]) -> dict[Group, list[str]]:
         elif _is_locale_code(PurePosixPath(p).stem):
             base = str(PurePosixPath(p).parent)
             groups.setdefault((base, None), []).append(PurePosixPath(p).stem)
-    return {k: sorted(set(v)) for k, v in groups.items()}
+    return {
+        k: sorted(set(v))
+        for k, v in groups.items()
+        if k[1] is not None or any(_same_locale(code, code) for code in v)
+    }
 
 
 def _is_locale_code(code: str) -> bool:
-    try:
-        normalise_locale(code)
-    except UnknownLocale:
-        return False
-    return True
+    """Shaped like a gettext locale (`fr`, `pt_BR`, `sr@latin`, `udm`): known or not to
+    Babel, which `_locales` decides."""
+    return _LOCALE_SHAPE.match(code) is not None
 
 
 def _join(base: str, *rest: str) -> str:

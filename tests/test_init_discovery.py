@@ -72,9 +72,12 @@ def test_gnu_layout_po_files_beside_the_template(tmp_path):
     write(tmp_path, "po/hello.pot", POT)
     write(tmp_path, "po/fr.po", po("fr"))
     write(tmp_path, "po/pt_BR.po", po("pt_BR"))
+    write(tmp_path, "po/qaa.po", po("qaa"))  # private use: not in Babel
+    write(tmp_path, "src/app.po", po("fr"))  # no locale folder, no locale name: not a catalogue
     (found,) = discover(tmp_path).catalogs
     assert (found.template, found.path) == ("po/hello.pot", "po/{locale}.po")
     assert discover(tmp_path).locales == ("fr", "pt_BR")
+    assert "qaa" in dict(discover(tmp_path).left_out)
 
 
 def test_sphinx_conf_is_read_not_run_and_built_templates_are_listed_each(tmp_path):
