@@ -275,7 +275,8 @@ def test_a_worker_without_the_url_writes_where_the_deployment_says(
     )  # fmt: skip
     assert deployed.returncode == 0, deployed.stderr
     assert "s3cret" not in deployed.stdout + deployed.stderr
-    assert json.loads(deployed.stdout)["deployments"]
+    made = json.loads(deployed.stdout)
+    assert made["deployments"] and made["database_url"] == own_pg
     monkeypatch.setenv("LOCFLOW_DATABASE_URL", with_pw)
     with Workers(tmp_path) as start:
         env = _worker_env(prefect_api, LOCFLOW_DATABASE_PASSWORD="s3cret")
