@@ -12,6 +12,7 @@ import argparse
 import os
 
 from locflow.cli.common import EXIT_OK, Output, Parents, Subparsers, load_settings
+from locflow.database_url import PASSWORD_ENV, without_password
 from locflow.flows.deploy import NoPrefectServer, require_prefect_server, serve
 
 
@@ -54,10 +55,14 @@ def cmd_deploy(args: argparse.Namespace, out: Output) -> int:
     deployments = deploy_to_pool(config, args.pool, args.name)
     for name, deployment_id in deployments.items():
         out.say(f"deployed {name} ({deployment_id}) on work pool {args.pool}")
+    stored = without_password(config.database_url)
+    out.say(f"their runs use LOCFLOW_DATABASE_URL={stored} (set in the job variables)")
+    if stored != config.database_url:
+        out.say(f"its password is not stored in Prefect: set {PASSWORD_ENV} on each worker")
     localise = next(iter(deployments))
     out.say(
         f"start workers:  prefect worker start --pool {args.pool} --type process --limit 3\n"
         f"run fanned out: prefect deployment run {localise} -p fan_out=true"
     )
-    out.data({"pool": args.pool, "deployments": deployments})
+    out.data({"pool": args.pool, "deployments": deployments, "database_url": stored})
     return EXIT_OK

@@ -13,8 +13,16 @@ from locflow.db.models import Project, Run, SegmentRow, Source, Translation
 from locflow.db.states import State
 
 
-def start_run(s: Session, project: Project, kind: str, flow_run_id: str = "") -> Run:
-    run = Run(project_id=project.id, kind=kind, flow_run_id=flow_run_id, status="running")
+def start_run(
+    s: Session, project: Project, kind: str, flow_run_id: str = "", parent_id: int | None = None
+) -> Run:
+    run = Run(
+        project_id=project.id,
+        kind=kind,
+        flow_run_id=flow_run_id,
+        status="running",
+        parent_id=parent_id,
+    )
     s.add(run)
     s.flush()
     return run

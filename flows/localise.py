@@ -92,22 +92,30 @@ def localise(
     export: bool = True,
     max_cost: float | None = None,
     fan_out: bool = False,
+    parent_run_id: int | None = None,
+    parent_flow_run_id: str = "",
 ) -> RunResult:
     """Sync, translate what is missing or stale, check, store and export. `fan_out`: the
     translation runs as one deployment run per locale spread over a work pool's workers
-    (see flows/scale.py); sync and export stay here."""
+    (see flows/scale.py); sync and export stay here. `parent_*`: the fan-out run that
+    started this one (set by it)."""
     config = load_config(config_path)
     chosen = list(locales or config.locales)
-    result = RunResult(units.start_run(config, "localise", flow_run_id()), flow_run_id())
+    if parent_run_id is not None:
+        scale.check_parent(config, parent_run_id, parent_flow_run_id)
+    run_id = units.start_run(config, "localise", flow_run_id(), parent_run_id)
+    result = RunResult(run_id, flow_run_id())
     with stopping(result):
         if sync:
             result.sync = sync_task(config, chosen)
         if translate and fan_out:
-            result.take_fan_out(scale.fan_out(config, chosen, max_cost))
+            fanned = scale.fan_out(config, chosen, max_cost, run_id, result.flow_run_id)
+            result.take_fan_out(fanned)
+            chosen = [x for x in chosen if x not in fanned.unreported]
         elif translate:
             translate_here(config, chosen, max_cost, result)
     try:
-        if export:
+        if export and chosen:
             result.files = export_task(config, chosen)
     finally:
         units.finish_run(

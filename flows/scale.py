@@ -5,7 +5,14 @@ run of the same `localise` deployment per locale (translate only: no sync, no ex
 `run_deployment(..., timeout=0)`, so the runs spread over the pool's workers; it polls their
 states until all are final, reads what each did from its `runs` row in the database, and
 exports once. A child that fails, crashes or is cancelled makes the parent's run fail with
-its locale named (after the export of everything that was stored). A cost cap is split
+its locale named (after the export of everything that was stored).
+
+The parent trusts no worker's environment. Each child gets the parent's run (`runs.id` and
+flow run id) as parameters, checks that its own database holds that run before doing
+anything (else it fails: it would write where the parent cannot see), and records its own
+row with `parent_id` set. The parent then reads, in its database, the row of each child by
+flow run id and parent: a child without one fails the parent with its locale named, even if
+Prefect says it completed, and its locale is not exported. A cost cap is split
 evenly over the children. Each worker takes at most `--limit` runs at once: give every
 worker a limit (`prefect worker start --pool P --limit 3`), or the first worker to poll may
 take every child.
@@ -24,7 +31,10 @@ it is false, and otherwise on in the runs a fan-out starts.
 `locflow deploy --pool NAME` creates the `localise` and `publish` deployments on a process
 work pool (no image, nothing pushed), creating the pool if it is missing. Their entrypoints
 are module paths (`locflow.flows.localise.localise`): a worker runs the `locflow` installed
-in its own environment, from a wheel or a checkout, in the project's directory.
+in its own environment, from a wheel or a checkout, in the project's directory. Their job
+variables set LOCFLOW_DATABASE_URL for the run's process (over the worker's own), without
+its password: a worker supplies that from its environment (LOCFLOW_DATABASE_PASSWORD), so
+no secret is stored in Prefect.
 """
 
 from __future__ import annotations
@@ -55,8 +65,9 @@ from prefect.workers.process import ProcessWorker
 
 from locflow.connectors.engines.base import Engine, Limits, Transient
 from locflow.connectors.engines.registry import create_engine
-from locflow.pipeline.results import ChildRun, FanOutResult, fan_in
-from locflow.pipeline.units import recorded_runs
+from locflow.database_url import redacted, without_password
+from locflow.pipeline.results import NO_RECORD_HINT, ChildRun, FanOutResult, fan_in
+from locflow.pipeline.units import has_run, recorded_runs
 from locflow.settings import Config, ConfigError, EngineSettings
 
 FAN_OUT_TAG = "locflow:fan-out"
@@ -69,6 +80,10 @@ _BANNED = re.compile(r"[/%&<>]")
 
 class FanOutFailed(RuntimeError):
     """One or more of a fan-out's runs did not complete."""
+
+
+class NotTheParentsDatabase(RuntimeError):
+    """A fan-out child's database is not its parent's: what it stored would be lost."""
 
 
 # --- shared rate limits --------------------------------------------------------------------
@@ -207,9 +222,24 @@ def child_deployment(config: Config) -> str | UUID:
     return name
 
 
-def fan_out(config: Config, locales: list[str], max_cost: float | None) -> FanOutResult:
+def check_parent(config: Config, parent_run_id: int, parent_flow_run_id: str) -> None:
+    """A child's proof, before it does anything, that it writes where its parent reads."""
+    if not has_run(config, parent_run_id, parent_flow_run_id):
+        raise NotTheParentsDatabase(
+            f"fan-out: the parent run is not in this database, "
+            f"{redacted(config.database_url)} ({NO_RECORD_HINT})"
+        )
+
+
+def fan_out(
+    config: Config,
+    locales: list[str],
+    max_cost: float | None,
+    parent_run_id: int,
+    parent_flow_run_id: str,
+) -> FanOutResult:
     """One child run per locale, spread over the work pool; returns the parent's summary of
-    what they did."""
+    what they did, as their rows in the parent's database show it."""
     engine = create_engine(config.engine)  # a misconfigured engine stops here, before any run
     if config.engine.shared_limits is not False:  # the children will share these
         ensure_limits(engine_limit_specs(engine))
@@ -228,6 +258,8 @@ def fan_out(config: Config, locales: list[str], max_cost: float | None) -> FanOu
                     "export": False,
                     "max_cost": share,
                     "fan_out": False,
+                    "parent_run_id": parent_run_id,
+                    "parent_flow_run_id": parent_flow_run_id,
                 },
                 timeout=0,
                 tags=[FAN_OUT_TAG, f"locale:{locale}"],
@@ -239,7 +271,7 @@ def fan_out(config: Config, locales: list[str], max_cost: float | None) -> FanOu
     except BaseException:
         cancel_runs(children)
         raise
-    return summarise(config, children, finals)
+    return summarise(config, children, finals, parent_run_id)
 
 
 def wait_for_runs(children: Mapping[UUID, str], logger: Any) -> dict[UUID, Any]:
@@ -273,9 +305,10 @@ def cancel_runs(children: Iterable[UUID]) -> None:
 
 
 def summarise(
-    config: Config, children: Mapping[UUID, str], finals: Mapping[UUID, Any]
+    config: Config, children: Mapping[UUID, str], finals: Mapping[UUID, Any], parent_run_id: int
 ) -> FanOutResult:
-    """The parent's view of its children: their `runs` rows, and which ones failed."""
+    """The parent's view of its children: their `runs` rows in its database (those that name
+    it as their parent), and which ones failed or left none."""
     ends = []
     for run_id, locale in children.items():
         state = finals[run_id].state
@@ -288,7 +321,7 @@ def summarise(
                 state_message=(state.message or "").strip() if state else "",
             )
         )
-    return fan_in(ends, recorded_runs(config, [str(i) for i in children]))
+    return fan_in(ends, recorded_runs(config, [str(i) for i in children], parent_run_id))
 
 
 # --- deployments on a work pool ------------------------------------------------------------
@@ -321,6 +354,11 @@ def ensure_process_pool(pool: str) -> bool:
     return False
 
 
+def job_variables(config: Config) -> dict[str, Any]:
+    """What a worker's run needs besides the code: the database, without its password."""
+    return {"env": {"LOCFLOW_DATABASE_URL": without_password(config.database_url)}}
+
+
 def deploy_to_pool(config: Config, pool: str, name: str | None = None) -> dict[str, str]:
     """The `localise` and `publish` deployments on `pool`, run in the project's directory;
     returns {"localise/NAME": deployment id, ...}."""
@@ -335,6 +373,7 @@ def deploy_to_pool(config: Config, pool: str, name: str | None = None) -> dict[s
                 name=name,
                 work_pool_name=pool,
                 parameters={"config_path": str(config.file)},
+                job_variables=job_variables(config),
                 build=False,
                 push=False,
                 tags=["locflow", config.project],

@@ -5,6 +5,10 @@ driver is a one-line configuration error instead of a traceback from the first q
 - an SQLite file's folder must exist, or lie inside the project (the config file's folder,
   e.g. the default `.locflow/`) with its parent existing: `db.session` creates that one
   folder on first use and never a chain of them.
+
+The password never travels with the URL to Prefect: `locflow deploy` puts the URL
+`without_password` in the deployment's job variables, and each worker supplies the password
+from its own environment (PASSWORD_ENV), merged in by the settings (`with_password`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,37 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+PASSWORD_ENV = "LOCFLOW_DATABASE_PASSWORD"
+"""Where a process finds the database password when its URL names a user but no password."""
+
+
+def without_password(url: str) -> str:
+    """`url` with its password removed (not masked): what may be stored in Prefect."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url
+    if parsed.password is None:
+        return url
+    bare = URL.create(  # not `set(password=None)`: None there means "keep it"
+        parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database,
+        parsed.query,
+    )  # fmt: skip
+    return bare.render_as_string(hide_password=False)
+
+
+def with_password(url: str, password: str | None) -> str:
+    """`url` with `password` added when it names a user and has no password of its own."""
+    if not password:
+        return url
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url
+    if not parsed.username or parsed.password is not None:
+        return url
+    return parsed.set(password=password).render_as_string(hide_password=False)
 
 
 def redacted(url: str) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from locflow.catalog.locales import UnknownLocale, normalise_locale
-from locflow.database_url import database_url_problem, redacted
+from locflow.database_url import PASSWORD_ENV, database_url_problem, redacted, with_password
 from locflow.settings_types import (
     DEFAULT_FRONT_MATTER,
     CatalogSource,
@@ -267,7 +267,8 @@ def _database_url(
     where: str, project: Mapping[str, Any], root: Path, env: Mapping[str, str]
 ) -> str:
     """LOCFLOW_DATABASE_URL, else `database`, else .locflow/locflow.db; relative SQLite paths
-    are relative to the config file."""
+    are relative to the config file. A URL with a user and no password takes the password
+    from LOCFLOW_DATABASE_PASSWORD (how fan-out workers get it: see database_url)."""
     url = (
         env.get("LOCFLOW_DATABASE_URL")
         or _typed(where, "database", project.get("database", ""), "a string")
@@ -277,6 +278,7 @@ def _database_url(
         rel = url.removeprefix("sqlite:///")
         if rel and rel != ":memory:":
             url = "sqlite:///" + str((root / rel).resolve())
+    url = with_password(str(url), env.get(PASSWORD_ENV))
     problem = database_url_problem(str(url), root)
     if problem:
         source = "LOCFLOW_DATABASE_URL" if env.get("LOCFLOW_DATABASE_URL") else "database"

@@ -186,6 +186,9 @@ class RecordedRun:
     counts: Mapping[str, Any]
 
 
+NO_RECORD_HINT = "is LOCFLOW_DATABASE_URL set on the worker?"
+
+
 @dataclass
 class FanOutResult:
     """A fan-out parent's view of its children: what their `runs` rows say they did."""
@@ -196,25 +199,36 @@ class FanOutResult:
     status: str = COMPLETED
     message: str | None = None
     """Why the run stopped or failed (None: it did not)."""
+    unreported: list[str] = field(default_factory=list)
+    """Locales whose run left no row in the parent's database: nothing of theirs is there,
+    so they are not exported as if translated."""
 
 
 def fan_in(children: Sequence[ChildRun], recorded: Mapping[str, RecordedRun]) -> FanOutResult:
-    """Add up what the children recorded; the parent fails when a child did not complete,
+    """Add up what the children recorded; the parent fails when a child did not complete or
+    left no `runs` row in the parent's database (it wrote elsewhere: its word is not proof),
     and stops when one stopped (a cost cap, a fatal engine error)."""
     out = FanOutResult(children=list(children))
-    failed, stopped = [], []
+    failed, silent, stopped = [], [], []
     for child in children:
         row = recorded.get(child.flow_run_id)
-        if row is not None:
+        if row is None:
+            out.unreported.append(child.locale)
+        else:
             for locale, d in row.counts.get("locales", {}).items():
                 out.locales[locale] = LocaleSummary.from_dict(locale, d)
             add_engine_stats(out.engine, row.counts.get("engine", {}))
         if not child.completed:
             failed.append(child.failure())
-        elif row is not None and row.status == STOPPED:
+        elif row is None:
+            silent.append(f"locale {child.locale}: its run wrote nothing to this database")
+        elif row.status == STOPPED:
             stopped.append(f"{child.locale}: {row.message}")
-    if failed:
-        out.status, out.message = FAILED, "fan-out runs failed: " + "; ".join(failed)
+    reasons = ["fan-out runs failed: " + "; ".join(failed)] if failed else []
+    if silent:
+        reasons.append(f"fan-out: {'; '.join(silent)} ({NO_RECORD_HINT})")
+    if reasons:
+        out.status, out.message = FAILED, "; ".join(reasons)
     elif stopped:
         out.status, out.message = STOPPED, "; ".join(stopped)
     return out

@@ -125,11 +125,13 @@ def store_memory_hits(config: Config, plan: LocalePlan, run_id: int) -> StoreCou
 # --- runs ----------------------------------------------------------------------------------
 
 
-def start_run(config: Config, kind: str, flow_run_id: str = "") -> int:
+def start_run(
+    config: Config, kind: str, flow_run_id: str = "", parent_id: int | None = None
+) -> int:
     """A `runs` row for a run that starts; its id."""
     with sessions(config.database_url)() as s, s.begin():
         project = repo.get_or_create_project(s, config.project, config.source_locale)
-        return run_repo.start_run(s, project, kind, flow_run_id).id
+        return run_repo.start_run(s, project, kind, flow_run_id, parent_id).id
 
 
 def finish_run(
@@ -139,11 +141,25 @@ def finish_run(
         run_repo.finish_run(s, run_id, status, counts, message or "")
 
 
-def recorded_runs(config: Config, flow_run_ids: Sequence[str]) -> dict[str, RecordedRun]:
-    """The `runs` rows of these Prefect flow runs (those that recorded one), by flow run id."""
+def recorded_runs(
+    config: Config, flow_run_ids: Sequence[str], parent_id: int | None = None
+) -> dict[str, RecordedRun]:
+    """The `runs` rows of these Prefect flow runs (those that recorded one), by flow run id;
+    with `parent_id`, only rows that name that run as their parent (a fan-out's children)."""
+    query = select(Run).where(Run.flow_run_id.in_(list(flow_run_ids)))
+    if parent_id is not None:
+        query = query.where(Run.parent_id == parent_id)
     with sessions(config.database_url)() as s:
-        rows = s.scalars(select(Run).where(Run.flow_run_id.in_(list(flow_run_ids))))
+        rows = s.scalars(query)
         return {r.flow_run_id: RecordedRun(r.status, r.message, r.counts or {}) for r in rows}
+
+
+def has_run(config: Config, run_id: int, flow_run_id: str) -> bool:
+    """Whether this database holds run `run_id` of that flow run (a fan-out child checks
+    that it writes where its parent reads)."""
+    with sessions(config.database_url)() as s:
+        run = s.get(Run, run_id)
+        return run is not None and run.flow_run_id == flow_run_id
 
 
 # --- documents -----------------------------------------------------------------------------

@@ -7,9 +7,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,6 +23,7 @@ from tests.fakes.qwen_sim import QwenSim
 from tests.support.env import run_cli
 from tests.support.pg import throwaway_database
 from tests.support.windows import max_in_window
+from tests.support.workers import Workers, pool_runs
 
 RPM, TPM = 120, 12_000
 """The simulated account: 2 requests and 200 input tokens per second. Each of the four
@@ -71,66 +69,11 @@ def _catalogues(project: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def workers(tmp_path: Path, prefect_api: str) -> Iterator[Any]:
+def workers(tmp_path: Path, prefect_api: str) -> Iterator[Workers]:
     """Starts `prefect worker start` processes on demand; kills them (and any run still
     going in their pool) at teardown."""
-    procs: list[tuple[subprocess.Popen[bytes], Path]] = []
-    pools: list[str] = []
-
-    def start(pool: str, name: str, env: dict[str, str]) -> Path:
-        log = tmp_path / f"{name}.log"
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [str(Path(sys.executable).parent / "prefect"), "worker", "start",
-                 "--pool", pool, "--type", "process", "--limit", "3", "--name", name],
-                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        procs.append((proc, log))
-        pools.append(pool)
-        return log
-
-    yield start
-    try:
-        _cancel_runs(set(pools))  # their workers end the flow-run processes they started
-    finally:
-        for proc, _ in procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-    for proc, _ in procs:
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-
-def _pool_runs(pool: str) -> list[Any]:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, WorkPoolFilter, WorkPoolFilterName
-
-    with get_client(sync_client=True) as client:
-        return client.read_flow_runs(
-            work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=[pool])),
-            flow_run_filter=FlowRunFilter(),
-            limit=200,
-        )
-
-
-def _cancel_runs(pools: set[str]) -> None:
-    from prefect.client.orchestration import get_client
-    from prefect.states import Cancelling
-
-    pending = [r for pool in pools for r in _pool_runs(pool) if not r.state.is_final()]
-    if not pending:
-        return
-    with get_client(sync_client=True) as client:
-        for run in pending:
-            client.set_flow_run_state(run.id, Cancelling(), force=True)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and any(
-        not r.state.is_final() for pool in pools for r in _pool_runs(pool)
-    ):
-        time.sleep(0.5)
+    with Workers(tmp_path) as start:
+        yield start
 
 
 def _states(db_url: str, project_name: str, locales: list[str]) -> dict[str, dict[str, int]]:
@@ -267,7 +210,7 @@ def test_fan_out_over_two_workers_equals_one_process_and_keeps_the_account_limit
         t_done = time.monotonic()
         worker_logs = "\n".join(log.read_text(errors="replace") for log in logs)
         assert run.state.is_completed(), f"{run.state!r}\n{worker_logs[-4000:]}"
-        children = [r for r in _pool_runs(pool) if FAN_OUT_TAG in r.tags]
+        children = [r for r in pool_runs(pool) if FAN_OUT_TAG in r.tags]
         ran_on = _workers_of(children, worker_logs)
         print(_summary(sim, (t0, t_deployed, t_single, t_done), ran_on))
 

@@ -151,7 +151,7 @@ def test_the_parent_reports_failed_and_stopped_children(demo_project: Path, tmp_
 
     from locflow.db import repo, run_repo
     from locflow.flows.scale import summarise
-    from locflow.pipeline.units import sessions
+    from locflow.pipeline.units import sessions, start_run
 
     config = load_config(
         demo_project / "locflow.toml",
@@ -160,16 +160,17 @@ def test_the_parent_reports_failed_and_stopped_children(demo_project: Path, tmp_
     ids = {uuid.uuid4(): loc for loc in ("fr", "ru", "ar", "de")}
     finals = [Completed(), Failed(message="boom"), Crashed(message="killed"), Completed()]
     states = dict(zip(ids, finals, strict=True))
+    parent = start_run(config, "localise", "parent")
     with sessions(config.database_url)() as s, s.begin():
         project = repo.get_or_create_project(s, config.project, config.source_locale)
         for run_id, locale in ids.items():
             if locale == "ar":
                 continue  # crashed before it recorded anything
-            row = run_repo.start_run(s, project, "localise", str(run_id))
+            row = run_repo.start_run(s, project, "localise", str(run_id), parent_id=parent)
             counts = {"locales": {locale: {"requests": 3}}, "engine": {"requests": 3}}
             status, message = ("stopped", "cost cap reached") if locale == "de" else ("ok", "")
             run_repo.finish_run(s, row.id, status, counts, message)
-    out = summarise(config, ids, {i: SimpleNamespace(state=states[i]) for i in ids})
+    out = summarise(config, ids, {i: SimpleNamespace(state=states[i]) for i in ids}, parent)
     assert out.status == "failed"
     assert out.message == "fan-out runs failed: ru (Failed: boom); ar (Crashed: killed)"
     assert sorted(out.locales) == ["de", "fr", "ru"]
@@ -177,7 +178,7 @@ def test_the_parent_reports_failed_and_stopped_children(demo_project: Path, tmp_
     assert out.engine == {"requests": 9}
     assert [c.state for c in out.children] == ["Completed", "Failed", "Crashed", "Completed"]
     ok = {i: SimpleNamespace(state=Completed()) for i in ids}
-    stopped = summarise(config, ids, ok)
+    stopped = summarise(config, {i: x for i, x in ids.items() if x != "ar"}, ok, parent)
     assert stopped.status == "stopped" and stopped.message == "de: cost cap reached"
 
 
