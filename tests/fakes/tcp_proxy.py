@@ -7,6 +7,7 @@ Start: `with TcpProxy("127.0.0.1", port) as proxy: proxy.port`.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -37,10 +38,8 @@ class TcpProxy:
         with self._lock:
             sockets, self._sockets = [self._listener, *self._sockets], []
         for s in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             s.close()
 
     def _accept(self) -> None:
@@ -73,7 +72,5 @@ def _pump(src: socket.socket, dst: socket.socket) -> None:
         pass
     finally:
         for s in (src, dst):
-            try:
+            with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
