@@ -64,9 +64,13 @@ def finish_run(
 
 
 def beat(s: Session, run_ids: Sequence[int], now: datetime) -> None:
-    """The runs' processes are alive (see pipeline/heartbeat.py)."""
+    """The runs' processes are alive (see pipeline/heartbeat.py). A run marked crashed
+    while its process was only slow to beat (a long transaction, a suspended machine) is
+    running again."""
     s.execute(
-        update(Run).where(Run.id.in_(list(run_ids)), Run.status == RUNNING).values(heartbeat_at=now)
+        update(Run)
+        .where(Run.id.in_(list(run_ids)), Run.status.in_((RUNNING, CRASHED)))
+        .values(heartbeat_at=now, status=RUNNING, message="", finished_at=None)
     )
 
 

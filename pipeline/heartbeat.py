@@ -18,7 +18,6 @@ import logging
 import os
 import signal
 import threading
-import time
 from datetime import timedelta
 from functools import cache
 
@@ -41,6 +40,7 @@ _lock = threading.Lock()
 _live: dict[int, str] = {}
 """Run id -> its database URL."""
 _thread: threading.Thread | None = None
+_wake = threading.Event()
 _signal: int | None = None
 
 
@@ -62,6 +62,7 @@ def register(database_url: str, run_id: int) -> None:
     global _thread
     with _lock:
         _live[run_id] = database_url
+        _wake.set()  # beats at once, at the interval set now
         if _thread is None or not _thread.is_alive():
             _thread = threading.Thread(target=_beat_forever, daemon=True, name="locflow-heartbeat")
             _thread.start()
@@ -121,7 +122,8 @@ def end_live_runs(status: str, message: str) -> list[int]:
 
 def _beat_forever() -> None:
     while True:
-        time.sleep(interval())
+        _wake.wait(interval())
+        _wake.clear()
         by_url: dict[str, list[int]] = {}
         for run_id, url in live_runs().items():
             by_url.setdefault(url, []).append(run_id)

@@ -118,6 +118,19 @@ def test_a_live_run_keeps_its_heartbeat_fresh(demo_project, db_url, monkeypatch)
     assert run_id not in heartbeat.live_runs()
 
 
+def test_a_beat_revives_a_run_marked_crashed_while_it_lived(demo_project, db_url):
+    """A run whose beats were late (a long transaction, a suspended machine) is running
+    again as soon as its heartbeat comes back."""
+    run_id = _running_row(db_url, timedelta(hours=1))
+    with open_database(db_url)() as s, s.begin():
+        project = repo.get_or_create_project(s, "demo", "en")
+        assert run_repo.mark_crashed(s, project.id, utcnow(), timedelta(minutes=2)) == [run_id]
+    with open_database(db_url)() as s, s.begin():
+        run_repo.beat(s, [run_id], utcnow())
+    (row,) = rows(db_url)
+    assert (row.status, row.message, row.finished_at) == ("running", "", None)
+
+
 def test_a_run_interrupted_in_this_process_is_recorded_by_the_fallback(demo_project, db_url):
     """What the CLI's signal watchdog does when the flow cannot finish its own row."""
     config = config_for(demo_project, db_url)
