@@ -135,10 +135,10 @@ def test_a_run_interrupted_in_this_process_is_recorded_by_the_fallback(demo_proj
     """What the CLI's signal watchdog does when the flow cannot finish its own row."""
     config = config_for(demo_project, db_url)
     run_id = units.start_run(config, "localise", "")
-    assert heartbeat.end_live_runs(INTERRUPTED, "interrupted by SIGTERM") == [run_id]
+    assert run_id in heartbeat.end_live_runs(INTERRUPTED, "interrupted by SIGTERM")
     (row,) = rows(db_url)
     assert (row.status, row.message) == (INTERRUPTED, "interrupted by SIGTERM")
-    assert heartbeat.live_runs() == {}
+    assert run_id not in heartbeat.live_runs()
 
 
 # --- stats and fan-out parents ------------------------------------------------------------------
