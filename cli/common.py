@@ -11,8 +11,9 @@ Exit codes (an error is one line on stderr, `locflow: error: …`, and with `--j
   available, an SQLite folder that does not exist), a `-l` locale that is not configured;
 - 3 `export --check` found catalogues that would change;
 - 4 the run stopped early (a fatal engine error or the cost cap), everything done so far kept;
-- 130 interrupted (Ctrl-C); 141 the reader of stdout went away (`locflow stats | head`),
-  as for a Unix tool killed by SIGPIPE.
+- 130 interrupted (Ctrl-C, SIGINT); 143 terminated (SIGTERM): the run is recorded as
+  interrupted, work stored so far is kept (see cli/signals.py); 141 the reader of stdout
+  went away (`locflow stats | head`), as for a Unix tool killed by SIGPIPE.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from locflow.settings import Config, load_config
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CHANGES, EXIT_STOPPED = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
+EXIT_TERMINATED = 143
 
 
 class UsageError(ValueError):

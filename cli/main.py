@@ -11,22 +11,26 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 
 from locflow.cli import deploy, docs, doctor, glossary, init, review, run, stats, user
 from locflow.cli.common import (
     EXIT_BROKEN_PIPE,
-    EXIT_INTERRUPTED,
     Handler,
     Output,
     parent_parsers,
 )
 from locflow.cli.errors import exit_code_for, user_message
+from locflow.cli.signals import SignalGuard
 
 PREFECT_DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_LOGGING_LEVEL": "WARNING",
 }
+
+RUN_COMMANDS = frozenset({"run", "translate", "docs", "export"})
+"""The commands that run flows: SIGTERM and SIGINT end them promptly (cli/signals.py)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,22 +61,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
     out = Output(quiet=args.quiet, verbose=args.verbose, as_json=args.json)
     handler: Handler = args.handler
-    try:
-        code = handler(args, out)
-        sys.stdout.flush()  # a closed pipe shows here, not at exit
-        return code
-    except BrokenPipeError:
-        return _reader_gone()
-    except KeyboardInterrupt:
-        print("locflow: interrupted; work stored so far is kept", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as exc:
-        if args.verbose:
-            raise
-        message = user_message(exc)
-        if message is None:
-            raise
-        return _report_error(out, message, exit_code_for(exc))
+    guard = SignalGuard()
+    with guard if args.command in RUN_COMMANDS else nullcontext(guard):
+        try:
+            code = handler(args, out)
+            sys.stdout.flush()  # a closed pipe shows here, not at exit
+        except BrokenPipeError:
+            return _reader_gone()
+        except BaseException as exc:
+            if guard.signum is not None or isinstance(exc, KeyboardInterrupt):
+                return _interrupted(guard)  # whatever a signal left propagating
+            if args.verbose or not isinstance(exc, Exception):
+                raise
+            message = user_message(exc)
+            if message is None:
+                raise
+            return _report_error(out, message, exit_code_for(exc))
+        return _interrupted(guard) if guard.signum is not None else code
+
+
+def _interrupted(guard: SignalGuard) -> int:
+    """130 for Ctrl-C/SIGINT, 143 for SIGTERM; the run was recorded as interrupted."""
+    guard.say()
+    return guard.exit_code
 
 
 def _report_error(out: Output, message: str, code: int) -> int:

@@ -7,6 +7,9 @@ from typing import Any
 
 from locflow.cli.common import EXIT_OK, Output, Parents, Subparsers, load_settings
 from locflow.db import repo, run_repo
+from locflow.db.base import utcnow
+from locflow.db.models import Run
+from locflow.pipeline import heartbeat
 from locflow.pipeline.catalog_stats import catalogue_stats
 from locflow.pipeline.terms import compliance
 from locflow.pipeline.units import sessions
@@ -34,12 +37,16 @@ def cmd_stats(args: argparse.Namespace, out: Output) -> int:
         out.say(
             f"{loc}: {states}; {u['tokens_in']} tokens in, {u['tokens_out']} out, ${u['cost']:.4f}"
         )
-    for r in payload["runs"][:1]:
+    for r in payload["runs"][:1]:  # the last run nothing else started (a fan-out's parent)
         packs = r["engine"]
         line = (
             f"last run #{r['id']} {r['status']}: {r['requests']} requests "
             f"({r['paid_requests']} paid), ${r['cost']:.4f}"
         )
+        if r["children"]:
+            line += f"; {children_line(r['children'])}"
+        if r["message"] and r["status"] != "completed":
+            line += f"; {r['message']}"
         if packs.get("packs"):
             line += (
                 f"; packs {packs['packs']} ({packs['packs_verified']} verified, "
@@ -53,15 +60,18 @@ def cmd_stats(args: argparse.Namespace, out: Output) -> int:
 
 def stats_payload(config: Config) -> dict[str, Any]:
     """What `stats --json` prints: segments, states and usage per locale, recent runs."""
-    with sessions(config.database_url)() as s:
+    with sessions(config.database_url)() as s, s.begin():
         project = repo.find_project(s, config.project)
+        if project is not None:  # runs whose process died end here (see pipeline/heartbeat)
+            run_repo.mark_crashed(s, project.id, utcnow(), heartbeat.stale_after())
         total = run_repo.live_segment_count(s, project.id) if project else 0
         counts = run_repo.state_counts(s, project.id) if project else {}
         usage = run_repo.usage_by_locale(s, project.id) if project else {}
         terms = (
             {loc: compliance(s, project, loc).percent for loc in config.locales} if project else {}
         )
-        runs = run_repo.recent_runs(s, project.id) if project else []
+        runs = run_repo.recent_top_runs(s, project.id) if project else []
+        children = run_repo.children_of(s, [r.id for r in runs])
     locales = {}
     for loc in config.locales:
         states = counts.get(loc, {})
@@ -75,20 +85,7 @@ def stats_payload(config: Config) -> dict[str, Any]:
             for loc in config.locales
         },
         "runs": [
-            {
-                "id": r.id,
-                "kind": r.kind,
-                "status": r.status,
-                "started_at": r.started_at,
-                "requests": r.requests,
-                "paid_requests": (r.counts or {}).get("paid_requests", 0),
-                "tokens_in": r.tokens_in,
-                "tokens_out": r.tokens_out,
-                "cost": r.cost,
-                "engine": (r.counts or {}).get("engine", {}),
-                "message": r.message,
-            }
-            for r in runs
+            {**run_dict(r), "children": [run_dict(c) for c in children.get(r.id, [])]} for r in runs
         ],
     }
 
@@ -110,3 +107,30 @@ def cmd_catalogue_stats(args: argparse.Namespace, out: Output) -> int:
         )
     out.data({"catalogues": [r.as_dict() for r in rows]})
     return EXIT_OK
+def run_dict(r: Run) -> dict[str, Any]:
+    """A `runs` row as `stats --json` shows it."""
+    return {
+        "id": r.id,
+        "kind": r.kind,
+        "status": r.status,
+        "started_at": r.started_at,
+        "finished_at": r.finished_at,
+        "heartbeat_at": r.heartbeat_at,
+        "parent_id": r.parent_id,
+        "requests": r.requests,
+        "paid_requests": (r.counts or {}).get("paid_requests", 0),
+        "tokens_in": r.tokens_in,
+        "tokens_out": r.tokens_out,
+        "cost": r.cost,
+        "engine": (r.counts or {}).get("engine", {}),
+        "message": r.message,
+    }
+
+
+def children_line(children: list[dict[str, Any]]) -> str:
+    """`3 child runs (2 completed, 1 failed)`."""
+    statuses: dict[str, int] = {}
+    for c in children:
+        statuses[c["status"]] = statuses.get(c["status"], 0) + 1
+    counted = ", ".join(f"{n} {status}" for status, n in statuses.items())
+    return f"{len(children)} child run{'s' if len(children) != 1 else ''} ({counted})"

@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from locflow.connectors.engines.registry import create_engine
 from locflow.flows import report
 from locflow.flows.common import flow_run_id, log_wait, stopping, translate_locale
-from locflow.pipeline import units
+from locflow.pipeline import heartbeat, units
 from locflow.pipeline.budget import Budget
 from locflow.pipeline.docs import DocsSyncReport
 from locflow.pipeline.docs_export import DocResult
@@ -85,11 +85,15 @@ def translate_docs(
             if selected is None or selected:
                 translate_blocks(config, chosen, selected, result)
         docs = export_docs_task(config, chosen)
-    except BaseException as exc:
-        result.fail(exc)
+    except BaseException as exc:  # the row ends in every path: failed, or interrupted
+        result.status, result.message = heartbeat.ended_by(exc)
         raise
     finally:
-        result.docs = units.doc_summaries(config, run_id, docs)  # a failing run records too
-        units.finish_run(config, run_id, result.status, result.recorded_counts(), result.message)
+        try:
+            result.docs = units.doc_summaries(config, run_id, docs)  # a failing run too
+        finally:
+            units.finish_run(
+                config, run_id, result.status, result.recorded_counts(), result.message
+            )
     report.publish_docs_summary(result)
     return result

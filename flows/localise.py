@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from locflow.connectors.engines.base import Engine
 from locflow.flows import report, scale
 from locflow.flows.common import flow_run_id, log_wait, stopping, translate_locale
-from locflow.pipeline import units
+from locflow.pipeline import heartbeat, units
 from locflow.pipeline.budget import Budget
 from locflow.pipeline.cost import prices_for
 from locflow.pipeline.export import FileResult
@@ -105,18 +105,21 @@ def localise(
         scale.check_parent(config, parent_run_id, parent_flow_run_id)
     run_id = units.start_run(config, "localise", flow_run_id(), parent_run_id)
     result = RunResult(run_id, flow_run_id())
-    with stopping(result):
-        if sync:
-            result.sync = sync_task(config, chosen)
-        if translate and fan_out:
-            fanned = scale.fan_out(config, chosen, max_cost, run_id, result.flow_run_id)
-            result.take_fan_out(fanned)
-            chosen = [x for x in chosen if x not in fanned.unreported]
-        elif translate:
-            translate_here(config, chosen, max_cost, result)
     try:
+        with stopping(result):
+            if sync:
+                result.sync = sync_task(config, chosen)
+            if translate and fan_out:
+                fanned = scale.fan_out(config, chosen, max_cost, run_id, result.flow_run_id)
+                result.take_fan_out(fanned)
+                chosen = [x for x in chosen if x not in fanned.unreported]
+            elif translate:
+                translate_here(config, chosen, max_cost, result)
         if export and chosen:
             result.files = export_task(config, chosen)
+    except BaseException as exc:  # the row ends in every path: failed, or interrupted
+        result.status, result.message = heartbeat.ended_by(exc)
+        raise
     finally:
         units.finish_run(
             config, result.run_id, result.status, result.recorded_counts(), result.message

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from locflow.db import run_repo
 from locflow.pipeline.docs import DocsSyncReport
 from locflow.pipeline.docs_export import DocResult
 from locflow.pipeline.export import FileResult
@@ -20,6 +21,8 @@ from locflow.pipeline.sync import SyncReport
 from locflow.pipeline.translate import StoreCounts
 
 COMPLETED, STOPPED, FAILED = "completed", "stopped", "failed"
+INTERRUPTED, CRASHED = run_repo.INTERRUPTED, run_repo.CRASHED
+"""Ended by Ctrl-C or a signal; found dead through its heartbeat (see db.run_repo)."""
 
 
 @dataclass(frozen=True, kw_only=True)

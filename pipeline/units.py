@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from locflow.connectors.po import StagedWrites
 from locflow.db import repo, run_repo
+from locflow.db.base import utcnow
 from locflow.db.locks import named_lock
 from locflow.db.models import Run
 from locflow.db.session import open_database
+from locflow.pipeline import heartbeat
 from locflow.pipeline.docs import (
     DocsSyncReport,
     changed_since,
@@ -128,17 +130,25 @@ def store_memory_hits(config: Config, plan: LocalePlan, run_id: int) -> StoreCou
 def start_run(
     config: Config, kind: str, flow_run_id: str = "", parent_id: int | None = None
 ) -> int:
-    """A `runs` row for a run that starts; its id."""
+    """A `runs` row for a run that starts (`parent_id`: the fan-out run that started it);
+    its id. Its heartbeat beats until `finish_run`. Runs of the project whose process died
+    are marked crashed first (see pipeline/heartbeat.py)."""
     with sessions(config.database_url)() as s, s.begin():
         project = repo.get_or_create_project(s, config.project, config.source_locale)
-        return run_repo.start_run(s, project, kind, flow_run_id, parent_id).id
+        run_repo.mark_crashed(s, project.id, utcnow(), heartbeat.stale_after())
+        run_id = run_repo.start_run(s, project, kind, flow_run_id, parent_id).id
+    heartbeat.register(config.database_url, run_id)
+    return run_id
 
 
 def finish_run(
     config: Config, run_id: int, status: str, counts: dict[str, Any], message: str | None
 ) -> None:
-    with sessions(config.database_url)() as s, s.begin():
-        run_repo.finish_run(s, run_id, status, counts, message or "")
+    try:
+        with sessions(config.database_url)() as s, s.begin():
+            run_repo.finish_run(s, run_id, status, counts, message or "")
+    finally:
+        heartbeat.unregister(run_id)  # a row left running goes stale: crashed, later
 
 
 def recorded_runs(

@@ -9,7 +9,8 @@ scripted one per request (`script("429", "fence")`) or applied to all (`always`)
 
   model output  think, think_open, think_close, fence, chatter, count, reorder, swap,
                 drop_token, invalid_json, empty, echo
-  HTTP          429 (Retry-After: 0), 500, 503, 400, 401, 404, bad_body (200, not JSON)
+  HTTP          429 (Retry-After: 0), 500, 503, 400, 401, 404, bad_body (200, not JSON),
+                hang (reads the request and never answers, until the server closes)
 
 Like llama.cpp, a wrongly typed field is answered with HTTP 500, and unknown fields are
 ignored; `formats` limits the accepted `response_format` types (llama-cpp-python's server
@@ -45,7 +46,7 @@ MODEL_FAULTS = {
     "empty",
     "echo",
 }
-HTTP_FAULTS = {"429", "500", "503", "400", "401", "404", "bad_body"}
+HTTP_FAULTS = {"429", "500", "503", "400", "401", "404", "bad_body", "hang"}
 SECRET_IN_ERRORS = "sk-testsecret0123456789"
 
 
@@ -86,6 +87,9 @@ class ChatServer:
         self.delay = 0.0
         self._script: deque[str] = deque()
         self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self.hang_if: Callable[[dict[str, Any]], bool] | None = None
+        """Requests whose body this accepts `hang` (e.g. those for one target language)."""
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
@@ -113,6 +117,7 @@ class ChatServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._closing.set()  # releases the requests that `hang`
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
@@ -261,6 +266,8 @@ class _ChatHandler(BaseHTTPRequestHandler):
             self._error(400, "request body is not JSON")
             return
         faults = server.next_faults()
+        if server.hang_if is not None and server.hang_if(body):
+            faults.add("hang")
         record = Recorded(
             self.path,
             body,
@@ -317,6 +324,11 @@ class _ChatHandler(BaseHTTPRequestHandler):
 
     def _bad_body(self, body: dict[str, Any]) -> None:
         self._send(200, b'{"id": "x", "choices": [')
+
+    def _hang(self, body: dict[str, Any]) -> None:
+        """An engine whose port is open but which never answers (until the server closes)."""
+        self.chat_server._closing.wait()
+        self.close_connection = True
 
     def _format_accepted(self, body: dict[str, Any]) -> bool:
         """llama-cpp-python's pydantic error, answered with 500, for a format it lacks."""
@@ -375,6 +387,7 @@ _HTTP_FAULT_ANSWERS: dict[str, Callable[[_ChatHandler, dict[str, Any]], None]] =
     "401": _ChatHandler._bad_key,
     "404": _ChatHandler._no_model,
     "bad_body": _ChatHandler._bad_body,
+    "hang": _ChatHandler._hang,
 }
 """One answer per scripted HTTP fault; in this order the first one present answers."""
 
