@@ -107,6 +107,8 @@ def cmd_catalogue_stats(args: argparse.Namespace, out: Output) -> int:
         )
     out.data({"catalogues": [r.as_dict() for r in rows]})
     return EXIT_OK
+
+
 def run_dict(r: Run) -> dict[str, Any]:
     """A `runs` row as `stats --json` shows it."""
     return {
