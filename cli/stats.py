@@ -7,6 +7,7 @@ from typing import Any
 
 from locflow.cli.common import EXIT_OK, Output, Parents, Subparsers, load_settings
 from locflow.db import repo, run_repo
+from locflow.db.run_repo import UsageTotals
 from locflow.pipeline.terms import compliance
 from locflow.pipeline.units import sessions
 from locflow.settings import Config
@@ -25,7 +26,8 @@ def cmd_stats(args: argparse.Namespace, out: Output) -> int:
         u = payload["usage"][loc]
         states = ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
         out.say(
-            f"{loc}: {states}; {u['tokens_in']} tokens in, {u['tokens_out']} out, ${u['cost']:.4f}"
+            f"{loc}: {states}; {u['requests']} requests ({u['paid_requests']} paid), "
+            f"{u['tokens_in']} tokens in, {u['tokens_out']} out, ${u['cost']:.4f}"
         )
     for r in payload["runs"][:1]:
         packs = r["engine"]
@@ -50,11 +52,14 @@ def stats_payload(config: Config) -> dict[str, Any]:
         project = repo.find_project(s, config.project)
         total = run_repo.live_segment_count(s, project.id) if project else 0
         counts = run_repo.state_counts(s, project.id) if project else {}
-        usage = run_repo.usage_by_locale(s, project.id) if project else {}
+        usage = run_repo.usage_totals(s, project_id=project.id) if project else {}
         terms = (
             {loc: compliance(s, project, loc).percent for loc in config.locales} if project else {}
         )
         runs = run_repo.recent_runs(s, project.id) if project else []
+        spent = {
+            r.id: run_repo.sum_totals(run_repo.usage_totals(s, run_id=r.id).values()) for r in runs
+        }
     locales = {}
     for loc in config.locales:
         states = counts.get(loc, {})
@@ -63,24 +68,35 @@ def stats_payload(config: Config) -> dict[str, Any]:
         "segments": total,
         "locales": locales,
         "glossary_compliance": terms,
-        "usage": {
-            loc: usage.get(loc, {"tokens_in": 0, "tokens_out": 0, "cost": 0.0})
-            for loc in config.locales
-        },
+        "usage": {loc: usage_dict(usage.get(loc, UsageTotals())) for loc in config.locales},
         "runs": [
             {
                 "id": r.id,
                 "kind": r.kind,
                 "status": r.status,
                 "started_at": r.started_at,
-                "requests": r.requests,
-                "paid_requests": (r.counts or {}).get("paid_requests", 0),
-                "tokens_in": r.tokens_in,
-                "tokens_out": r.tokens_out,
-                "cost": r.cost,
+                "requests": spent[r.id].requests,
+                "paid_requests": spent[r.id].paid_requests,
+                "tokens_in": spent[r.id].tokens_in,
+                "tokens_out": spent[r.id].tokens_out,
+                "cost": round(spent[r.id].total_cost, 6),
                 "engine": (r.counts or {}).get("engine", {}),
                 "message": r.message,
             }
             for r in runs
         ],
+    }
+
+
+def usage_dict(u: UsageTotals) -> dict[str, Any]:
+    """A locale's usage over every run, from the ledger: `cost` is paid usage plus what
+    requests without an answer were charged (`unanswered_cost`, also on its own)."""
+    return {
+        "tokens_in": u.tokens_in,
+        "tokens_out": u.tokens_out,
+        "cost": round(u.total_cost, 6),
+        "requests": u.requests,
+        "paid_requests": u.paid_requests,
+        "strings": u.strings,
+        "unanswered_cost": round(u.unanswered_cost, 6),
     }

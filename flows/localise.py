@@ -104,6 +104,7 @@ def localise(
             result.sync = sync_task(config, chosen)
         if translate and fan_out:
             result.take_fan_out(scale.fan_out(config, chosen, max_cost))
+            units.take_usage(config, result.run_id, result.locales)  # with the children's
         elif translate:
             translate_here(config, chosen, max_cost, result)
     try:
