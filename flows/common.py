@@ -87,8 +87,10 @@ def translate_locale(
             translate_in_batches(
                 config, engine, runner, summary, jobs_of(plan), run_id, budget, label
             )
-        finally:  # stopped or not, the numbers are the ledger's
+        except (Fatal, CostCapReached):  # a clean stop: the run goes on to report
             units.take_usage(config, run_id, {summary.locale: summary})
+            raise
+        units.take_usage(config, run_id, {summary.locale: summary})  # the ledger's numbers
 
 
 def translate_in_batches(

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Protocol
+
+from sqlalchemy.orm import Session
 
 from locflow.connectors.engines.base import Engine
 from locflow.connectors.engines.spend import Hold, guarded
@@ -97,8 +100,13 @@ def translate_batch(
     in the usage ledger (one per locale; none outside a run), in one transaction."""
     prices = prices_for(config.engine)
     spend = BatchSpend(budget, prices)
-    outcomes = runner.run(translate_guarded(engine, jobs, config.source_locale, spend))
-    per_locale = _strings_per_locale(jobs)
+    try:
+        outcomes = runner.run(translate_guarded(engine, jobs, config.source_locale, spend))
+    except BaseException:  # a fatal engine error, a signal: what was sent is still spent
+        if run_id is not None and spend.requests:
+            with suppress(Exception), sessions(config.database_url)() as s, s.begin():
+                _add_usage(s, run_id, jobs, spend, stored=False)
+        raise
     with sessions(config.database_url)() as s, s.begin():
         counts = store_outcomes(
             s,
@@ -108,11 +116,8 @@ def translate_batch(
             run_id=run_id,
             cost_of=prices.cost,
         )
-        if run_id is not None and per_locale:
-            (locale, strings), *others = per_locale.items()
-            add_usage(s, run_id, locale, spend.usage(strings))
-            for other, n in others:  # a batch is one locale's; should one mix, spend goes first
-                add_usage(s, run_id, other, UsageTotals(strings=n))
+        if run_id is not None:
+            _add_usage(s, run_id, jobs, spend)
     usage = spend.usage(len(jobs))
     return BatchResult(
         counts=counts,
@@ -126,11 +131,18 @@ def translate_batch(
     )
 
 
-def _strings_per_locale(jobs: Sequence[Job]) -> dict[str, int]:
-    out: dict[str, int] = {}
+def _add_usage(
+    s: Session, run_id: int, jobs: Sequence[Job], spend: BatchSpend, *, stored: bool = True
+) -> None:
+    """The batch's rows in the ledger: one per locale (a batch is one locale's; should one
+    mix locales, the spending goes to the first). `stored`: its strings were stored (else
+    it counts none)."""
+    per_locale: dict[str, int] = {}
     for job in jobs:
-        out[job.lead.locale] = out.get(job.lead.locale, 0) + 1
-    return out
+        per_locale[job.lead.locale] = per_locale.get(job.lead.locale, 0) + 1
+    for i, (locale, strings) in enumerate(per_locale.items()):
+        n = strings if stored else 0
+        add_usage(s, run_id, locale, spend.usage(n) if i == 0 else UsageTotals(strings=n))
 
 
 def send_batches(

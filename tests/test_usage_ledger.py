@@ -12,6 +12,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from locflow.connectors.engines.base import Fatal
 from locflow.connectors.engines.registry import create_engine
 from locflow.db import repo, run_repo
 from locflow.db.models import Run, Usage
@@ -169,6 +170,28 @@ def test_an_unanswered_request_is_charged_its_reservation_in_the_ledger(
     assert totals.total_cost >= _billed(sim, config)
     assert totals.requests == sim.counters.attempts
     assert totals.paid_requests == sim.counters.ok
+
+
+def test_a_batch_stopped_by_a_fatal_error_still_records_what_it_sent(demo_project, Session, db_url):
+    with QwenSim(api_key=KEY) as sim:
+        _use_sim(demo_project, sim, "concurrency = 1")
+        config = config_for(demo_project, db_url, LOCFLOW_LOCALES="de")
+        sync(Session, config)
+        with Session() as s, s.begin():
+            project = repo.get_or_create_project(s, config.project, config.source_locale)
+            run_id = run_repo.start_run(s, project, "localise").id
+        with Session() as s:
+            plan = plan_locale(s, project, "de")
+        sim.script("503", "arrearage")  # a retry, then the account is out of credit
+        with LoopRunner() as runner, pytest.raises(Fatal):
+            translate_batch(
+                config, create_engine(config.engine), runner, jobs_of(plan), run_id, Budget(None)
+            )
+        with Session() as s:
+            totals = usage_totals(s, run_id=run_id)["de"]
+    assert sim.counters.attempts >= 2
+    assert (totals.requests, totals.paid_requests) == (sim.counters.attempts, sim.counters.ok)
+    assert totals.strings == 0  # nothing of the batch was stored
 
 
 def test_a_batch_outside_a_run_writes_no_usage_row(demo_project, Session, db_url):
