@@ -9,6 +9,7 @@ from locflow.cli.common import EXIT_OK, Output, Parents, Subparsers, load_settin
 from locflow.db import repo, run_repo
 from locflow.db.base import utcnow
 from locflow.db.models import Run
+from locflow.db.run_repo import UsageTotals
 from locflow.pipeline import heartbeat
 from locflow.pipeline.catalog_stats import catalogue_stats
 from locflow.pipeline.terms import compliance
@@ -35,7 +36,8 @@ def cmd_stats(args: argparse.Namespace, out: Output) -> int:
         u = payload["usage"][loc]
         states = ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
         out.say(
-            f"{loc}: {states}; {u['tokens_in']} tokens in, {u['tokens_out']} out, ${u['cost']:.4f}"
+            f"{loc}: {states}; {u['requests']} requests ({u['paid_requests']} paid), "
+            f"{u['tokens_in']} tokens in, {u['tokens_out']} out, ${u['cost']:.4f}"
         )
     for r in payload["runs"][:1]:  # the last run nothing else started (a fan-out's parent)
         packs = r["engine"]
@@ -66,12 +68,16 @@ def stats_payload(config: Config) -> dict[str, Any]:
             run_repo.mark_crashed(s, project.id, utcnow(), heartbeat.stale_after())
         total = run_repo.live_segment_count(s, project.id) if project else 0
         counts = run_repo.state_counts(s, project.id) if project else {}
-        usage = run_repo.usage_by_locale(s, project.id) if project else {}
+        usage = run_repo.usage_totals(s, project_id=project.id) if project else {}
         terms = (
             {loc: compliance(s, project, loc).percent for loc in config.locales} if project else {}
         )
         runs = run_repo.recent_top_runs(s, project.id) if project else []
         children = run_repo.children_of(s, [r.id for r in runs])
+        spent = {
+            r.id: run_repo.sum_totals(run_repo.usage_totals(s, run_id=r.id).values())
+            for r in [*runs, *(c for cs in children.values() for c in cs)]
+        }
     locales = {}
     for loc in config.locales:
         states = counts.get(loc, {})
@@ -80,12 +86,13 @@ def stats_payload(config: Config) -> dict[str, Any]:
         "segments": total,
         "locales": locales,
         "glossary_compliance": terms,
-        "usage": {
-            loc: usage.get(loc, {"tokens_in": 0, "tokens_out": 0, "cost": 0.0})
-            for loc in config.locales
-        },
+        "usage": {loc: usage_dict(usage.get(loc, UsageTotals())) for loc in config.locales},
         "runs": [
-            {**run_dict(r), "children": [run_dict(c) for c in children.get(r.id, [])]} for r in runs
+            {
+                **run_dict(r, spent[r.id]),
+                "children": [run_dict(c, spent[c.id]) for c in children.get(r.id, [])],
+            }
+            for r in runs
         ],
     }
 
@@ -109,8 +116,9 @@ def cmd_catalogue_stats(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
-def run_dict(r: Run) -> dict[str, Any]:
-    """A `runs` row as `stats --json` shows it."""
+def run_dict(r: Run, spent: UsageTotals) -> dict[str, Any]:
+    """A `runs` row as `stats --json` shows it; requests, tokens and cost from the ledger
+    (a fan-out parent's with its children's)."""
     return {
         "id": r.id,
         "kind": r.kind,
@@ -119,11 +127,11 @@ def run_dict(r: Run) -> dict[str, Any]:
         "finished_at": r.finished_at,
         "heartbeat_at": r.heartbeat_at,
         "parent_id": r.parent_id,
-        "requests": r.requests,
-        "paid_requests": (r.counts or {}).get("paid_requests", 0),
-        "tokens_in": r.tokens_in,
-        "tokens_out": r.tokens_out,
-        "cost": r.cost,
+        "requests": spent.requests,
+        "paid_requests": spent.paid_requests,
+        "tokens_in": spent.tokens_in,
+        "tokens_out": spent.tokens_out,
+        "cost": round(spent.total_cost, 6),
         "engine": (r.counts or {}).get("engine", {}),
         "message": r.message,
     }
@@ -136,3 +144,17 @@ def children_line(children: list[dict[str, Any]]) -> str:
         statuses[c["status"]] = statuses.get(c["status"], 0) + 1
     counted = ", ".join(f"{n} {status}" for status, n in statuses.items())
     return f"{len(children)} child run{'s' if len(children) != 1 else ''} ({counted})"
+
+
+def usage_dict(u: UsageTotals) -> dict[str, Any]:
+    """A locale's usage over every run, from the ledger: `cost` is paid usage plus what
+    requests without an answer were charged (`unanswered_cost`, also on its own)."""
+    return {
+        "tokens_in": u.tokens_in,
+        "tokens_out": u.tokens_out,
+        "cost": round(u.total_cost, 6),
+        "requests": u.requests,
+        "paid_requests": u.paid_requests,
+        "strings": u.strings,
+        "unanswered_cost": round(u.unanswered_cost, 6),
+    }

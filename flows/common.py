@@ -12,10 +12,11 @@ from prefect.context import get_run_context
 
 from locflow.connectors.engines.base import Engine, Fatal
 from locflow.flows import report
-from locflow.pipeline import batches
+from locflow.pipeline import batches, units
 from locflow.pipeline.budget import Budget, CostCapReached
 from locflow.pipeline.cost import estimate_jobs
 from locflow.pipeline.plan import LocalePlan
+from locflow.pipeline.progress import RunProgress
 from locflow.pipeline.results import BatchResult, DocsRunResult, LocaleSummary, RunResult
 from locflow.pipeline.runner import LoopRunner
 from locflow.pipeline.translate import Job, StoreCounts, jobs_of
@@ -82,7 +83,14 @@ def translate_locale(
         summary.planned(plan)
         if plan.reused:
             summary.counts.add(store_reused_task(config, plan, run_id))
-        translate_in_batches(config, engine, runner, summary, jobs_of(plan), run_id, budget, label)
+        try:
+            translate_in_batches(
+                config, engine, runner, summary, jobs_of(plan), run_id, budget, label
+            )
+        except (Fatal, CostCapReached):  # a clean stop: the run goes on to report
+            units.take_usage(config, run_id, {summary.locale: summary})
+            raise
+        units.take_usage(config, run_id, {summary.locale: summary})  # the ledger's numbers
 
 
 def translate_in_batches(
@@ -100,7 +108,18 @@ def translate_in_batches(
 
     def done(batch: BatchResult, finished: int) -> None:
         summary.add(batch)
-        report.progress(label or summary.locale, finished, len(jobs))
+        if report.wants_progress():
+            spent = units.run_spent(config, run_id)
+            report.progress(
+                RunProgress(
+                    label or summary.locale,
+                    finished,
+                    len(jobs),
+                    requests=spent.requests,
+                    tokens=spent.tokens,
+                    cost=spent.total_cost,
+                )
+            )
 
     batches.send_batches(
         jobs,

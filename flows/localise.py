@@ -112,6 +112,7 @@ def localise(
             if translate and fan_out:
                 fanned = scale.fan_out(config, chosen, max_cost, run_id, result.flow_run_id)
                 result.take_fan_out(fanned)
+                units.take_usage(config, result.run_id, result.locales)  # with the children's
                 chosen = [x for x in chosen if x not in fanned.unreported]
             elif translate:
                 translate_here(config, chosen, max_cost, result)

@@ -10,19 +10,26 @@ from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from locflow.pipeline.progress import RunProgress
 from locflow.pipeline.results import DocsRunResult, LocaleSummary, RunResult
 
-_progress_hook: Callable[[str, int, int], None] | None = None
+ProgressHook = Callable[[RunProgress], None]
+_progress_hook: ProgressHook | None = None
 
 
-def set_progress_hook(hook: Callable[[str, int, int], None] | None) -> None:
+def set_progress_hook(hook: ProgressHook | None) -> None:
     global _progress_hook
     _progress_hook = hook
 
 
-def progress(label: str, done: int, total: int) -> None:
+def wants_progress() -> bool:
+    """Whether anyone listens (the run-so-far numbers cost a query)."""
+    return _progress_hook is not None
+
+
+def progress(step: RunProgress) -> None:
     if _progress_hook is not None:
-        _progress_hook(label, done, total)
+        _progress_hook(step)
 
 
 def markdown_summary(result: RunResult) -> str:
@@ -40,6 +47,7 @@ def markdown_summary(result: RunResult) -> str:
             f"| {locale} | {x.queued} | {c.reused} | {c.machine} | {c.needs_review} "
             f"| {x.requests} | {x.paid_requests} | {x.tokens_in} | {x.tokens_out} |"
         )
+    lines += spend_lines(result)
     compliance = {k: x.glossary_compliance for k, x in result.locales.items()}
     if any(c is not None for c in compliance.values()):
         lines += [
@@ -56,6 +64,19 @@ def markdown_summary(result: RunResult) -> str:
     changed = result.files_changed
     lines += ["", f"Files changed: {len(changed)}"] + [f"- {p}" for p in changed]
     return "\n".join(lines)
+
+
+def spend_lines(result: RunResult) -> list[str]:
+    """The run's requests, tokens and cost (from the usage ledger), and what of the cost
+    was charged for requests whose outcome is unknown."""
+    xs = result.locales.values()
+    requests, paid = sum(x.requests for x in xs), sum(x.paid_requests for x in xs)
+    tokens = sum(x.tokens_in + x.tokens_out for x in xs)
+    cost, unanswered = sum(x.cost for x in xs), sum(x.unanswered_cost for x in xs)
+    line = f"Spent: {requests} requests ({paid} paid), {tokens:,} tokens, ${cost:.4f}"
+    if unanswered:
+        line += f" (of which ${unanswered:.4f} for requests that got no answer)"
+    return ["", line]
 
 
 def locale_rows(x: LocaleSummary) -> list[dict[str, Any]]:
@@ -77,6 +98,10 @@ def locale_rows(x: LocaleSummary) -> list[dict[str, Any]]:
         {"metric": "tokens in", "value": x.tokens_in},
         {"metric": "tokens out", "value": x.tokens_out},
         {"metric": "cost (USD)", "value": round(x.cost, 6)},
+        {
+            "metric": "of which: requests without an answer (USD)",
+            "value": round(x.unanswered_cost, 6),
+        },
     ]
     return rows
 

@@ -7,19 +7,23 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Protocol
 
+from sqlalchemy.orm import Session
+
 from locflow.connectors.engines.base import Engine
 from locflow.connectors.engines.spend import Hold, guarded
+from locflow.db.run_repo import UsageTotals, add_usage
 from locflow.pipeline.budget import Budget, CostCapReached
 from locflow.pipeline.cost import BATCH, prices_for
 from locflow.pipeline.results import BatchResult
 from locflow.pipeline.runner import LoopRunner
 from locflow.pipeline.translate import Job, Outcome, store_outcomes, translate_jobs
 from locflow.pipeline.units import sessions
-from locflow.settings import Config
+from locflow.settings import Config, Prices
 
 
 class Pending(Protocol):
@@ -31,11 +35,16 @@ class Pending(Protocol):
 @dataclass
 class BatchSpend:
     """One batch's requests, counted as they go through the run's budget (its SpendGuard):
-    sent (HTTP attempts) and paid (answered 2xx with usage)."""
+    sent (HTTP attempts), paid (answered 2xx with usage: their tokens), and unanswered (an
+    unknown outcome: charged the whole reservation, at `prices`)."""
 
     budget: Budget | None
+    prices: Prices = field(default_factory=Prices)
     requests: int = 0
     paid_requests: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    unanswered_cost: float = 0.0
 
     def reserve(self, hold: Hold, *, final: bool = True) -> bool:
         admitted = self.budget.reserve(hold, final=final) if self.budget is not None else True
@@ -44,6 +53,8 @@ class BatchSpend:
 
     def paid(self, hold: Hold, tokens_in: int, tokens_out: int) -> None:
         self.paid_requests += 1
+        self.tokens_in += tokens_in
+        self.tokens_out += tokens_out
         if self.budget is not None:
             self.budget.paid(hold, tokens_in, tokens_out)
 
@@ -52,8 +63,21 @@ class BatchSpend:
             self.budget.unpaid(hold)
 
     def unknown(self, hold: Hold) -> None:
+        self.unanswered_cost += self.prices.cost(hold.tokens_in, hold.tokens_out)
         if self.budget is not None:
             self.budget.unknown(hold)
+
+    def usage(self, strings: int) -> UsageTotals:
+        """What the batch spent, as its row in the ledger."""
+        return UsageTotals(
+            strings=strings,
+            requests=self.requests,
+            paid_requests=self.paid_requests,
+            tokens_in=self.tokens_in,
+            tokens_out=self.tokens_out,
+            cost=self.prices.cost(self.tokens_in, self.tokens_out),
+            unanswered_cost=self.unanswered_cost,
+        )
 
 
 async def translate_guarded(
@@ -72,10 +96,17 @@ def translate_batch(
     run_id: int | None,
     budget: Budget | None = None,
 ) -> BatchResult:
-    """Translate `jobs` within `budget` and store the results, checked, in one transaction."""
-    spend = BatchSpend(budget)
-    outcomes = runner.run(translate_guarded(engine, jobs, config.source_locale, spend))
+    """Translate `jobs` within `budget` and store the results, checked, with the batch's row
+    in the usage ledger (one per locale; none outside a run), in one transaction."""
     prices = prices_for(config.engine)
+    spend = BatchSpend(budget, prices)
+    try:
+        outcomes = runner.run(translate_guarded(engine, jobs, config.source_locale, spend))
+    except BaseException:  # a fatal engine error, a signal: what was sent is still spent
+        if run_id is not None and spend.requests:
+            with suppress(Exception), sessions(config.database_url)() as s, s.begin():
+                _add_usage(s, run_id, jobs, spend, stored=False)
+        raise
     with sessions(config.database_url)() as s, s.begin():
         counts = store_outcomes(
             s,
@@ -85,17 +116,33 @@ def translate_batch(
             run_id=run_id,
             cost_of=prices.cost,
         )
-    tin = sum(o.tokens_in for o in outcomes)
-    tout = sum(o.tokens_out for o in outcomes)
+        if run_id is not None:
+            _add_usage(s, run_id, jobs, spend)
+    usage = spend.usage(len(jobs))
     return BatchResult(
         counts=counts,
-        strings=len(jobs),
-        requests=spend.requests,
-        paid_requests=spend.paid_requests,
-        tokens_in=tin,
-        tokens_out=tout,
-        cost=prices.cost(tin, tout),
+        strings=usage.strings,
+        requests=usage.requests,
+        paid_requests=usage.paid_requests,
+        tokens_in=usage.tokens_in,
+        tokens_out=usage.tokens_out,
+        cost=usage.cost,
+        unanswered_cost=usage.unanswered_cost,
     )
+
+
+def _add_usage(
+    s: Session, run_id: int, jobs: Sequence[Job], spend: BatchSpend, *, stored: bool = True
+) -> None:
+    """The batch's rows in the ledger: one per locale (a batch is one locale's; should one
+    mix locales, the spending goes to the first). `stored`: its strings were stored (else
+    it counts none)."""
+    per_locale: dict[str, int] = {}
+    for job in jobs:
+        per_locale[job.lead.locale] = per_locale.get(job.lead.locale, 0) + 1
+    for i, (locale, strings) in enumerate(per_locale.items()):
+        n = strings if stored else 0
+        add_usage(s, run_id, locale, spend.usage(n) if i == 0 else UsageTotals(strings=n))
 
 
 def send_batches(

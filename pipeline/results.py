@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from locflow.db import run_repo
+from locflow.db.run_repo import UsageTotals
 from locflow.pipeline.docs import DocsSyncReport
 from locflow.pipeline.docs_export import DocResult
 from locflow.pipeline.export import FileResult
@@ -38,6 +39,8 @@ class BatchResult:
     tokens_in: int
     tokens_out: int
     cost: float
+    unanswered_cost: float = 0.0
+    """What requests with an unknown outcome were charged (their whole reservation)."""
 
 
 @dataclass
@@ -53,10 +56,12 @@ class LocaleSummary:
     tokens_in: int = 0
     tokens_out: int = 0
     cost: float = 0.0
+    """The run's cost: paid usage and `unanswered_cost` together."""
     glossary_stale: int = 0
     glossary_flagged: int = 0
     glossary_compliance: float | None = None
     counts: StoreCounts = field(default_factory=StoreCounts)
+    unanswered_cost: float = 0.0
 
     def add(self, done: BatchResult) -> None:
         self.counts.add(done.counts)
@@ -64,7 +69,14 @@ class LocaleSummary:
         self.paid_requests += done.paid_requests
         self.tokens_in += done.tokens_in
         self.tokens_out += done.tokens_out
-        self.cost += done.cost
+        self.cost += done.cost + done.unanswered_cost
+        self.unanswered_cost += done.unanswered_cost
+
+    def take_usage(self, usage: UsageTotals) -> None:
+        """Requests, tokens and cost as the usage ledger has them (db.run_repo.usage_totals)."""
+        self.requests, self.paid_requests = usage.requests, usage.paid_requests
+        self.tokens_in, self.tokens_out = usage.tokens_in, usage.tokens_out
+        self.cost, self.unanswered_cost = usage.total_cost, usage.unanswered_cost
 
     def planned(self, plan: LocalePlan) -> None:
         self.queued, self.up_to_date = plan.queued_items, plan.up_to_date
@@ -96,6 +108,7 @@ class LocaleSummary:
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "cost": round(self.cost, 6),
+            "unanswered_cost": round(self.unanswered_cost, 6),
         }
 
     @classmethod
@@ -123,6 +136,7 @@ class LocaleSummary:
             glossary_flagged=d.get("glossary_flagged", 0),
             glossary_compliance=d.get("glossary_compliance"),
             counts=counts,
+            unanswered_cost=d.get("unanswered_cost", 0.0),
         )
 
     def docs_dict(self) -> dict[str, Any]:
@@ -142,6 +156,7 @@ class LocaleSummary:
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "cost": round(self.cost, 6),
+            "unanswered_cost": round(self.unanswered_cost, 6),
         }
 
 

@@ -34,7 +34,7 @@ from locflow.pipeline.docs import (
 from locflow.pipeline.docs_export import DocResult, export_docs, versions_stored_by_doc
 from locflow.pipeline.export import FileResult, export_project
 from locflow.pipeline.plan import LocalePlan, apply_glossary_changes, plan_locale
-from locflow.pipeline.results import DocSummary, RecordedRun
+from locflow.pipeline.results import DocSummary, LocaleSummary, RecordedRun
 from locflow.pipeline.sync import SyncReport, sync_project
 from locflow.pipeline.terms import compliance
 from locflow.pipeline.translate import StoreCounts, store_reused
@@ -215,3 +215,26 @@ def doc_summaries(config: Config, run_id: int, docs: Sequence[DocResult]) -> lis
         ran = stored.get((d.doc, d.locale), {})
         summaries.append(DocSummary(d, ran.get("translated", 0), ran.get("errors", 0)))
     return summaries
+
+
+# --- usage ---------------------------------------------------------------------------------
+
+
+def run_usage(config: Config, run_id: int) -> dict[str, run_repo.UsageTotals]:
+    """What run `run_id` (with the runs a fan-out parent started) spent per locale, from the
+    usage ledger: the numbers every summary shows."""
+    with sessions(config.database_url)() as s:
+        return run_repo.usage_totals(s, run_id=run_id)
+
+
+def run_spent(config: Config, run_id: int) -> run_repo.UsageTotals:
+    """What run `run_id` spent so far, all locales together."""
+    return run_repo.sum_totals(run_usage(config, run_id).values())
+
+
+def take_usage(config: Config, run_id: int, locales: dict[str, LocaleSummary]) -> None:
+    """Set the summaries' requests, tokens and cost from the ledger. A locale the ledger has
+    no row for keeps its numbers (a fan-out child's recorded ones, read by its parent)."""
+    for locale, usage in run_usage(config, run_id).items():
+        if locale in locales:
+            locales[locale].take_usage(usage)
