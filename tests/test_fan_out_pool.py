@@ -263,7 +263,7 @@ def test_fan_out_over_two_workers_equals_one_process_and_keeps_the_account_limit
         assert single.status == "completed"
         t_single = time.monotonic()
 
-        run = _wait_for_run(parent.id, 170 - (t_single - t0))
+        run = _wait_for_run(parent.id, 600)  # a guard: the phases' times are printed
         t_done = time.monotonic()
         worker_logs = "\n".join(log.read_text(errors="replace") for log in logs)
         assert run.state.is_completed(), f"{run.state!r}\n{worker_logs[-4000:]}"
