@@ -9,6 +9,7 @@ real msgfmt.
 
 from __future__ import annotations
 
+import gettext
 import subprocess
 from pathlib import Path
 
@@ -228,6 +229,9 @@ def test_entries_msgfmt_would_reject_are_written_fuzzy_and_every_file_passes_msg
     ]:
         assert fr[msgid].fuzzy and tuple(fr[msgid].forms) == forms, msgid
     assert not fr[SAVE].fuzzy and fr[SAVE].forms == ("Enregistrer ?",)
+    with po_path(demo_project, "fr").with_suffix(".mo").open("rb") as mo:
+        compiled = gettext.GNUTranslations(mo)  # fuzzy entries stay out of the .mo
+    assert compiled.gettext(SAVE) == "Enregistrer ?" and compiled.gettext(DELETED) == DELETED
     demoted = files["fr"].demoted
     assert len(demoted) == 4 and all(
         "written as fuzzy: msgfmt -c would reject" in d for d in demoted
