@@ -216,8 +216,11 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
 
 
 def _say_demoted(out: Output, files: Iterable[FileResult]) -> None:
-    """Entries export could not write as they are: each kept its previous text or was left
-    out (the other entries and catalogues were exported)."""
+    """Entries export could not write as they are: each kept its previous text, was left
+    out or written fuzzy (the other entries and catalogues were exported); and entries
+    msgfmt -c would reject that are not locflow's to rewrite."""
     for f in files:
         for line in f.demoted:
+            out.say(f"{f.path}: {line}")
+        for line in f.flagged:  # text locflow did not write: reported, never rewritten
             out.say(f"{f.path}: {line}")

@@ -6,11 +6,9 @@ reference notes; check the live price page and set `[engine] prices` to override
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from locflow.connectors.engines.pacing import estimate_tokens
 from locflow.connectors.engines.registry import sizing_for
 from locflow.pipeline.plan import LocalePlan
 from locflow.pipeline.translate import Job, build_requests, jobs_of
@@ -23,8 +21,6 @@ DEFAULT_PRICES: dict[str, tuple[float, float]] = {
     "qwen-mt-lite": (0.12, 0.36),
 }
 DEFAULT_MODELS = {"qwen_mt": "qwen-mt-flash"}
-OUTPUT_RATIO = 1.3
-"""Translations run longer than their English source; a conservative multiplier."""
 BATCH = 40
 """Strings per stored batch (the batch loop's unit, pipeline/batches.py): packs never span
 two batches."""
@@ -57,7 +53,8 @@ class Estimate:
 
 def estimate(plans: Iterable[LocalePlan], settings: EngineSettings, source_locale: str) -> Estimate:
     """Strings, requests, tokens and cost a translate run would need, without calling out:
-    each locale's strings in the batch loop's batches, packed by the engine's own sizing."""
+    each locale's strings in the batch loop's batches, packed and sized (input and reply
+    tokens) by the engine's own sizing."""
     parts = [estimate_jobs(jobs_of(plan), settings, source_locale) for plan in plans]
     return Estimate(
         sum(p.strings for p in parts),
@@ -81,6 +78,6 @@ def estimate_jobs(jobs: Sequence[Job], settings: EngineSettings, source_locale: 
             calls = [batch[i] for i in pack]
             requests += 1
             tokens_in += sizing.call_tokens(calls)
-            tokens_out += sum(math.ceil(estimate_tokens(r.text) * OUTPUT_RATIO) for r in calls)
+            tokens_out += sizing.reply_tokens(calls)
     cost = prices_for(settings).cost(tokens_in, tokens_out)
     return Estimate(len(jobs), requests, tokens_in, tokens_out, cost)

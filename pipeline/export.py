@@ -33,7 +33,13 @@ from locflow.pipeline.export_check import (
     edited_on_disk,
     template_drift,
 )
-from locflow.pipeline.export_merge import Wanted, build_catalog, fit_charset, new_base
+from locflow.pipeline.export_merge import (
+    Wanted,
+    build_catalog,
+    fit_charset,
+    fit_msgfmt,
+    new_base,
+)
 from locflow.settings import CatalogSource, Config
 
 Key = tuple[str | None, str, str | None]
@@ -60,8 +66,12 @@ class FileResult:
     entries: tuple[str, ...] = ()
     """The entries concerned, one line each."""
     demoted: tuple[str, ...] = ()
-    """Entries locflow meant to change but could not write as they are (see fit_charset):
-    each kept its previous text or was left out, with the reason."""
+    """Entries locflow meant to change but could not write as they are (see fit_charset
+    and fit_msgfmt): each kept its previous text, was left out or was written fuzzy, with
+    the reason."""
+    flagged: tuple[str, ...] = ()
+    """Entries msgfmt -c would reject whose text locflow did not write (imported human
+    text): reported, never rewritten (see fit_msgfmt)."""
 
 
 def choose(
@@ -157,7 +167,7 @@ def export_catalog(
             staged.commit()
     return FileResult(
         rel, locale, changed or bool(drift.reasons), written, *_counts(out.wanted, len(rows)),
-        *_why(why), out.demoted,
+        *_why(why), out.demoted, out.flagged,
     )  # fmt: skip
 
 
@@ -239,8 +249,9 @@ class Rendered:
     data: bytes
     changed: bool
     wanted: dict[int, Wanted | None]
-    """What went in, after the per-entry decisions (see fit_charset)."""
+    """What went in, after the per-entry decisions (see fit_charset, fit_msgfmt)."""
     demoted: tuple[str, ...]
+    flagged: tuple[str, ...]
 
 
 def _render(
@@ -260,7 +271,9 @@ def _render(
     else:
         plural = plural_info(locale)
         base = new_base(source, locale, plural, rel)
-    wanted, demoted = fit_charset(base, rows, wanted)
+    wanted, unfit = fit_charset(base, rows, wanted)
+    checked = fit_msgfmt(base, rows, wanted, plural)
+    wanted = checked.wanted
     catalog = build_catalog(base, rows, wanted, plural)
     data = render_po(catalog)
     changed = stored is None or data != stored.content
@@ -270,10 +283,10 @@ def _render(
             updates["Plural-Forms"] = plural.header  # msgfmt needs it once plurals are there
         catalog = with_header_fields(catalog, updates, fuzzy=False if stored is None else None)
         data = render_po(catalog)
-    return Rendered(catalog, data, changed, wanted, demoted)
+    return Rendered(catalog, data, changed, wanted, unfit + checked.demoted, checked.flagged)
 
 
-EXPORT_FORMAT = "1"
+EXPORT_FORMAT = "2"
 """Bump when export output changes for the same inputs: every catalogue is rebuilt once."""
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from locflow.catalog.check_msgfmt import msgfmt_problem
 from locflow.catalog.plurals import PluralInfo
 from locflow.catalog.segment import Segment
 from locflow.connectors.po_edit import (
@@ -178,3 +179,59 @@ def _unencodable(forms: Sequence[str], encoding: str) -> str | None:
         except UnicodeEncodeError as exc:
             return text[exc.start]
     return None
+
+
+@dataclass(frozen=True)
+class MsgfmtDecisions:
+    """fit_msgfmt's answer: what goes in, and the lines to report."""
+
+    wanted: dict[int, Wanted | None]
+    demoted: tuple[str, ...]
+    """Entries locflow meant to write clean: written `#, fuzzy` or kept their previous text."""
+    flagged: tuple[str, ...]
+    """Entries whose text is the catalogue's own (locflow did not write it): left as they are."""
+
+
+def fit_msgfmt(
+    base: PoCatalog,
+    rows: Sequence[SegmentRow],
+    wanted: dict[int, Wanted | None],
+    plural: PluralInfo,
+) -> MsgfmtDecisions:
+    """One decision per entry msgfmt -c --check-format would reject (a format directive
+    lost, a line break dropped, a wrong number of plural forms), overridden ones included:
+    msgfmt skips fuzzy entries, so the entry keeps its previous text when that was a clean
+    translation msgfmt accepts, and is written `#, fuzzy` otherwise. Text already in the
+    catalogue as it stands (imported human work) is never rewritten: it is only reported."""
+    previous = {e.segment.key: e for e in base.entries if not e.segment.obsolete}
+    fitted = dict(wanted)
+    demoted: list[str] = []
+    flagged: list[str] = []
+    for row in rows:
+        want = wanted.get(row.id)
+        if want is None or want.fuzzy:
+            continue
+        seg = segment_repo.row_to_segment(row)
+        problem = msgfmt_problem(seg, want.forms, plural)
+        if problem is None:
+            continue
+        before = previous.get(seg.key)
+        if before is not None and tuple(before.forms) == want.forms and not before.fuzzy:
+            flagged.append(
+                f"{row.msgid!r} left as it is (text locflow did not write), "
+                f"though msgfmt -c would reject it: {problem}"
+            )
+            continue
+        if before is not None and not before.fuzzy and _clean(seg, tuple(before.forms), plural):
+            fitted[row.id] = Wanted(tuple(before.forms), False)
+            outcome = "kept its previous text"
+        else:
+            fitted[row.id] = Wanted(want.forms, True, want.previous_msgid)
+            outcome = "written as fuzzy"
+        demoted.append(f"{row.msgid!r} {outcome}: msgfmt -c would reject it: {problem}")
+    return MsgfmtDecisions(fitted, tuple(demoted), tuple(flagged))
+
+
+def _clean(seg: Segment, forms: tuple[str, ...], plural: PluralInfo) -> bool:
+    """A translation msgfmt accepts (an untranslated entry is not one)."""
+    return bool(forms and forms[0]) and msgfmt_problem(seg, forms, plural) is None

@@ -194,19 +194,25 @@ def test_writers_at_once_number_versions_one_after_the_other(Session):
 
 def test_a_named_lock_makes_the_second_holder_wait_and_says_who_holds_it(Session):
     bind = Session.kw["bind"]
+    if bind.url.database in (None, "", ":memory:"):
+        pytest.skip("an in-memory database has nothing to share")
     events: list[str] = []
-    inside = threading.Event()
+    inside, waiting = threading.Event(), threading.Event()
+
+    def told(message: str) -> None:
+        events.append(f"wait {message}")
+        waiting.set()
 
     def first() -> None:
         with named_lock(bind, "p:translate:fr"):
             events.append("first in")
             inside.set()
-            time.sleep(0.4)
+            waiting.wait(60)  # held until the second is waiting, however late it comes
             events.append("first out")
 
     def second() -> None:
-        inside.wait(5)
-        with named_lock(bind, "p:translate:fr", on_wait=lambda m: events.append(f"wait {m}")):
+        inside.wait(60)
+        with named_lock(bind, "p:translate:fr", on_wait=told):
             events.append("second in")
         with named_lock(bind, "p:translate:de"):  # another name: no waiting
             events.append("other in")
@@ -216,8 +222,6 @@ def test_a_named_lock_makes_the_second_holder_wait_and_says_who_holds_it(Session
         t.start()
     for t in threads:
         t.join()
-    if bind.url.database in (None, "", ":memory:"):
-        pytest.skip("an in-memory database has nothing to share")
     assert events[0] == "first in"
     assert events[1].startswith("wait p:translate:fr: held by another locflow run")
     assert events[2:] == ["first out", "second in", "other in"]

@@ -1,8 +1,8 @@
-import time
 from pathlib import Path
 
 import pytest
 
+from bench.speed_bench import large_glossary, match_all
 from locflow.catalog.segment import Segment
 from locflow.catalog.terms import TermExpectation
 from locflow.glossaries import (
@@ -209,18 +209,7 @@ def test_dotted_capital_i_does_not_shift_offsets() -> None:
     assert (m.start, m.text) == (3, "note")
 
 
-def test_large_glossary_is_fast() -> None:
-    words = [f"term{i:04d}x" for i in range(5000)]
-    terms = tuple(
-        Term.create(w if i % 3 else f"{w} {words[(i + 1) % 5000]}", {"fr": "x"})
-        for i, w in enumerate(words)
-    )
-    started = time.perf_counter()
-    index = TermIndex(terms, "en")
-    texts = [
-        f"Open {words[i % 5000]} and {words[(i * 7) % 5000]}s in the folder" for i in range(5000)
-    ]
-    found = sum(len(index.match(text)) for text in texts)
-    elapsed = time.perf_counter() - started
-    assert found >= 6_000
-    assert elapsed < 10, elapsed  # about 1 s here; a per-term loop would take minutes
+def test_a_large_glossary_matches_every_mention() -> None:
+    """5,000 terms in 5,000 strings (how long it takes is bench/speed_bench.py's report)."""
+    terms, texts = large_glossary()
+    assert match_all(terms, texts) >= 6_000

@@ -27,7 +27,6 @@ from locflow.flows.scale import (
     token_chunks,
 )
 from locflow.settings import ConfigError, EngineSettings, load_config
-from tests.support.windows import max_in_window
 
 # --- the pieces ------------------------------------------------------------------------
 
@@ -112,7 +111,11 @@ def test_shared_limiter_takes_slots_from_prefect_global_concurrency_limits(
     prefect_api: str,
 ) -> None:
     """The limits are created (and updated when the rates change), and calls through them
-    are spaced by the server's slot decay even when the local pacer would let them go."""
+    are spaced by the server's slot decay even when the local pacer would let them go.
+    Only what a busy machine cannot break is asserted: every call took a slot, and 12 calls
+    through one slot decaying at 10 a second cannot end sooner than 1.1 s after the start
+    (a count of calls in a window of the client's own clock can, when a stall bunches the
+    moments it notes them)."""
     from prefect.client.orchestration import get_client
 
     model = f"m{uuid.uuid4().hex[:8]}"
@@ -140,7 +143,6 @@ def test_shared_limiter_takes_slots_from_prefect_global_concurrency_limits(
     started = time.monotonic()
     asyncio.run(calls())
     assert limiter.acquired == len(times) == 12
-    assert max_in_window(times, 0.5) <= 1 + 5  # the burst of one, then 10 per second
     assert times[-1] - started >= 11 / 10
 
 

@@ -45,7 +45,7 @@ from locflow.connectors.engines.http_errors import from_openai_error
 from locflow.connectors.engines.languages import MODELS, UnsupportedLanguage, qwen_language
 from locflow.connectors.engines.pacing import Pacer, RetryPolicy, SharedRateLimit, estimate_tokens
 from locflow.connectors.engines.packing import PackingTranslator, PackReply
-from locflow.connectors.engines.sizing import PackSizing, max_output_tokens
+from locflow.connectors.engines.sizing import PackSizing, max_output_tokens, text_line_tokens
 from locflow.settings import EngineSettings
 
 KEY_ENV = "DASHSCOPE_API_KEY"
@@ -218,10 +218,8 @@ def max_tokens(requests: Sequence[Request]) -> int:
 def request_tokens(request: Request) -> int:
     """Input tokens one string adds to a call: its line, its terms and memory pairs."""
     pairs = (*request.terms, *request.memory)
-    return (
-        estimate_tokens(request.text)
-        + 4
-        + sum(estimate_tokens(s) + estimate_tokens(t) + 3 for s, t in pairs)
+    return text_line_tokens(request) + sum(
+        estimate_tokens(s) + estimate_tokens(t) + 3 for s, t in pairs
     )
 
 
