@@ -13,30 +13,9 @@ from locflow.catalog.checks import CheckContext
 from locflow.catalog.plurals import plural_info
 from locflow.connectors.po_parse import parse_po
 from tests.support.check_cases import C, context, issue_of, seg
+from tests.support.msgfmt_cases import MSGFMT_RANGE_CASES, po_text
 
 # --- flags as they arrive from a .po file ----------------------------------------------------
-
-PO_HEADER = """msgid ""
-msgstr ""
-"Language: {locale}\\n"
-"Plural-Forms: {plural_forms}\\n"
-"Content-Type: text/plain; charset=UTF-8\\n"
-
-"""
-PLURAL_FORMS = {
-    "de": "nplurals=2; plural=(n != 1);",
-    "ru": "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
-    "(n%100<10 || n%100>=20) ? 1 : 2);",
-    "ja": "nplurals=1; plural=0;",
-}
-
-
-def po_text(locale: str, flags: str, forms: tuple[str, ...]) -> str:
-    msgstrs = "".join(f'msgstr[{i}] "{form}"\n' for i, form in enumerate(forms))
-    return (
-        PO_HEADER.format(locale=locale, plural_forms=PLURAL_FORMS[locale])
-        + f'#, {flags}\nmsgid "One file"\nmsgid_plural "%d files"\n{msgstrs}'
-    )
 
 
 def test_range_flag_arrives_as_one_flag_with_or_without_the_space() -> None:
@@ -62,31 +41,6 @@ def test_a_huge_range_is_scanned_in_bounded_time() -> None:
 # --- agreement with GNU msgfmt on `range:` ---------------------------------------------------
 
 needs_msgfmt = pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU msgfmt missing")
-
-# locale, flags, forms: msgfmt -c and our placeholders check must agree (accept or reject)
-MSGFMT_RANGE_CASES = [
-    ("de", "c-format, range: 1..1", ("Eine Datei", "Dateien")),
-    ("de", "c-format, range: 1..1", ("Eine Datei", "%d Dateien")),
-    ("de", "c-format, range: 0..1", ("Eine Datei", "Keine Dateien")),
-    ("de", "c-format, range: 0..2", ("Eine Datei", "Dateien")),
-    ("de", "c-format, range: 2..5", ("Eine Datei", "Dateien")),
-    ("de", "c-format, range: 2..5", ("Eine Datei", "%d Dateien")),
-    ("de", "c-format, range: 2..5", ("%d Datei", "%d Dateien")),
-    ("de", "c-format, range: 2..2", ("Eine Datei", "Zwei Dateien")),
-    ("de", "c-format, range: 0..100000", ("Eine Datei", "Dateien")),
-    ("de", "c-format", ("Eine Datei", "Dateien")),
-    ("de", "c-format, range: 5..2", ("Eine Datei", "Dateien")),  # ignored by msgfmt
-    ("de", "c-format, range: 5..2", ("Eine Datei", "%d Dateien")),
-    ("de", "c-format, range: 1..1", ("Eine Datei %s", "Dateien")),  # wrong type: still wrong
-    ("de", "c-format, range: 1..1", ("Eine Datei", "%d %d Dateien")),  # extra: still wrong
-    ("ru", "c-format, range: 1..4", ("Один файл", "%d файла", "файлов")),
-    ("ru", "c-format, range: 1..4", ("Один файл", "файла", "%d файлов")),
-    ("ru", "c-format, range: 0..1", ("Один файл", "Несколько файлов", "Нет файлов")),
-    ("ru", "c-format, range: 21..21", ("Двадцать один файл", "%d файла", "%d файлов")),
-    ("ru", "c-format, range: 1..21", ("Файл", "%d файла", "%d файлов")),
-    ("ja", "c-format, range: 1..1", ("ファイル",)),  # one msgstr: msgfmt is always strict
-    ("ja", "c-format, range: 1..1", ("%d 個のファイル",)),
-]
 
 
 def msgfmt_accepts(text: str, tmp_path: Path) -> bool:

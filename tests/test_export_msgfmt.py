@@ -27,7 +27,7 @@ from locflow.review import actions
 from locflow.review.users import add_user, get_user
 from tests.support.env import run_cli
 from tests.support.helpers import config_for, export, sync, translate
-from tests.test_checks_flags import MSGFMT_RANGE_CASES, PLURAL_FORMS, po_text
+from tests.support.msgfmt_cases import MSGFMT_RANGE_CASES, PLURAL_FORMS, po_text
 
 LOCALES = ("fr", "ru", "ar", "de")
 DELETED = "Deleted %d of %d notes"
