@@ -90,6 +90,7 @@ def translate_docs(
         raise
     finally:
         result.docs = units.doc_summaries(config, run_id, docs)  # a failing run records too
+        result.settle()  # completed, or partial when docs or blocks were left undone
         units.finish_run(config, run_id, result.status, result.recorded_counts(), result.message)
     report.publish_docs_summary(result)
     return result

@@ -110,6 +110,7 @@ def localise(
         if export:
             result.files = export_task(config, chosen)
     finally:
+        result.settle()  # completed, or partial when strings or entries were left undone
         units.finish_run(
             config, result.run_id, result.status, result.recorded_counts(), result.message
         )
@@ -125,4 +126,4 @@ def publish(
 ) -> PublishResult:
     """Write approved translations (and machine output by policy) to the catalogues."""
     config = load_config(config_path)
-    return PublishResult(tuple(export_task(config, list(locales or config.locales), dry_run)))
+    return PublishResult.of(tuple(export_task(config, list(locales or config.locales), dry_run)))

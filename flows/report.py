@@ -10,7 +10,7 @@ from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from locflow.pipeline.results import DocsRunResult, LocaleSummary, RunResult
+from locflow.pipeline.results import PARTIAL, DocsRunResult, LocaleSummary, RunResult
 
 _progress_hook: Callable[[str, int, int], None] | None = None
 
@@ -27,7 +27,7 @@ def progress(label: str, done: int, total: int) -> None:
 
 def markdown_summary(result: RunResult) -> str:
     lines = [f"## locflow run {result.run_id}: {result.status}", ""]
-    if result.message:
+    if result.message and result.status != PARTIAL:
         lines += [f"Stopped: {result.message}", ""]
     lines += [
         "| locale | queued | from memory | machine | needs review | requests | paid requests "
@@ -55,6 +55,9 @@ def markdown_summary(result: RunResult) -> str:
         lines += ["", "QA issues: " + ", ".join(f"{k} {n}" for k, n in sorted(issues.items()))]
     changed = result.files_changed
     lines += ["", f"Files changed: {len(changed)}"] + [f"- {p}" for p in changed]
+    gaps = result.gaps()
+    if gaps:  # why the run is partial
+        lines += ["", "Not done:"] + [f"- {g.line()}" for g in gaps]
     return "\n".join(lines)
 
 

@@ -15,11 +15,28 @@ from typing import Any
 from locflow.pipeline.docs import DocsSyncReport
 from locflow.pipeline.docs_export import DocResult
 from locflow.pipeline.export import FileResult
+from locflow.pipeline.gaps import (
+    Gap,
+    demoted_gaps,
+    document_gaps,
+    gaps_message,
+    locale_gaps,
+    transient_gap,
+)
 from locflow.pipeline.plan import LocalePlan
 from locflow.pipeline.sync import SyncReport
 from locflow.pipeline.translate import StoreCounts
 
 COMPLETED, STOPPED, FAILED = "completed", "stopped", "failed"
+PARTIAL = "partial"
+"""Finished, but some strings, documents or entries could not be done (see gaps.py)."""
+
+
+def settled(status: str, message: str | None, gaps: list[Gap]) -> tuple[str, str | None]:
+    """A completed run that left gaps is partial, with the reasons as its message."""
+    if status != COMPLETED or not gaps:
+        return status, message
+    return PARTIAL, gaps_message(gaps)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +71,8 @@ class LocaleSummary:
     glossary_flagged: int = 0
     glossary_compliance: float | None = None
     counts: StoreCounts = field(default_factory=StoreCounts)
+    left_to_translators: int = 0
+    """Strings never sent: the locale is left to translators (`[locales.X] engine = false`)."""
 
     def add(self, done: BatchResult) -> None:
         self.counts.add(done.counts)
@@ -65,6 +84,7 @@ class LocaleSummary:
 
     def planned(self, plan: LocalePlan) -> None:
         self.queued, self.up_to_date = plan.queued_items, plan.up_to_date
+        self.left_to_translators = plan.held
         self.glossary_stale = len(plan.stale_by_glossary)
         self.glossary_flagged = len(plan.flagged_by_glossary)
 
@@ -93,6 +113,7 @@ class LocaleSummary:
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "cost": round(self.cost, 6),
+            "left_to_translators": self.left_to_translators,
         }
 
     @classmethod
@@ -120,6 +141,7 @@ class LocaleSummary:
             glossary_flagged=d.get("glossary_flagged", 0),
             glossary_compliance=d.get("glossary_compliance"),
             counts=counts,
+            left_to_translators=d.get("left_to_translators", 0),
         )
 
     def docs_dict(self) -> dict[str, Any]:
@@ -139,6 +161,7 @@ class LocaleSummary:
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "cost": round(self.cost, 6),
+            "left_to_translators": self.left_to_translators,
         }
 
 
@@ -241,6 +264,16 @@ class RunResult:
     def stop(self, message: str) -> None:
         self.status, self.message = STOPPED, message
 
+    def gaps(self) -> list[Gap]:
+        """What this run was asked to do and did not (the `[[docs]]` run has its own)."""
+        out = [g for k, x in self.locales.items() for g in locale_gaps(k, x.queued, x.counts)]
+        deferred = sum(x.counts.deferred for x in self.locales.values())
+        return out + transient_gap(self.engine, deferred) + demoted_gaps(self.files)
+
+    def settle(self) -> None:
+        """At the end: completed, or partial when it left gaps."""
+        self.status, self.message = settled(self.status, self.message, self.gaps())
+
     def take_fan_out(self, fanned: FanOutResult) -> None:
         self.locales = dict(fanned.locales)
         self.engine, self.children = fanned.engine, list(fanned.children)
@@ -259,6 +292,7 @@ class RunResult:
             "locales": {k: v.to_dict() for k, v in self.locales.items()},
             "files": [asdict(f) for f in self.files],
             "status": self.status,
+            "gaps": [g.line() for g in self.gaps()],
         }
         if self.sync is not None:
             out["sync"] = self.sync.as_dict()
@@ -280,6 +314,7 @@ class RunResult:
             "locales": {k: v.to_dict() for k, v in self.locales.items()},
             "engine": self.engine or {},
             "files_changed": len(self.files_changed),
+            "gaps": [g.to_dict() for g in self.gaps()],
         }
 
 
@@ -330,6 +365,18 @@ class DocsRunResult:
     def fail(self, error: BaseException) -> None:
         self.status, self.message = FAILED, str(error).split("\n")[0]
 
+    def gaps(self) -> list[Gap]:
+        """Docs not read or not written (structure), blocks deferred or refused."""
+        unread = self.sync.problems if self.sync is not None else []
+        out = document_gaps([d.doc for d in self.docs], unread)
+        return out + [
+            g for k, x in self.locales.items() for g in locale_gaps(k, x.queued, x.counts, "block")
+        ]
+
+    def settle(self) -> None:
+        """At the end: completed, or partial when it left gaps."""
+        self.status, self.message = settled(self.status, self.message, self.gaps())
+
     def failures(self) -> list[str]:
         """One line per reason the run should fail CI: structure problems, engine errors."""
         out = list(self.sync.problems if self.sync is not None else [])  # an unreadable doc
@@ -356,6 +403,7 @@ class DocsRunResult:
         if self.message is not None:
             out["message"] = self.message
         out["failed"] = self.failures()
+        out["gaps"] = [g.line() for g in self.gaps()]
         return out
 
     def recorded_counts(self) -> dict[str, Any]:
@@ -376,9 +424,18 @@ class PublishResult:
     files: tuple[FileResult, ...]
     status: str = COMPLETED
 
+    @classmethod
+    def of(cls, files: tuple[FileResult, ...]) -> PublishResult:
+        """Partial when an entry could not be written as it is."""
+        return cls(files, settled(COMPLETED, None, demoted_gaps(files))[0])
+
     @property
     def written(self) -> list[FileResult]:
         return [f for f in self.files if f.written]
 
+    def gaps(self) -> list[Gap]:
+        return demoted_gaps(self.files)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"files": [asdict(f) for f in self.files], "status": self.status}
+        out = {"files": [asdict(f) for f in self.files], "status": self.status}
+        return {**out, "gaps": [g.line() for g in self.gaps()]}

@@ -266,7 +266,7 @@ class QwenMTEngine:
         self._translator = PackingTranslator(
             self._send,
             pacer=Pacer(self._limits.rpm, self._limits.tpm, shared=shared),
-            policy=policy,
+            policy=policy or RetryPolicy.for_retries(settings.retries),
             concurrency=self._limits.concurrency,
             sizing=sizing(settings),
         )
