@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from locflow.pipeline.docs_export import DocResult
 from locflow.pipeline.export import FileResult
@@ -43,8 +43,18 @@ def _n(count: int, what: str) -> str:
     return f"{count} {what}" + ("" if count == 1 else "s")
 
 
-def locale_gaps(locale: str, queued: int, counts: StoreCounts, what: str = "string") -> list[Gap]:
+class Asked(Protocol):
+    """What a locale's summary (results.LocaleSummary) says the engine was asked and did."""
+
+    locale: str
+    queued: int
+    counts: StoreCounts
+    error: str
+
+
+def locale_gaps(summary: Asked, what: str = "string") -> list[Gap]:
     """A locale's strings (or doc blocks) the engine was asked for and did not deliver."""
+    locale, queued, counts = summary.locale, summary.queued, summary.counts
     out = []
     if counts.deferred:
         text = (
@@ -59,7 +69,8 @@ def locale_gaps(locale: str, queued: int, counts: StoreCounts, what: str = "stri
     accounted = counts.machine + counts.needs_review + counts.deferred + counts.superseded
     if queued > accounted:
         missing = queued - accounted
-        text = f"{locale}: {_n(missing, what)} not translated (the engine returned no result)"
+        why = summary.error or "the engine returned no result"
+        text = f"{locale}: {_n(missing, what)} not translated ({why})"
         out.append(Gap(UNTRANSLATED, missing, locale, text))
     return out
 

@@ -73,6 +73,8 @@ class LocaleSummary:
     counts: StoreCounts = field(default_factory=StoreCounts)
     left_to_translators: int = 0
     """Strings never sent: the locale is left to translators (`[locales.X] engine = false`)."""
+    error: str = ""
+    """Why the engine translated nothing more for this locale (it refuses the locale)."""
 
     def add(self, done: BatchResult) -> None:
         self.counts.add(done.counts)
@@ -114,6 +116,7 @@ class LocaleSummary:
             "tokens_out": self.tokens_out,
             "cost": round(self.cost, 6),
             "left_to_translators": self.left_to_translators,
+            "error": self.error,
         }
 
     @classmethod
@@ -142,6 +145,7 @@ class LocaleSummary:
             glossary_compliance=d.get("glossary_compliance"),
             counts=counts,
             left_to_translators=d.get("left_to_translators", 0),
+            error=d.get("error", ""),
         )
 
     def docs_dict(self) -> dict[str, Any]:
@@ -162,6 +166,7 @@ class LocaleSummary:
             "tokens_out": self.tokens_out,
             "cost": round(self.cost, 6),
             "left_to_translators": self.left_to_translators,
+            "error": self.error,
         }
 
 
@@ -266,7 +271,7 @@ class RunResult:
 
     def gaps(self) -> list[Gap]:
         """What this run was asked to do and did not (the `[[docs]]` run has its own)."""
-        out = [g for k, x in self.locales.items() for g in locale_gaps(k, x.queued, x.counts)]
+        out = [g for k, x in self.locales.items() for g in locale_gaps(x)]
         deferred = sum(x.counts.deferred for x in self.locales.values())
         return out + transient_gap(self.engine, deferred) + demoted_gaps(self.files)
 
@@ -369,9 +374,7 @@ class DocsRunResult:
         """Docs not read or not written (structure), blocks deferred or refused."""
         unread = self.sync.problems if self.sync is not None else []
         out = document_gaps([d.doc for d in self.docs], unread)
-        return out + [
-            g for k, x in self.locales.items() for g in locale_gaps(k, x.queued, x.counts, "block")
-        ]
+        return out + [g for x in self.locales.values() for g in locale_gaps(x, "block")]
 
     def settle(self) -> None:
         """At the end: completed, or partial when it left gaps."""

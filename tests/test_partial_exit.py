@@ -98,6 +98,16 @@ def test_an_engine_that_translated_nothing_it_was_asked_is_never_a_success() -> 
     ]
 
 
+def test_a_locale_the_engine_refuses_is_a_gap_with_the_reason() -> None:
+    result = RunResult(1, "f")
+    result.locales["ga"] = LocaleSummary("ga", queued=19, error="'ga' is not supported")
+    result.settle()
+    assert result.status == PARTIAL
+    assert [g.line() for g in result.gaps()] == [
+        "ga: 19 strings not translated ('ga' is not supported)"
+    ]
+
+
 def test_refusals_and_demoted_entries_are_gaps_and_a_clean_run_has_none() -> None:
     result = RunResult(1, "f")
     result.locales["de"] = _locale(3, machine=2, needs_review=1, issues={"engine": 1})
@@ -244,6 +254,28 @@ def test_strings_the_engine_refuses_exit_5(demo_project, cli_env) -> None:
     assert _statuses(cli_env)[-1][1] == "partial"
 
 
+def test_a_locale_the_engine_does_not_support_exits_5_and_the_others_are_done(
+    demo_project, cli_env
+) -> None:
+    """Qwen-MT has no Irish: ga is refused before any request, fr is translated, exit 5;
+    left to translators (`[locales.ga] engine = false`), the same run exits 0."""
+    env = {**cli_env, "LOCFLOW_LOCALES": "ga,fr"}
+    with QwenSim(api_key=KEY) as sim:
+        _engine(demo_project, f'name = "qwen_mt"\nbase_url = "{sim.base_url}"\nrpm = 6000')
+        done = run_cli("run", "--json", cwd=demo_project, env=env)
+        toml = demo_project / "locflow.toml"
+        toml.write_text(toml.read_text() + "\n[locales.ga]\nengine = false\n")
+        held = run_cli("run", "--json", cwd=demo_project, env=env)
+        targets = {b["translation_options"]["target_lang"] for b in sim.bodies}
+    assert done.returncode == 5, done.stdout + done.stderr
+    result = json.loads(done.stdout)
+    assert result["locales"]["fr"]["machine"] > 0 and "ga" in result["locales"]["ga"]["error"]
+    assert any(x.startswith("locflow: partial: ga: ") for x in _partial_lines(done))
+    assert held.returncode == 0, held.stdout + held.stderr
+    assert json.loads(held.stdout)["locales"]["ga"]["left_to_translators"] > 0
+    assert targets == {"French"}
+
+
 def test_a_stop_on_purpose_stays_exit_4(demo_project, cli_env) -> None:
     """A key the provider refuses (401) stops the run: exit 4, not 5, though strings are left."""
     with QwenSim(api_key=KEY) as sim:
@@ -273,6 +305,7 @@ msgstr "Paramètres"
 """
 
 
+@pytest.mark.slow  # four CLI runs
 def test_entries_export_demotes_exit_5(demo_project, cli_env) -> None:
     """A catalogue in ISO-8859-15 cannot hold the pseudo engine's letters: those entries are
     left out, each reported, and the run and the export say partial."""
@@ -310,6 +343,7 @@ name = "pseudo"
 """
 
 
+@pytest.mark.slow  # four CLI runs
 def test_a_doc_that_fails_its_structure_check_exits_5(tmp_path, prefect_server) -> None:
     root = tmp_path / "repo"
     (root / "docs").mkdir(parents=True)

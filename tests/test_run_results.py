@@ -23,7 +23,7 @@ LOCALE_KEYS = [
     "queued", "up_to_date", "reused", "machine", "needs_review", "issues", "deferred",
     "superseded", "glossary_retried", "glossary_stale", "glossary_flagged",
     "glossary_compliance", "requests", "paid_requests", "tokens_in", "tokens_out", "cost",
-    "left_to_translators",
+    "left_to_translators", "error",
 ]  # fmt: skip
 
 
@@ -54,7 +54,7 @@ def test_a_docs_locale_shows_engine_errors_and_no_glossary_bookkeeping() -> None
     assert list(d) == [
         "queued", "up_to_date", "reused", "machine", "needs_review", "deferred",
         "engine_errors", "issues", "requests", "paid_requests", "tokens_in", "tokens_out",
-        "cost", "left_to_translators",
+        "cost", "left_to_translators", "error",
     ]  # fmt: skip
     assert d["engine_errors"] == 1
 
