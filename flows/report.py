@@ -73,6 +73,7 @@ def locale_rows(x: LocaleSummary) -> list[dict[str, Any]]:
     rows += [{"metric": f"needs review: {k}", "value": n} for k, n in sorted(c.issues.items())]
     rows += [
         {"metric": "deferred (transient errors)", "value": c.deferred},
+        {"metric": "left to translators (engine = false)", "value": x.left_to_translators},
         {"metric": "glossary retries", "value": c.retried},
         {"metric": "glossary compliance %", "value": x.glossary_compliance},
         {"metric": "requests", "value": x.requests},
