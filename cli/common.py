@@ -11,6 +11,10 @@ Exit codes (an error is one line on stderr, `locflow: error: …`, and with `--j
   available, an SQLite folder that does not exist), a `-l` locale that is not configured;
 - 3 `export --check` found catalogues that would change;
 - 4 the run stopped early (a fatal engine error or the cost cap), everything done so far kept;
+- 5 the run finished, but some strings, documents or entries could not be done (deferred,
+  refused, a doc that failed its structure check, an entry export demoted): one line per
+  reason on stderr (`locflow: partial: …`), the run recorded `partial`; `--allow-partial`
+  makes it 0 (the record stays partial);
 - 130 interrupted (Ctrl-C, SIGINT); 143 terminated (SIGTERM): the run is recorded as
   interrupted, work stored so far is kept (see cli/signals.py); 141 the reader of stdout
   went away (`locflow stats | head`), as for a Unix tool killed by SIGPIPE.
@@ -40,6 +44,7 @@ from locflow.pipeline.progress import RunProgress
 from locflow.settings import Config, load_config
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CHANGES, EXIT_STOPPED = 0, 1, 2, 3, 4
+EXIT_PARTIAL = 5
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 EXIT_TERMINATED = 143
 
@@ -100,6 +105,30 @@ def parent_parsers() -> Parents:
         "--dry-run", action="store_true", help="report what would change, change nothing"
     )
     return Parents(common, loc, dry)
+
+
+def add_allow_partial(parser: argparse.ArgumentParser) -> None:
+    """`--allow-partial` on the commands that can finish with gaps (exit 5)."""
+    parser.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="exit 0, not 5, when some strings, documents or entries could not be done "
+        "(they are still listed and the run is still recorded partial)",
+    )
+
+
+def partial_exit(args: argparse.Namespace, reasons: Sequence[str]) -> int:
+    """0 when nothing was left undone; else each reason on stderr, then a last line, and
+    5 (0 with `--allow-partial`)."""
+    if not reasons:
+        return EXIT_OK
+    for reason in reasons:
+        print(f"locflow: partial: {reason}", file=sys.stderr)
+    allowed = bool(getattr(args, "allow_partial", False))
+    n = f"{len(reasons)} reason{'s' if len(reasons) != 1 else ''}"
+    tail = "accepted (--allow-partial)" if allowed else "exit 5 (--allow-partial accepts it)"
+    print(f"locflow: partial: finished, but not everything was done ({n}); {tail}", file=sys.stderr)
+    return EXIT_OK if allowed else EXIT_PARTIAL
 
 
 def split_locales(values: Sequence[str] | None) -> list[str] | None:

@@ -1,12 +1,14 @@
 """`locflow docs …`: the `translate_docs` flow for CI.
 
-    locflow docs [--changed-since REF] [-l LOCALE] [--json] [--dry-run]
+    locflow docs [--changed-since REF] [-l LOCALE] [--json] [--dry-run] [--allow-partial]
 
-Exit codes: 0 every document was written or is unchanged; 1 a document failed its
-structure check (it is not written; one line per problem on stderr), the engine refused a
-block or stopped the run (fatal error), or the setup is wrong (bad config, unknown git ref).
-`--dry-run` runs no flow and sends nothing: it reports what would be translated and which
-outputs would change, and exits 1 if a document would fail its check as things stand.
+Exit codes: 0 every document was written or is unchanged; 5 the run finished, but a
+document failed its structure check (it is not written), could not be read, or blocks were
+refused or deferred by the engine (one `locflow: partial: …` line per reason on stderr;
+`--allow-partial` makes it 0); 4 the run stopped (a fatal engine error); 1 or 2 the setup is
+wrong (bad config, unknown git ref). `--dry-run` runs no flow and sends nothing: it reports
+what would be translated and which outputs would change, and exits 5 if a document would
+fail its check as things stand.
 """
 
 from __future__ import annotations
@@ -16,15 +18,16 @@ import sys
 from typing import Any
 
 from locflow.cli.common import (
-    EXIT_ERROR,
-    EXIT_OK,
+    EXIT_STOPPED,
     Output,
     Parents,
     Progress,
     Subparsers,
+    add_allow_partial,
     before_flow,
     chosen_locales,
     load_settings,
+    partial_exit,
 )
 from locflow.db import repo
 from locflow.pipeline.docs import (
@@ -36,7 +39,8 @@ from locflow.pipeline.docs import (
     verify_ref,
 )
 from locflow.pipeline.docs_export import export_docs
-from locflow.pipeline.units import sessions
+from locflow.pipeline.results import STOPPED
+from locflow.pipeline.units import engine_scope, sessions
 from locflow.settings import Config
 
 
@@ -46,14 +50,15 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
         parents=[parents.common, parents.locale, parents.dry_run],
         help="translate the [[docs]] and write translated documents (the translate_docs flow)",
         description="Sync the Markdown docs, translate new and changed blocks, write the "
-        "translated documents. Exit 1 if a document fails its structure check or the engine "
-        "refuses a block.",
+        "translated documents. Exit 5 if a document fails its structure check or the engine "
+        "refuses or defers a block (--allow-partial: 0).",
     )
     p.add_argument(
         "--changed-since",
         metavar="REF",
         help="only send blocks of docs changed since this git ref (e.g. origin/main)",
     )
+    add_allow_partial(p)
     p.set_defaults(handler=cmd_docs)
 
 
@@ -64,6 +69,7 @@ def cmd_docs(args: argparse.Namespace, out: Output) -> int:
         verify_ref(config, args.changed_since)  # a typo is one line, before any flow runs
     if args.dry_run:
         result = dry_run(config, locales, args.changed_since)
+        reasons = [f"{p}: document would not be written" for p in result["failed"]]
     else:
         # The flow imports Prefect: a dry run does without it.
         from locflow.flows import report
@@ -73,15 +79,17 @@ def cmd_docs(args: argparse.Namespace, out: Output) -> int:
         with Progress(out) as hook:
             report.set_progress_hook(hook)
             try:
-                result = translate_docs(str(config.file), locales, args.changed_since).to_dict()
+                run = translate_docs(str(config.file), locales, args.changed_since)
             finally:
                 report.set_progress_hook(None)
+        result, reasons = run.to_dict(), [g.line() for g in run.gaps()]
     for line in summary_lines(result):
         out.say(line)
     out.data(result)
-    for problem in result["failed"]:
-        print(f"locflow: {problem}", file=sys.stderr)
-    return EXIT_ERROR if result["failed"] else EXIT_OK
+    if result.get("status") == STOPPED:
+        print(f"locflow: stopped: {result.get('message') or ''}", file=sys.stderr)
+        return EXIT_STOPPED
+    return partial_exit(args, reasons)
 
 
 def dry_run(config: Config, locales: list[str], ref: str | None) -> dict[str, Any]:
@@ -97,7 +105,7 @@ def dry_run(config: Config, locales: list[str], ref: str | None) -> dict[str, An
             segments = segment_docs(s, project)
             queued: dict[tuple[str, str], int] = {}
             for locale in locales:
-                plan = plan_docs(s, project, locale, selected)
+                plan = engine_scope(config, plan_docs(s, project, locale, selected))
                 for items in plan.queued.values():
                     for item in items:
                         key = (segments[item.segment_id], locale)

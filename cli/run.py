@@ -15,17 +15,18 @@ from typing import Any
 
 from locflow.cli.common import (
     EXIT_CHANGES,
-    EXIT_ERROR,
     EXIT_OK,
     EXIT_STOPPED,
     Output,
     Parents,
     Progress,
     Subparsers,
+    add_allow_partial,
     before_flow,
     chosen_locales,
     fail,
     load_settings,
+    partial_exit,
 )
 from locflow.cli.docs import summary_lines
 from locflow.cli.errors import redact_url
@@ -33,6 +34,7 @@ from locflow.connectors.engines.registry import create_engine
 from locflow.pipeline.cost import estimate
 from locflow.pipeline.export import FileResult
 from locflow.pipeline.export_check import TemplateDrift
+from locflow.pipeline.results import COMPLETED, PARTIAL, STOPPED
 from locflow.pipeline.units import export_catalogues, plan, sync_catalogues
 
 
@@ -45,6 +47,7 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
         "translate", parents=[common, loc, dry], help="machine-translate what is missing or stale"
     )
     tr.add_argument("--max-cost", type=float, metavar="USD", help="stop before spending more")
+    add_allow_partial(tr)
     tr.set_defaults(handler=cmd_translate)
     e = sub.add_parser(
         "export", parents=[common, loc, dry], help="write catalogues (the publish flow)"
@@ -52,11 +55,13 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
     e.add_argument(
         "--check", action="store_true", help="exit 3 if any catalogue would change; write nothing"
     )
+    add_allow_partial(e)
     e.set_defaults(handler=cmd_export)
     run = sub.add_parser(
         "run", parents=[common, loc], help="sync, translate and export (the localise flow)"
     )
     run.add_argument("--max-cost", type=float, metavar="USD", help="stop before spending more")
+    add_allow_partial(run)
     run.set_defaults(handler=cmd_run)
     sub.add_parser(
         "probe", parents=[common], help="send one tiny request to the engine"
@@ -84,6 +89,13 @@ def cmd_translate(args: argparse.Namespace, out: Output) -> int:
         plans = {loc: plan(config, loc) for loc in locales}
         d: dict[str, Any] = {}
         for loc, p in plans.items():
+            if not config.options_for(loc).engine:
+                d[loc] = {"left_to_translators": p.held, "from_memory": len(p.reused)}
+                out.say(
+                    f"{loc}: engine = false: {p.held} strings left to translators, "
+                    f"{len(p.reused)} from memory, {p.up_to_date} up to date"
+                )
+                continue
             est = estimate([p], config.engine, config.source_locale)
             d[loc] = {
                 "strings": len(p.queued),
@@ -142,7 +154,7 @@ def _run_flow(
             export=export,
             max_cost=args.max_cost,
         )
-        if docs and result.status == "completed":
+        if docs and result.status in (COMPLETED, PARTIAL):
             from locflow.flows.docs import translate_docs  # Prefect: only when [[docs]] run
 
             result.documents = translate_docs(str(config.file), locales)
@@ -153,13 +165,14 @@ def _run_flow(
         for line in summary_lines(documents):
             out.say(line)
     out.data(data)
-    if result.status == "stopped":
-        print(f"locflow: stopped: {result.message or ''}", file=sys.stderr)
+    stopped = [r for r in (result, result.documents) if r is not None and r.status == STOPPED]
+    if stopped:
+        print(f"locflow: stopped: {stopped[0].message or ''}", file=sys.stderr)
         return EXIT_STOPPED
-    failed = documents["failed"] if documents is not None else []
-    for problem in failed:  # a document that fails its structure check is not written
-        print(f"locflow: {problem}", file=sys.stderr)
-    return EXIT_ERROR if failed else EXIT_OK
+    reasons = [g.line() for g in result.gaps()]
+    if result.documents is not None:  # a document that fails its structure check is not written
+        reasons += [g.line() for g in result.documents.gaps()]
+    return partial_exit(args, reasons)
 
 
 def cmd_probe(args: argparse.Namespace, out: Output) -> int:
@@ -212,7 +225,7 @@ def cmd_export(args: argparse.Namespace, out: Output) -> int:
     _say_demoted(out, result.files)
     out.say(f"{len(result.written)} of {len(result.files)} catalogues written")
     out.data(result.to_dict())
-    return EXIT_OK
+    return partial_exit(args, [g.line() for g in result.gaps()])
 
 
 def _say_demoted(out: Output, files: Iterable[FileResult]) -> None:

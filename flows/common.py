@@ -10,7 +10,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 
-from locflow.connectors.engines.base import Engine, Fatal
+from locflow.connectors.engines.base import Engine, Fatal, LocaleRefused
 from locflow.flows import report
 from locflow.pipeline import batches, units
 from locflow.pipeline.budget import Budget, CostCapReached
@@ -84,9 +84,11 @@ def translate_locale(
         if plan.reused:
             summary.counts.add(store_reused_task(config, plan, run_id))
         try:
-            translate_in_batches(
-                config, engine, runner, summary, jobs_of(plan), run_id, budget, label
-            )
+            jobs = jobs_of(plan)
+            translate_in_batches(config, engine, runner, summary, jobs, run_id, budget, label)
+        except LocaleRefused as exc:  # this locale only: the others go on, the run is partial
+            summary.error = str(exc)
+            get_run_logger().error("locale %s: %s", summary.locale, exc)
         except (Fatal, CostCapReached):  # a clean stop: the run goes on to report
             units.take_usage(config, run_id, {summary.locale: summary})
             raise

@@ -91,6 +91,7 @@ def translate_docs(
     finally:
         try:
             result.docs = units.doc_summaries(config, run_id, docs)  # a failing run too
+            result.settle()  # completed, or partial when docs or blocks were left undone
         finally:
             units.finish_run(
                 config, run_id, result.status, result.recorded_counts(), result.message

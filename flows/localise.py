@@ -122,6 +122,7 @@ def localise(
         result.status, result.message = heartbeat.ended_by(exc)
         raise
     finally:
+        result.settle()  # completed, or partial when strings or entries were left undone
         units.finish_run(
             config, result.run_id, result.status, result.recorded_counts(), result.message
         )
@@ -137,4 +138,4 @@ def publish(
 ) -> PublishResult:
     """Write approved translations (and machine output by policy) to the catalogues."""
     config = load_config(config_path)
-    return PublishResult(tuple(export_task(config, list(locales or config.locales), dry_run)))
+    return PublishResult.of(tuple(export_task(config, list(locales or config.locales), dry_run)))

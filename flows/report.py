@@ -11,7 +11,7 @@ from typing import Any
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from locflow.pipeline.progress import RunProgress
-from locflow.pipeline.results import DocsRunResult, LocaleSummary, RunResult
+from locflow.pipeline.results import PARTIAL, DocsRunResult, LocaleSummary, RunResult
 
 ProgressHook = Callable[[RunProgress], None]
 _progress_hook: ProgressHook | None = None
@@ -34,7 +34,7 @@ def progress(step: RunProgress) -> None:
 
 def markdown_summary(result: RunResult) -> str:
     lines = [f"## locflow run {result.run_id}: {result.status}", ""]
-    if result.message:
+    if result.message and result.status != PARTIAL:
         lines += [f"Stopped: {result.message}", ""]
     lines += [
         "| locale | queued | from memory | machine | needs review | requests | paid requests "
@@ -63,6 +63,9 @@ def markdown_summary(result: RunResult) -> str:
         lines += ["", "QA issues: " + ", ".join(f"{k} {n}" for k, n in sorted(issues.items()))]
     changed = result.files_changed
     lines += ["", f"Files changed: {len(changed)}"] + [f"- {p}" for p in changed]
+    gaps = result.gaps()
+    if gaps:  # why the run is partial
+        lines += ["", "Not done:"] + [f"- {g.line()}" for g in gaps]
     return "\n".join(lines)
 
 
@@ -91,6 +94,7 @@ def locale_rows(x: LocaleSummary) -> list[dict[str, Any]]:
     rows += [{"metric": f"needs review: {k}", "value": n} for k, n in sorted(c.issues.items())]
     rows += [
         {"metric": "deferred (transient errors)", "value": c.deferred},
+        {"metric": "left to translators (engine = false)", "value": x.left_to_translators},
         {"metric": "glossary retries", "value": c.retried},
         {"metric": "glossary compliance %", "value": x.glossary_compliance},
         {"metric": "requests", "value": x.requests},

@@ -20,6 +20,7 @@ from typing import Any
 
 from locflow.catalog.locales import UnknownLocale, normalise_locale
 from locflow.database_url import PASSWORD_ENV, database_url_problem, redacted, with_password
+from locflow.settings_locales import LocaleOptions, parse_locale_options
 from locflow.settings_types import (
     DEFAULT_FRONT_MATTER,
     CatalogSource,
@@ -68,6 +69,7 @@ _ENGINE_KINDS = {
     "concurrency": "a whole number",
     "pack": "true or false",
     "timeout": "a number",
+    "retries": "a whole number",
     "shared_limits": "true or false",
 }
 _UI_KINDS = {"host": "a string", "port": "a whole number"}
@@ -96,6 +98,11 @@ class Config:
     glossaries: tuple[Path, ...] = ()
     schedules: tuple[ScheduleSpec, ...] = ()
     ui: UiSettings = field(default_factory=UiSettings)
+    locale_options: Mapping[str, LocaleOptions] = field(default_factory=dict)
+    """The `[locales.X]` tables by locale (settings_locales); read them with `options_for`."""
+
+    def options_for(self, locale: str) -> LocaleOptions:
+        return self.locale_options.get(locale) or LocaleOptions()
 
     def catalog_sources(self) -> list[CatalogSource]:
         out: list[CatalogSource] = []
@@ -134,6 +141,7 @@ TABLES: dict[str, tuple[bool, frozenset[str]]] = {
     "glossaries": (True, frozenset({"path"})),
     "schedules": (True, _keys(ScheduleSpec)),
     "ui": (False, _keys(UiSettings)),
+    "locales": (False, frozenset()),  # keyed by locale: settings_locales checks it
 }
 """Each section of locflow.toml: (is it an array of tables, its keys)."""
 
@@ -184,6 +192,9 @@ def config_from_mapping(
         glossaries=tuple(_glossary(w, t, root) for w, t in _numbered(label, data, "glossaries")),
         schedules=_schedules(_numbered(label, data, "schedules")),
         ui=_ui(f"{label}: [ui]", data.get("ui", {})),
+        locale_options=parse_locale_options(
+            label, data, _locales(label, project, env), (ConfigError, UnknownSetting)
+        ),
     )
 
 
@@ -197,6 +208,8 @@ def _check_tables(label: str, data: Mapping[str, Any]) -> None:
             hint = _hint(section, TABLES, "[{}]")
             raise UnknownSetting(f"{label}: unknown section [{section}]{hint}")
         many, keys = TABLES[section]
+        if section == "locales":
+            continue
         if not many:
             if not isinstance(value, dict):
                 raise ConfigError(f"{label}: [{section}] must be a table")

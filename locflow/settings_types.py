@@ -43,6 +43,8 @@ class EngineSettings:
     """In-flight requests; None lets each engine choose (Qwen-MT 4, local servers 1)."""
     pack: bool = True
     timeout: float = 60.0
+    retries: int | None = None
+    """Retries of a transient or throttled request; None: the engine's default (7)."""
     prices: Prices | None = None
     """`prices = { input = …, output = … }`; None: the engine's list price (pipeline.cost)."""
     shared_limits: bool | None = None

@@ -64,10 +64,17 @@ class LocalePlan:
     flagged_by_glossary: list[tuple[int, str, str]] = field(default_factory=list)
     """(version id, reason, terms hash): approved or human work that breaks the current
     terms. Flagged once per terms hash: a reviewer's later approval with override sticks."""
+    held: int = 0
+    """Strings left to translators (`[locales.X] engine = false`): planned, never queued."""
 
     @property
     def queued_items(self) -> int:
         return sum(len(v) for v in self.queued.values())
+
+    def for_translators(self) -> LocalePlan:
+        """This plan with nothing for the engine: what it queued is held for translators
+        (memory matches are still reused)."""
+        return replace(self, queued=OrderedDict(), held=self.held + self.queued_items)
 
 
 _PLURAL_HEADERS: dict[str, str | None] = {}

@@ -17,6 +17,14 @@ from locflow.db.run_repo import UsageTotals
 from locflow.pipeline.docs import DocsSyncReport
 from locflow.pipeline.docs_export import DocResult
 from locflow.pipeline.export import FileResult
+from locflow.pipeline.gaps import (
+    Gap,
+    demoted_gaps,
+    document_gaps,
+    gaps_message,
+    locale_gaps,
+    transient_gap,
+)
 from locflow.pipeline.plan import LocalePlan
 from locflow.pipeline.sync import SyncReport
 from locflow.pipeline.translate import StoreCounts
@@ -24,6 +32,15 @@ from locflow.pipeline.translate import StoreCounts
 COMPLETED, STOPPED, FAILED = "completed", "stopped", "failed"
 INTERRUPTED, CRASHED = run_repo.INTERRUPTED, run_repo.CRASHED
 """Ended by Ctrl-C or a signal; found dead through its heartbeat (see db.run_repo)."""
+PARTIAL = "partial"
+"""Finished, but some strings, documents or entries could not be done (see gaps.py)."""
+
+
+def settled(status: str, message: str | None, gaps: list[Gap]) -> tuple[str, str | None]:
+    """A completed run that left gaps is partial, with the reasons as its message."""
+    if status != COMPLETED or not gaps:
+        return status, message
+    return PARTIAL, gaps_message(gaps)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +79,10 @@ class LocaleSummary:
     glossary_compliance: float | None = None
     counts: StoreCounts = field(default_factory=StoreCounts)
     unanswered_cost: float = 0.0
+    left_to_translators: int = 0
+    """Strings never sent: the locale is left to translators (`[locales.X] engine = false`)."""
+    error: str = ""
+    """Why the engine translated nothing more for this locale (it refuses the locale)."""
 
     def add(self, done: BatchResult) -> None:
         self.counts.add(done.counts)
@@ -80,6 +101,7 @@ class LocaleSummary:
 
     def planned(self, plan: LocalePlan) -> None:
         self.queued, self.up_to_date = plan.queued_items, plan.up_to_date
+        self.left_to_translators = plan.held
         self.glossary_stale = len(plan.stale_by_glossary)
         self.glossary_flagged = len(plan.flagged_by_glossary)
 
@@ -109,6 +131,8 @@ class LocaleSummary:
             "tokens_out": self.tokens_out,
             "cost": round(self.cost, 6),
             "unanswered_cost": round(self.unanswered_cost, 6),
+            "left_to_translators": self.left_to_translators,
+            "error": self.error,
         }
 
     @classmethod
@@ -137,6 +161,8 @@ class LocaleSummary:
             glossary_compliance=d.get("glossary_compliance"),
             counts=counts,
             unanswered_cost=d.get("unanswered_cost", 0.0),
+            left_to_translators=d.get("left_to_translators", 0),
+            error=d.get("error", ""),
         )
 
     def docs_dict(self) -> dict[str, Any]:
@@ -157,6 +183,8 @@ class LocaleSummary:
             "tokens_out": self.tokens_out,
             "cost": round(self.cost, 6),
             "unanswered_cost": round(self.unanswered_cost, 6),
+            "left_to_translators": self.left_to_translators,
+            "error": self.error,
         }
 
 
@@ -273,6 +301,16 @@ class RunResult:
     def stop(self, message: str) -> None:
         self.status, self.message = STOPPED, message
 
+    def gaps(self) -> list[Gap]:
+        """What this run was asked to do and did not (the `[[docs]]` run has its own)."""
+        out = [g for k, x in self.locales.items() for g in locale_gaps(x)]
+        deferred = sum(x.counts.deferred for x in self.locales.values())
+        return out + transient_gap(self.engine, deferred) + demoted_gaps(self.files)
+
+    def settle(self) -> None:
+        """At the end: completed, or partial when it left gaps."""
+        self.status, self.message = settled(self.status, self.message, self.gaps())
+
     def take_fan_out(self, fanned: FanOutResult) -> None:
         self.locales = dict(fanned.locales)
         self.engine, self.children = fanned.engine, list(fanned.children)
@@ -291,6 +329,7 @@ class RunResult:
             "locales": {k: v.to_dict() for k, v in self.locales.items()},
             "files": [asdict(f) for f in self.files],
             "status": self.status,
+            "gaps": [g.line() for g in self.gaps()],
         }
         if self.sync is not None:
             out["sync"] = self.sync.as_dict()
@@ -312,6 +351,7 @@ class RunResult:
             "locales": {k: v.to_dict() for k, v in self.locales.items()},
             "engine": self.engine or {},
             "files_changed": len(self.files_changed),
+            "gaps": [g.to_dict() for g in self.gaps()],
         }
 
 
@@ -362,6 +402,16 @@ class DocsRunResult:
     def fail(self, error: BaseException) -> None:
         self.status, self.message = FAILED, str(error).split("\n")[0]
 
+    def gaps(self) -> list[Gap]:
+        """Docs not read or not written (structure), blocks deferred or refused."""
+        unread = self.sync.problems if self.sync is not None else []
+        out = document_gaps([d.doc for d in self.docs], unread)
+        return out + [g for x in self.locales.values() for g in locale_gaps(x, "block")]
+
+    def settle(self) -> None:
+        """At the end: completed, or partial when it left gaps."""
+        self.status, self.message = settled(self.status, self.message, self.gaps())
+
     def failures(self) -> list[str]:
         """One line per reason the run should fail CI: structure problems, engine errors."""
         out = list(self.sync.problems if self.sync is not None else [])  # an unreadable doc
@@ -388,6 +438,7 @@ class DocsRunResult:
         if self.message is not None:
             out["message"] = self.message
         out["failed"] = self.failures()
+        out["gaps"] = [g.line() for g in self.gaps()]
         return out
 
     def recorded_counts(self) -> dict[str, Any]:
@@ -408,9 +459,18 @@ class PublishResult:
     files: tuple[FileResult, ...]
     status: str = COMPLETED
 
+    @classmethod
+    def of(cls, files: tuple[FileResult, ...]) -> PublishResult:
+        """Partial when an entry could not be written as it is."""
+        return cls(files, settled(COMPLETED, None, demoted_gaps(files))[0])
+
     @property
     def written(self) -> list[FileResult]:
         return [f for f in self.files if f.written]
 
+    def gaps(self) -> list[Gap]:
+        return demoted_gaps(self.files)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"files": [asdict(f) for f in self.files], "status": self.status}
+        out = {"files": [asdict(f) for f in self.files], "status": self.status}
+        return {**out, "gaps": [g.line() for g in self.gaps()]}

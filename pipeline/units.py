@@ -82,7 +82,12 @@ def plan(config: Config, locale: str) -> LocalePlan:
     """A locale's plan; callers that act on it hold `translate_scope(locale)`."""
     with sessions(config.database_url)() as s:
         project = repo.get_or_create_project(s, config.project, config.source_locale)
-        return plan_locale(s, project, locale)
+        return engine_scope(config, plan_locale(s, project, locale))
+
+
+def engine_scope(config: Config, plan: LocalePlan) -> LocalePlan:
+    """The plan as the engine may see it: none of it for a locale left to translators."""
+    return plan if config.options_for(plan.locale).engine else plan.for_translators()
 
 
 def export_catalogues(
@@ -195,7 +200,7 @@ def plan_documents(config: Config, locale: str, names: Sequence[str] | None) -> 
         plan = plan_docs(s, project, locale, names)
         if plan.stale_by_glossary or plan.flagged_by_glossary:
             apply_glossary_changes(s, plan)
-        return plan
+        return engine_scope(config, plan)
 
 
 def export_documents(

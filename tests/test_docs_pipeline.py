@@ -390,7 +390,8 @@ def test_translate_docs_flow_reports_engine_refusals(
     run = docs_flow.translate_docs(str(project / "locflow.toml"), ["fr"])
     assert run.failures() == ["fr: the engine refused 1 block(s)"]
     result = run.to_dict()
-    assert result["status"] == "completed"
+    assert result["status"] == "partial"
+    assert result["gaps"] == ["fr: the engine refused 1 block (in needs review, with why)"]
     assert result["locales"]["fr"]["engine_errors"] == 1
     assert result["failed"] == ["fr: the engine refused 1 block(s)"]
     guide = next(d for d in result["docs"] if d["doc"] == "docs/guide.md")

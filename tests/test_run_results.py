@@ -24,6 +24,7 @@ LOCALE_KEYS = [
     "superseded", "glossary_retried", "glossary_stale", "glossary_flagged",
     "glossary_compliance", "requests", "paid_requests", "tokens_in", "tokens_out", "cost",
     "unanswered_cost",
+    "left_to_translators", "error",
 ]  # fmt: skip
 
 
@@ -54,7 +55,7 @@ def test_a_docs_locale_shows_engine_errors_and_no_glossary_bookkeeping() -> None
     assert list(d) == [
         "queued", "up_to_date", "reused", "machine", "needs_review", "deferred",
         "engine_errors", "issues", "requests", "paid_requests", "tokens_in", "tokens_out",
-        "cost", "unanswered_cost",
+        "cost", "unanswered_cost", "left_to_translators", "error",
     ]  # fmt: skip
     assert d["engine_errors"] == 1
 
@@ -63,6 +64,7 @@ def test_a_run_result_prints_in_the_cli_order_with_optional_keys_last() -> None:
     bare = RunResult(7, "abc")
     assert bare.to_dict() == {
         "run_id": 7, "flow_run_id": "abc", "locales": {}, "files": [], "status": "completed",
+        "gaps": [],
     }  # fmt: skip
     result = RunResult(7, "abc", sync=SyncReport(new=3), engine={"requests": 12})
     result.locales["fr"] = _summary()
@@ -70,7 +72,8 @@ def test_a_run_result_prints_in_the_cli_order_with_optional_keys_last() -> None:
     result.stop("cost cap reached")
     d = result.to_dict()
     assert list(d) == [
-        "run_id", "flow_run_id", "locales", "files", "status", "sync", "message", "engine",
+        "run_id", "flow_run_id", "locales", "files", "status", "gaps", "sync", "message",
+        "engine",
     ]  # fmt: skip
     assert d["files"] == [
         {"path": "locale/fr.po", "locale": "fr", "changed": True, "written": True,
@@ -83,7 +86,9 @@ def test_a_run_result_prints_in_the_cli_order_with_optional_keys_last() -> None:
         "locales": {"fr": _summary().to_dict()},
         "engine": {"requests": 12},
         "files_changed": 1,
+        "gaps": [g.to_dict() for g in result.gaps()],
     }
+    assert [g.kind for g in result.gaps()] == ["deferred", "refused"]
 
 
 def test_docs_failures_name_structure_problems_refusals_and_a_stop() -> None:
@@ -103,7 +108,7 @@ def test_docs_failures_name_structure_problems_refusals_and_a_stop() -> None:
     d = result.to_dict()
     assert list(d) == [
         "run_id", "flow_run_id", "status", "changed_since", "selected", "locales", "docs",
-        "sync", "message", "failed",
+        "sync", "message", "failed", "gaps",
     ]  # fmt: skip
     assert [(x["translated"], x["reused"], x["engine_errors"]) for x in d["docs"]] == [
         (1, 1, 1),

@@ -201,3 +201,9 @@ class OverBudget(EngineError):
 
 class Fatal(EngineError):
     """Credentials, billing, quota, unknown model: stop the run, keep what is done."""
+
+
+class LocaleRefused(Fatal):
+    """The engine cannot translate into this target locale: nothing more is sent for it,
+    the run goes on with the other locales and ends partial (a caller that does not know
+    this kind stops, as for any Fatal)."""

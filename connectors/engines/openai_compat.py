@@ -167,7 +167,7 @@ class OpenAICompatEngine:
         self.options = CompatOptions.from_settings(settings)
         self.base_url = settings.base_url or DEFAULT_BASE_URL
         self.model = settings.model
-        self.policy = policy or RetryPolicy()
+        self.policy = policy or RetryPolicy.for_retries(settings.retries)
         self._stats = PackStats()
         self._translator: PackingTranslator | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

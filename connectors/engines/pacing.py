@@ -87,6 +87,11 @@ class RetryPolicy:
     base: float = 0.25
     cap: float = 60.0
 
+    @classmethod
+    def for_retries(cls, retries: int | None) -> RetryPolicy:
+        """`[engine] retries` (None: the default): that many tries after the first."""
+        return cls() if retries is None else cls(attempts=max(0, retries) + 1)
+
     def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
         """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
         r = rng or random

@@ -36,6 +36,7 @@ from locflow.connectors.engines.base import (
     EngineStats,
     Fatal,
     Limits,
+    LocaleRefused,
     ProbeResult,
     Request,
     Result,
@@ -264,7 +265,7 @@ class QwenMTEngine:
         self._translator = PackingTranslator(
             self._send,
             pacer=Pacer(self._limits.rpm, self._limits.tpm, shared=shared),
-            policy=policy,
+            policy=policy or RetryPolicy.for_retries(settings.retries),
             concurrency=self._limits.concurrency,
             sizing=sizing(settings),
         )
@@ -280,20 +281,20 @@ class QwenMTEngine:
     def stats(self) -> EngineStats:
         return self._translator.stats.snapshot()
 
-    def language(self, locale: str) -> str:
-        """The English name this model takes for `locale`; Fatal when it has none."""
+    def language(self, locale: str, error: type[Fatal] = Fatal) -> str:
+        """The English name this model takes for `locale`; `error` when it has none."""
         name = self._names.get(locale)
         if name is None:
             try:
                 name = self._names[locale] = qwen_language(locale, self.model)
             except UnsupportedLanguage as exc:
-                raise Fatal(str(exc)) from None
+                raise error(str(exc)) from None
         return name
 
     async def translate(self, batch: Sequence[Request]) -> list[Result]:
         for request in batch:  # refuse unsupported languages before any request
             self.language(request.source_locale)
-            self.language(request.target_locale)
+            self.language(request.target_locale, LocaleRefused)
         todo = [r for r in batch if r.text.strip()]
         done = iter(await self._translator.translate(todo) if todo else [])
         return [
