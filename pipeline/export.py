@@ -277,8 +277,9 @@ def _render(
     data = render_po(catalog)
     changed = stored is None or data != stored.content
     if changed:
-        versions = [chosen[r.id] for r in _changed_rows(base, catalog, rows) if r.id in chosen]
-        updates = header_updates(catalog, locale, now, last_person(s, versions))
+        moved = _changed_rows(base, catalog, rows)
+        versions = [chosen[r.id] for r in moved if r.id in chosen]
+        updates = header_updates(catalog, locale, now, last_person(s, versions), texts=bool(moved))
         if any(r.msgid_plural is not None for r in rows) and not catalog.plural_forms():
             updates["Plural-Forms"] = plural.header  # msgfmt needs it once plurals are there
         catalog = with_header_fields(catalog, updates, fuzzy=False if stored is None else None)
@@ -289,14 +290,16 @@ def _render(
 def _changed_rows(
     base: PoCatalog, catalog: PoCatalog, rows: Sequence[SegmentRow]
 ) -> list[SegmentRow]:
-    """The rows whose text or fuzzy state the export changes."""
+    """The rows whose translation or its fuzzy state the export changes."""
     before = {e.segment.key: e for e in base.entries if not e.segment.obsolete}
     after = {e.segment.key: e for e in catalog.entries if not e.segment.obsolete}
     out = []
     for row in rows:
         key = (row.msgctxt, row.msgid, row.msgid_plural)
         new, old = after.get(key), before.get(key)
-        if new is not None and (old is None or (old.forms, old.fuzzy) != (new.forms, new.fuzzy)):
+        if new is None or (not any(new.forms) and (old is None or not any(old.forms))):
+            continue  # no translation before or after: a new empty entry is no text change
+        if old is None or (old.forms, old.fuzzy) != (new.forms, new.fuzzy):
             out.append(row)
     return out
 

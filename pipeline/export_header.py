@@ -2,11 +2,12 @@
 entry of the catalogue changed (an unchanged catalogue stays byte-identical):
 
 - `PO-Revision-Date`: the time of the export (`YYYY-MM-DD HH:MM+ZZZZ`);
-- `Last-Translator`: the person behind the newest human change the export brings in (the
-  translator who wrote it, or the reviewer who approved it); left as it is when only
-  machine output or imported text changed, unless it is still the template's placeholder;
-- `Language-Team`: the language's English name when missing or the template placeholder
-  (msginit's choice); a team the file names is never replaced;
+- `Last-Translator`, when a translation changed: the person behind the newest human change
+  the export brings in (the translator who wrote it, or the reviewer who approved it); left
+  as it is when only machine output or imported text changed, unless it is still the
+  template's placeholder (then `locflow`);
+- `Language-Team`, when a translation changed: the language's English name in place of a
+  missing field or the template placeholder (as msginit); a team the file names is kept;
 - `X-Generator`: `locflow <version>` (Poedit, Lokalize and Weblate name themselves there).
 """
 
@@ -29,14 +30,17 @@ _MACHINE_ACTORS = ("", "locflow", "system", "memory")
 
 
 def header_updates(
-    catalog: PoCatalog,
-    locale: str,
-    now: datetime,
-    person: str | None,
+    catalog: PoCatalog, locale: str, now: datetime, person: str | None, *, texts: bool
 ) -> dict[str, str | None]:
-    """The header fields to set on a changed catalogue; `person`: see `last_person`."""
+    """The header fields to set on a changed catalogue; `person`: see `last_person`;
+    `texts`: whether a translation changed (not only references, comments or flags)."""
     fields = dict(catalog.header_fields())
-    updates: dict[str, str | None] = {"PO-Revision-Date": now.strftime("%Y-%m-%d %H:%M%z")}
+    updates: dict[str, str | None] = {
+        "PO-Revision-Date": now.strftime("%Y-%m-%d %H:%M%z"),
+        "X-Generator": GENERATOR,
+    }
+    if not texts:
+        return updates
     translator = fields.get("Last-Translator", "")
     if person:
         updates["Last-Translator"] = person
@@ -47,7 +51,6 @@ def header_updates(
             updates["Language-Team"] = english_name(locale)
         except (LookupError, ValueError):
             updates["Language-Team"] = "none"  # msginit's word for "no team known"
-    updates["X-Generator"] = GENERATOR
     return updates
 
 

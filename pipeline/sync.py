@@ -179,14 +179,15 @@ def reconcile(s: Session, source: Source, segments: Sequence[Segment]) -> Reconc
 def fuzzy_predecessor(seg: Segment, candidates: Sequence[SegmentRow]) -> SegmentRow | None:
     """The vanished segment `seg` most likely rewords, as msgmerge picks it: the same
     msgctxt and msgid with another plural-ness or msgid_plural (a singular that became
-    plural), else the closest msgid with the same msgctxt at FUZZY_THRESHOLD or above (the
-    first of equals)."""
+    plural), else the closest msgid with the same msgctxt and plural-ness at
+    FUZZY_THRESHOLD or above (the first of equals)."""
+    exact = [r for r in candidates if r.msgctxt == seg.msgctxt and r.msgid == seg.msgid]
+    if exact:
+        return exact[0]
     best, best_score = None, FUZZY_THRESHOLD * 100
     for row in candidates:
-        if row.msgctxt != seg.msgctxt:
+        if row.msgctxt != seg.msgctxt or (row.msgid_plural is None) != (seg.msgid_plural is None):
             continue
-        if row.msgid == seg.msgid:
-            return row
         score = fuzz.ratio(row.msgid, seg.msgid, score_cutoff=best_score)
         if score > best_score or (best is None and score >= best_score):
             best, best_score = row, score

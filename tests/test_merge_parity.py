@@ -4,7 +4,8 @@ of the real cases (tests/test_real_catalogues.py runs Django's catalogues in the
 - Minimal diffs: an entry whose msgstr did not change keeps its msgid and msgstr lines byte
   for byte (here wrapped by Babel at width 76), even when its references or flags move.
 - Carrying: a singular that became plural goes into every form as `#, fuzzy` with `#| msgid`;
-  a reworded msgid goes in as fuzzy with the old msgid; both as msgmerge writes them.
+  a reworded msgid goes in as fuzzy with the old msgid; an obsolete entry whose message is
+  back is revived; all as msgmerge writes them.
 - Header: Last-Translator, Language-Team, PO-Revision-Date and X-Generator kept up, only when
   an entry changed.
 """
@@ -82,6 +83,9 @@ OLD_FR = HEADER.format(
     "#: app/views.py:40\n"
     'msgid "Delete the selected items"\n'
     'msgstr "Supprimer les éléments sélectionnés"\n'
+    "\n"
+    '#~ msgid "Welcome"\n'
+    '#~ msgstr "Bienvenue"\n'
 )
 
 OLD_POT = HEADER.format(
@@ -248,6 +252,7 @@ def test_first_sync_carries_what_msgmerge_carries(tmp_path, Session, db_url, msg
     assert block(plural) == block(theirs[plural.segment.key])
     reworded = ours[(None, "Delete the selected items?", None)]
     assert block(reworded) == block(theirs[reworded.segment.key])
+    assert ours[(None, "Welcome", None)].forms == ("Bienvenue",)
     # the carried text is a suggestion for the reviewer, never sent to an engine again
     with Session() as s:
         row = s.scalars(select(SegmentRow).where(SegmentRow.msgid_plural.is_not(None))).one()
@@ -344,3 +349,17 @@ def test_machine_output_alone_leaves_the_translator_and_team_named_in_the_file(
     assert fields["Last-Translator"] == "Marie <marie@example.org>"
     assert fields["Language-Team"] == "French <fr@example.org>"
     assert fields["PO-Revision-Date"] == NOW.strftime("%Y-%m-%d %H:%M%z")
+
+
+def test_moved_references_alone_leave_translator_and_team(tmp_path, Session, db_url):
+    placeholders = OLD_FR.replace("Marie <marie@example.org>", "FULL NAME <EMAIL@ADDRESS>")
+    fr = replica(tmp_path, OLD_POT.replace("app/views.py:10", "app/views.py:11"), placeholders)
+    config = config_for(tmp_path, db_url)
+    sync(Session, config)
+    export(Session, config)
+    fields = header(fr)
+    assert fields["Last-Translator"] == "FULL NAME <EMAIL@ADDRESS>"
+    assert fields["Language-Team"] == "French <fr@example.org>"
+    assert fields["PO-Revision-Date"] == NOW.strftime("%Y-%m-%d %H:%M%z")
+    assert fields["X-Generator"] == f"locflow {__version__}"
+    assert "#: app/views.py:11\n" in fr.read_text(encoding="utf-8")
