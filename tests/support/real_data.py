@@ -236,6 +236,27 @@ def _text_lines(raw: str) -> list[str]:
     return lines[start:]
 
 
+def entry_kinds(before: Path, after: Path) -> Counter[str]:
+    """What happened to each entry of an export, compared with the catalogue it started from."""
+    from locflow.connectors.po import read_po
+
+    old = {e.segment.key: e for e in read_po(before).entries if not e.segment.obsolete}
+    entries = read_po(after).entries
+    new = {e.segment.key: e for e in entries if not e.segment.obsolete}
+    out: Counter[str] = Counter(obsolete=sum(1 for e in entries if e.segment.obsolete))
+    for key, e in new.items():
+        was = old.get(key)
+        if was is None:
+            out["new, carried fuzzy" if any(e.forms) else "new, untranslated"] += 1
+        elif (was.forms, was.fuzzy) != (e.forms, e.fuzzy):
+            out["translation changed"] += 1
+        elif was.raw == e.raw:
+            out["untouched"] += 1
+        else:
+            out["same translation, notes changed"] += 1
+    return out
+
+
 # --- the whole comparison ----------------------------------------------------------------------
 
 
@@ -248,6 +269,7 @@ class Report:
     msgmerge_churn: Counter[str] = field(default_factory=Counter)
     rewrapped: list[str] = field(default_factory=list)
     carried: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)
 
 
 def run(pair: Pair, db_url: str) -> Report:
@@ -276,6 +298,7 @@ def run(pair: Pair, db_url: str) -> Report:
         report.churn += churn(before, after)
         report.msgmerge_churn += churn(before, merged.read_bytes())
         report.rewrapped += untouched_text_changed(before, after, f"{code}/django.po")
+        report.kinds += entry_kinds(old, ours)
     return report
 
 
@@ -299,6 +322,7 @@ def main() -> None:
     print(f"  total {sum(r.churn.values())}")
     print(f"changed lines by kind, msgmerge: {dict(r.msgmerge_churn.most_common())}")
     print(f"  total {sum(r.msgmerge_churn.values())}")
+    print(f"entries by what happened to them: {dict(r.kinds.most_common())}")
     print(f"entries with unchanged msgstr whose msgid/msgstr lines changed: {len(r.rewrapped)}")
     for line in r.rewrapped[:10]:
         print("   ", line)
