@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO := build/demo
 ENGINE ?=
 
-.PHONY: venv demo demo-clean test test-fast lint bench clean
+.PHONY: venv demo demo-clean test test-fast lint bench clean real-data
 
 # setuptools warns that an editable install maps folders under `locflow` (package-dir): true
 # and intended, so that notice (a UserWarning) is silenced for the install only.
@@ -42,7 +42,21 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m tests.support.lint_imports --no-logo
 
-test: $(STAMP) lint
+# Real catalogues for the slow tests (tests/support/real_data.py): sdists from PyPI, fetched
+# once into .cache/sdists (ignored by git, never committed); a file already there is kept.
+# `make test` fetches them, `make test-fast` does not need them.
+SDISTS := .cache/sdists
+REAL_DATA := Django==4.2.16 Django==5.0.9
+
+real-data: $(STAMP)
+	@mkdir -p $(SDISTS)
+	@for spec in $(REAL_DATA); do \
+	  name=$${spec%%==*}; version=$${spec##*==}; \
+	  if [ -e "$(SDISTS)/$$name-$$version.tar.gz" ]; then echo "$(SDISTS)/$$name-$$version.tar.gz: cached"; \
+	  else $(BIN)/pip download --no-deps --no-binary :all: "$$spec" -d $(SDISTS) || exit 1; fi; \
+	done
+
+test: $(STAMP) lint real-data
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP) lint

@@ -18,9 +18,11 @@ import polib
 
 from locflow.connectors.po_model import (
     PART_ALL,
+    PART_EXTRACTED,
     PART_FLAGS,
     PART_MSGSTR,
     PART_PREV,
+    PART_REFS,
     PoCatalog,
     PoEntry,
     PoError,
@@ -51,6 +53,10 @@ def _render_part(entry: PoEntry, part: int, catalog: PoCatalog) -> list[str]:
     prefix = "#~ " if seg.obsolete else ""
     if part == PART_FLAGS:
         return flags_line(seg.flags)
+    if part == PART_EXTRACTED:
+        return comment_lines("#.", seg.extracted_comments) if seg.extracted_comments else []
+    if part == PART_REFS:
+        return reference_lines(seg.occurrences, catalog.width)
     if part == PART_PREV:
         return fields_lines(
             "#~| " if seg.obsolete else "#| ",

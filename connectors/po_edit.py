@@ -1,8 +1,10 @@
 """Building and changing PO entries and catalogues without touching what stays the same.
 
 An edited entry keeps its original lines except the parts that changed (msgstr, flags,
-`#|` previous fields): those become PART_* markers in its template and are rendered fresh,
-GNU-style, when the catalogue is written (po.render_po). A new entry is rendered whole.
+`#|` previous fields, `#.` comments, `#:` references): those become PART_* markers in its
+template and are rendered fresh, GNU-style, when the catalogue is written (po.render_po).
+So a moved reference re-renders its `#:` lines only: the msgid and msgstr lines stay byte
+for byte, whatever width they were wrapped at. A new entry is rendered whole.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from dataclasses import replace
 from locflow.catalog.segment import Segment
 from locflow.connectors.po_model import (
     PART_ALL,
+    PART_EXTRACTED,
     PART_FLAGS,
     PART_MSGSTR,
     PART_PREV,
+    PART_REFS,
     PoCatalog,
     PoEntry,
     PoError,
@@ -26,7 +30,7 @@ from locflow.connectors.po_model import (
 from locflow.connectors.po_wrap import flags_line, wrap_string
 
 # What kind of line a kept template line is, besides the PART_* kinds.
-_KEY, _OTHER = 4, 5
+_KEY, _OTHER = 6, 7
 
 
 def _adjusted(
@@ -71,6 +75,10 @@ def _kind(line: str) -> int:
         return PART_FLAGS
     if line.startswith(("#|", "#~|")):
         return PART_PREV
+    if line.startswith("#."):
+        return PART_EXTRACTED
+    if line.startswith("#:"):
+        return PART_REFS
     body = line[2:].lstrip() if line.startswith("#~") else line.lstrip()
     if body.startswith("msgstr"):
         return PART_MSGSTR
@@ -141,6 +149,36 @@ def with_translation(
     if prev_old != prev_new:
         _replace_part(items, PART_PREV, (_KEY, PART_MSGSTR))
     return PoEntry(seg, forms, entry.line, None, tuple(items), entry._sep)
+
+
+def with_notes(entry: PoEntry, notes: Segment) -> PoEntry:
+    """The entry with the template's `#.` comments, `#:` references and flags (its own fuzzy
+    state and translator comments kept), as msgmerge takes them. Only the lines of the notes
+    that changed are rendered again; returns `entry` itself when none did."""
+    old = entry.segment
+    flags = tuple(f for f in notes.flags if f != "fuzzy")
+    if sorted(flags) == sorted(f for f in old.flags if f != "fuzzy"):
+        flags = old.flags
+    elif "fuzzy" in old.flags:
+        flags = ("fuzzy", *flags)
+    seg = replace(
+        old,
+        flags=flags,
+        extracted_comments=notes.extracted_comments,
+        occurrences=tuple(notes.occurrences),
+    )
+    if seg == old:
+        return entry
+    if entry._tmpl == (PART_ALL,):
+        return PoEntry(seg, entry.forms, entry.line, None, (PART_ALL,), entry._sep)
+    items = _template(entry)
+    if seg.extracted_comments != old.extracted_comments:
+        _replace_part(items, PART_EXTRACTED, (PART_REFS, PART_FLAGS, PART_PREV, _KEY, PART_MSGSTR))
+    if seg.occurrences != old.occurrences:
+        _replace_part(items, PART_REFS, (PART_FLAGS, PART_PREV, _KEY, PART_MSGSTR))
+    if seg.flags != old.flags:
+        _replace_part(items, PART_FLAGS, (PART_PREV, _KEY, PART_MSGSTR))
+    return PoEntry(seg, entry.forms, entry.line, None, tuple(items), entry._sep)
 
 
 def as_obsolete(entry: PoEntry) -> PoEntry:

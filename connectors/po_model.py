@@ -28,8 +28,10 @@ _SIMPLE_ESC = {
 }
 _UNSUPPORTED_CODECS = ("utf_16", "utf_32", "utf_7", "iso2022", "hz", "punycode", "idna")
 
-# Markers in PoEntry._tmpl for parts rendered at write time (they need the catalogue's width).
-PART_ALL, PART_FLAGS, PART_PREV, PART_MSGSTR = 0, 1, 2, 3
+# Markers in PoEntry._tmpl for parts rendered at write time (they need the catalogue's width):
+# the whole entry, its `#,` flags, its `#|` previous fields, its msgstr lines, its `#.`
+# extracted comments and its `#:` references.
+PART_ALL, PART_FLAGS, PART_PREV, PART_MSGSTR, PART_EXTRACTED, PART_REFS = 0, 1, 2, 3, 4, 5
 
 
 class PoError(ValueError):

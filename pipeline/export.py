@@ -2,8 +2,9 @@
 
 The catalogue is rebuilt from the bytes stored at the last sync or export, so the database
 alone is enough (no checkout needed) and unchanged entries keep their original lines. A
-catalogue whose bytes would not change is not rewritten; PO-Revision-Date moves only with a
-real change. A file edited on disk since the last sync is never overwritten.
+catalogue whose bytes would not change is not rewritten; its header (PO-Revision-Date,
+Last-Translator, Language-Team, X-Generator: see export_header) moves only with a real
+change. A file edited on disk since the last sync is never overwritten.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from locflow.pipeline.export_check import (
     edited_on_disk,
     template_drift,
 )
+from locflow.pipeline.export_header import header_updates, last_person
 from locflow.pipeline.export_merge import (
     Wanted,
     build_catalog,
@@ -80,7 +82,8 @@ def choose(
     """Which version (if any) goes into the catalogue, and whether it is fuzzy.
 
     Approved for the current source > a stale approved/human text (fuzzy with the previous
-    msgid when the msgid was reworded; as-is when only notes changed, as msgmerge keeps it)
+    msgid when carried from a reworded entry, or one whose plural-ness changed; as-is when
+    only notes changed, as msgmerge keeps it)
     > unreviewed human text (fuzzy) > machine output by policy (fuzzy or omitted).
     """
     usable = [v for v in versions if any(v.forms)]
@@ -96,7 +99,7 @@ def choose(
             return Wanted(tuple(v.forms), False)
     for v in usable:
         if v.state == State.STALE and (v.origin == "human" or v.id in approved_ids):
-            if v.previous_msgid is None or v.previous_msgid == row.msgid:
+            if v.previous_msgid is None:  # only its notes changed: as msgmerge keeps it
                 return Wanted(tuple(v.forms), False)
             return Wanted(tuple(v.forms), True, v.previous_msgid)
     for v in usable:
@@ -152,8 +155,8 @@ def export_catalog(
             rel, locale, bool(drift.reasons), False, translated, fuzzy, total, *_why(drift)
         )
     rows = segment_repo.segment_rows(s, source.id, include_obsolete=False)
-    wanted = _wanted(s, rows, locale, config.export.machine)
-    out = _render(source, locale, rel, stored, rows, wanted, now)
+    wanted, chosen = _wanted(s, rows, locale, config.export.machine)
+    out = _render(s, source, locale, rel, stored, rows, wanted, chosen, now)
     changed = out.changed
     why = drift + (
         database_changes(_stored_catalog(stored, rel), out.catalog) if changed else Why()
@@ -228,8 +231,9 @@ def _exported_as_is(stored: CatalogFile, key: str, path: Path, config: Config) -
 
 def _wanted(
     s: Session, rows: Sequence[SegmentRow], locale: str, machine: str
-) -> dict[int, Wanted | None]:
-    """What goes into the catalogue for each live segment (see `choose`)."""
+) -> tuple[dict[int, Wanted | None], dict[int, Translation]]:
+    """What goes into the catalogue for each live segment (see `choose`), and the version
+    it comes from."""
     current = repo.current_versions(s, [r.id for r in rows], locale)
     approved = repo.ever_approved(
         s,
@@ -240,7 +244,13 @@ def _wanted(
             if v.state in (State.STALE, State.NEEDS_REVIEW)
         ],
     )
-    return {r.id: choose(current.get(r.id, ()), r, approved, machine) for r in rows}
+    wanted = {r.id: choose(current.get(r.id, ()), r, approved, machine) for r in rows}
+    chosen = {}
+    for row_id, want in wanted.items():
+        found = [v for v in current.get(row_id, ()) if want and tuple(v.forms) == want.forms]
+        if found:
+            chosen[row_id] = found[0]
+    return wanted, chosen
 
 
 @dataclass(frozen=True)
@@ -255,16 +265,18 @@ class Rendered:
 
 
 def _render(
+    s: Session,
     source: Source,
     locale: str,
     rel: str,
     stored: CatalogFile | None,
     rows: Sequence[SegmentRow],
     wanted: dict[int, Wanted | None],
+    chosen: dict[int, Translation],
     now: datetime,
 ) -> Rendered:
     """The catalogue rebuilt on its stored bytes (or a new one), its bytes, and whether they
-    changed; the header's revision date moves only with a change."""
+    changed; the header is kept up only with a change (see export_header)."""
     if stored is not None:
         base = parse_po(stored.content, rel)
         plural = plural_info(locale, base.plural_forms())
@@ -278,12 +290,31 @@ def _render(
     data = render_po(catalog)
     changed = stored is None or data != stored.content
     if changed:
-        updates = {"PO-Revision-Date": now.strftime("%Y-%m-%d %H:%M%z")}
+        moved = _changed_rows(base, catalog, rows)
+        versions = [chosen[r.id] for r in moved if r.id in chosen]
+        updates = header_updates(catalog, locale, now, last_person(s, versions), texts=bool(moved))
         if any(r.msgid_plural is not None for r in rows) and not catalog.plural_forms():
             updates["Plural-Forms"] = plural.header  # msgfmt needs it once plurals are there
         catalog = with_header_fields(catalog, updates, fuzzy=False if stored is None else None)
         data = render_po(catalog)
     return Rendered(catalog, data, changed, wanted, unfit + checked.demoted, checked.flagged)
+
+
+def _changed_rows(
+    base: PoCatalog, catalog: PoCatalog, rows: Sequence[SegmentRow]
+) -> list[SegmentRow]:
+    """The rows whose translation or its fuzzy state the export changes."""
+    before = {e.segment.key: e for e in base.entries if not e.segment.obsolete}
+    after = {e.segment.key: e for e in catalog.entries if not e.segment.obsolete}
+    out = []
+    for row in rows:
+        key = (row.msgctxt, row.msgid, row.msgid_plural)
+        new, old = after.get(key), before.get(key)
+        if new is None or (not any(new.forms) and (old is None or not any(old.forms))):
+            continue  # no translation before or after: a new empty entry is no text change
+        if old is None or (old.forms, old.fuzzy) != (new.forms, new.fuzzy):
+            out.append(row)
+    return out
 
 
 EXPORT_FORMAT = "2"

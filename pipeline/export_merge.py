@@ -15,6 +15,7 @@ from locflow.connectors.po_edit import (
     new_catalog,
     new_entry,
     with_entries,
+    with_notes,
     with_translation,
 )
 from locflow.connectors.po_model import PoCatalog, PoEntry
@@ -34,40 +35,32 @@ class Wanted:
     previous_msgid: str | None = None
 
 
-def _same_source_notes(entry: Segment, seg: Segment) -> bool:
-    return (
-        entry.msgid_plural == seg.msgid_plural
-        and entry.extracted_comments == seg.extracted_comments
-        and entry.occurrences == seg.occurrences
-        and sorted(f for f in entry.flags if f != "fuzzy") == sorted(seg.flags)
-    )
-
-
 def _entry_for(entry: PoEntry | None, seg: Segment, want: Wanted | None, nforms: int) -> PoEntry:
-    forms = want.forms if want else ("",) * nforms
+    forms = _fit_forms(want.forms, seg.is_plural, nforms) if want else ("",) * nforms
     fuzzy = want.fuzzy if want else False
     previous = (
         Segment(msgid=want.previous_msgid, msgctxt=seg.msgctxt)
-        if (want and want.fuzzy and want.previous_msgid and want.previous_msgid != seg.msgid)
+        if (want and want.fuzzy and want.previous_msgid)
         else None
     )
-    if entry is None or not _same_source_notes(entry.segment, seg):
-        keep = entry.segment.translator_comments if entry is not None else ""
-        merged = Segment(
-            msgid=seg.msgid,
-            msgctxt=seg.msgctxt,
-            msgid_plural=seg.msgid_plural,
-            flags=seg.flags,
-            extracted_comments=seg.extracted_comments,
-            translator_comments=keep,
-            occurrences=seg.occurrences,
-        )
-        return new_entry(merged, forms, fuzzy=fuzzy, previous=previous)
+    if entry is None:
+        return new_entry(seg, forms, fuzzy=fuzzy, previous=previous)
+    entry = with_notes(entry, seg)  # a moved reference re-renders the `#:` lines only
     if want is None and not any(entry.forms):
-        return entry  # nothing to say: keep an untranslated entry exactly as it is
+        return entry  # nothing to say: keep an untranslated entry as it is
     if entry.forms == forms and entry.fuzzy == fuzzy:
         return entry
     return with_translation(entry, forms, fuzzy=fuzzy, previous=previous)
+
+
+def _fit_forms(forms: tuple[str, ...], plural: bool, nforms: int) -> tuple[str, ...]:
+    """A singular's text carried into a plural entry goes into every form, a plural's first
+    form into a singular entry (msgmerge does the same; the entry is fuzzy)."""
+    if plural and len(forms) == 1 and nforms > 1:
+        return forms * nforms
+    if not plural and len(forms) > 1:
+        return forms[:1]
+    return forms
 
 
 def build_catalog(
@@ -77,11 +70,17 @@ def build_catalog(
     plural: PluralInfo,
 ) -> PoCatalog:
     """Merge the live segments into `base`: keep its order, insert new entries after their
-    template predecessor, move entries no longer in the template to the end as obsolete."""
+    template predecessor, move entries no longer in the template to the end as obsolete
+    (except those whose text a fuzzy entry carries with `#|`: msgmerge drops them too)."""
     live: dict[Key, SegmentRow] = {(r.msgctxt, r.msgid, r.msgid_plural): r for r in rows}
     out: list[PoEntry] = []
     obsolete: list[PoEntry] = []
     present: set[Key] = set()
+    carried = {
+        (r.msgctxt, w.previous_msgid)
+        for r in rows
+        if (w := wanted.get(r.id)) is not None and w.fuzzy and w.previous_msgid
+    }
     for entry in base.entries:
         key = entry.segment.key
         row = live.get(key)
@@ -90,7 +89,8 @@ def build_catalog(
                 obsolete.append(entry)
             continue
         if row is None:
-            obsolete.append(as_obsolete(entry))
+            if (key[0], key[1]) not in carried:
+                obsolete.append(as_obsolete(entry))
             continue
         if key in present:
             continue

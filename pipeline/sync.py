@@ -24,11 +24,15 @@ from locflow.connectors.po_parse import parse_po
 from locflow.db import catalog_repo, repo, segment_repo
 from locflow.db.models import Project, SegmentRow, Source
 from locflow.db.states import State
+from locflow.pipeline.sync_carry import (
+    FUZZY_THRESHOLD,
+    carried_versions,
+    carry,
+    nplurals_of,
+    revived,
+)
 from locflow.pipeline.terms import sync_glossaries
 from locflow.settings import CatalogSource, Config
-
-FUZZY_THRESHOLD = 0.6
-"""msgmerge's own threshold for offering a previous translation as fuzzy."""
 
 
 @dataclass
@@ -52,6 +56,8 @@ class SyncReport:
     linked: int = 0
     stale_versions: int = 0
     imported: int = 0
+    carried: int = 0
+    """Translations carried from another entry of a catalogue, as msgmerge does."""
     approved_by_file: int = 0
     catalogs_read: int = 0
     catalogs_unchanged: int = 0
@@ -172,8 +178,12 @@ def reconcile(s: Session, source: Source, segments: Sequence[Segment]) -> Reconc
 
 def fuzzy_predecessor(seg: Segment, candidates: Sequence[SegmentRow]) -> SegmentRow | None:
     """The vanished segment `seg` most likely rewords, as msgmerge picks it: the same
-    msgctxt and plural-ness, and the closest msgid at FUZZY_THRESHOLD or above (the first
-    of equals)."""
+    msgctxt and msgid with another plural-ness or msgid_plural (a singular that became
+    plural), else the closest msgid with the same msgctxt and plural-ness at
+    FUZZY_THRESHOLD or above (the first of equals)."""
+    exact = [r for r in candidates if r.msgctxt == seg.msgctxt and r.msgid == seg.msgid]
+    if exact:
+        return exact[0]
     best, best_score = None, FUZZY_THRESHOLD * 100
     for row in candidates:
         if row.msgctxt != seg.msgctxt or (row.msgid_plural is None) != (seg.msgid_plural is None):
@@ -243,10 +253,11 @@ def _import_translations(
     path: str,
     report: SyncReport,
 ) -> None:
-    rows = {r.key_hash: r for r in segment_repo.segment_rows(s, source.id, include_obsolete=False)}
+    live = segment_repo.segment_rows(s, source.id, include_obsolete=False)
+    rows = {r.key_hash: r for r in live}
     entries: list[tuple[PoEntry, SegmentRow]] = []
-    for e in catalog.entries:
-        if e.segment.obsolete or not any(e.forms):
+    for e in [*(e for e in catalog.entries if not e.segment.obsolete), *revived(catalog)]:
+        if not any(e.forms):
             continue
         row = rows.get(e.segment.key_hash)
         if row is None or last_seen.get(e.segment.key) == (e.forms, e.fuzzy):
@@ -285,3 +296,8 @@ def _import_translations(
             )
         )
     report.imported += len(repo.add_versions(s, pending))
+    translated = set(repo.current_versions(s, [r.id for r in live], locale))
+    found = carry(catalog, live, translated, nplurals_of(catalog, locale))
+    report.carried += len(
+        repo.add_versions(s, carried_versions(found, {r.id: r for r in live}, locale, author))
+    )

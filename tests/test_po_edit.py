@@ -7,6 +7,7 @@ import gettext
 import io
 import os
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 from locflow.catalog.segment import Segment
@@ -241,3 +242,29 @@ def test_write_mo_is_loadable_and_deterministic() -> None:
 def test_write_mo_non_utf8() -> None:
     tr = gettext.GNUTranslations(io.BytesIO(write_mo(read_po(FIXTURES / "koi8r.po"))))
     assert tr.gettext("Hello") == "Привет"
+
+
+def test_with_notes_renders_only_the_notes_that_changed() -> None:
+    from locflow.connectors.po_edit import with_notes
+
+    cat = read_po(FIXTURES / "basic.po")
+    hello = entry(cat, "Hello %(name)s")
+    assert with_notes(hello, hello.segment) is hello
+    moved = Segment(
+        msgid=hello.segment.msgid,
+        flags=hello.segment.flags,
+        extracted_comments="Shown on the home page",
+        occurrences=(("templates/home.html", "3"),),
+    )
+    out = render_po(replaced(cat, hello, with_notes(hello, moved))).decode()
+    before = (FIXTURES / "basic.po").read_text()
+    assert out == before.replace(
+        "#. An extracted comment\n#: src/app.py:10 src/app.py:20\n#: templates/base.html\n",
+        "#. Shown on the home page\n#: templates/home.html:3\n",
+    )
+    only_refs = replace(moved, extracted_comments=hello.segment.extracted_comments)
+    out = render_po(replaced(cat, hello, with_notes(hello, only_refs))).decode()
+    assert out == before.replace(
+        "#: src/app.py:10 src/app.py:20\n#: templates/base.html\n",
+        "#: templates/home.html:3\n",
+    )
