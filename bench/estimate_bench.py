@@ -30,8 +30,8 @@ from locflow.pipeline.batches import send_batches, translate_batch
 from locflow.pipeline.budget import Budget
 from locflow.pipeline.cost import estimate
 from locflow.pipeline.plan import plan_locale
-from locflow.pipeline.results import BatchResult
 from locflow.pipeline.runner import LoopRunner
+from locflow.pipeline.summary import BatchResult
 from locflow.pipeline.sync import sync_project
 from locflow.pipeline.translate import jobs_of
 from locflow.settings import Config, load_config

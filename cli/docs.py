@@ -39,7 +39,7 @@ from locflow.pipeline.docs import (
     verify_ref,
 )
 from locflow.pipeline.docs_export import export_docs
-from locflow.pipeline.results import STOPPED
+from locflow.pipeline.summary import STOPPED
 from locflow.pipeline.units import engine_scope, sessions
 from locflow.settings import Config
 

@@ -34,7 +34,7 @@ from locflow.connectors.engines.registry import create_engine
 from locflow.pipeline.cost import estimate
 from locflow.pipeline.export import FileResult
 from locflow.pipeline.export_check import TemplateDrift
-from locflow.pipeline.results import COMPLETED, PARTIAL, STOPPED
+from locflow.pipeline.summary import COMPLETED, PARTIAL, STOPPED
 from locflow.pipeline.units import export_catalogues, plan, sync_catalogues
 
 
@@ -75,7 +75,8 @@ def cmd_sync(args: argparse.Namespace, out: Output) -> int:
     prefix = "would sync" if args.dry_run else "synced"
     out.say(
         f"{prefix}: {d['new']} new, {d['changed']} changed, {d['obsolete']} obsolete, "
-        f"{d['linked']} reworded, {d['imported']} translations imported "
+        f"{d['linked']} reworded, {d['imported']} translations imported, "
+        f"{d.get('carried', 0)} carried as fuzzy suggestions "
         f"({d['catalogs_read']} catalogues read, {d['catalogs_unchanged']} unchanged)"
     )
     out.data(d)

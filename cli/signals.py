@@ -25,7 +25,7 @@ from typing import Any
 
 from locflow.cli.common import EXIT_INTERRUPTED, EXIT_TERMINATED
 from locflow.pipeline import heartbeat
-from locflow.pipeline.results import INTERRUPTED
+from locflow.pipeline.summary import INTERRUPTED
 
 GRACE_SECONDS = 5.0
 """How long the process may take to end by itself after the signal."""

@@ -17,8 +17,9 @@ from locflow.pipeline.budget import Budget, CostCapReached
 from locflow.pipeline.cost import estimate_jobs
 from locflow.pipeline.plan import LocalePlan
 from locflow.pipeline.progress import RunProgress
-from locflow.pipeline.results import BatchResult, DocsRunResult, LocaleSummary, RunResult
+from locflow.pipeline.results import DocsRunResult, RunResult
 from locflow.pipeline.runner import LoopRunner
+from locflow.pipeline.summary import BatchResult, LocaleSummary
 from locflow.pipeline.translate import Job, StoreCounts, jobs_of
 from locflow.pipeline.units import store_memory_hits, translate_scope, work_lock
 from locflow.settings import Config

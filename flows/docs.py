@@ -19,8 +19,9 @@ from locflow.pipeline.budget import Budget
 from locflow.pipeline.docs import DocsSyncReport
 from locflow.pipeline.docs_export import DocResult
 from locflow.pipeline.plan import LocalePlan
-from locflow.pipeline.results import DocsRunResult, LocaleSummary
+from locflow.pipeline.results import DocsRunResult
 from locflow.pipeline.runner import LoopRunner
+from locflow.pipeline.summary import LocaleSummary
 from locflow.settings import Config, load_config
 
 

@@ -18,8 +18,9 @@ from locflow.pipeline.budget import Budget
 from locflow.pipeline.cost import prices_for
 from locflow.pipeline.export import FileResult
 from locflow.pipeline.plan import LocalePlan
-from locflow.pipeline.results import FAILED, LocaleSummary, PublishResult, RunResult
+from locflow.pipeline.results import PublishResult, RunResult
 from locflow.pipeline.runner import LoopRunner
+from locflow.pipeline.summary import FAILED, LocaleSummary
 from locflow.pipeline.sync import SyncReport
 from locflow.settings import Config, load_config
 

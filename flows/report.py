@@ -11,7 +11,8 @@ from typing import Any
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from locflow.pipeline.progress import RunProgress
-from locflow.pipeline.results import PARTIAL, DocsRunResult, LocaleSummary, RunResult
+from locflow.pipeline.results import DocsRunResult, RunResult
+from locflow.pipeline.summary import PARTIAL, LocaleSummary
 
 ProgressHook = Callable[[RunProgress], None]
 _progress_hook: ProgressHook | None = None

@@ -66,7 +66,7 @@ from prefect.workers.process import ProcessWorker
 from locflow.connectors.engines.base import Engine, Limits, Transient
 from locflow.connectors.engines.registry import create_engine
 from locflow.database_url import redacted, without_password
-from locflow.pipeline.results import NO_RECORD_HINT, ChildRun, FanOutResult, fan_in
+from locflow.pipeline.fan_in import NO_RECORD_HINT, ChildRun, FanOutResult, fan_in
 from locflow.pipeline.units import has_run, recorded_runs
 from locflow.settings import Config, ConfigError, EngineSettings
 

@@ -19,8 +19,8 @@ from locflow.connectors.engines.spend import Hold, guarded
 from locflow.db.run_repo import UsageTotals, add_usage
 from locflow.pipeline.budget import Budget, CostCapReached
 from locflow.pipeline.cost import BATCH, prices_for
-from locflow.pipeline.results import BatchResult
 from locflow.pipeline.runner import LoopRunner
+from locflow.pipeline.summary import BatchResult
 from locflow.pipeline.translate import Job, Outcome, store_outcomes, translate_jobs
 from locflow.pipeline.units import sessions
 from locflow.settings import Config, Prices

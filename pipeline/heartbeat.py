@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from locflow.db import run_repo
 from locflow.db.base import utcnow
-from locflow.pipeline.results import FAILED, INTERRUPTED
+from locflow.pipeline.summary import FAILED, INTERRUPTED
 
 ENV = "LOCFLOW_HEARTBEAT_SECONDS"
 DEFAULT_SECONDS = 30.0

@@ -33,8 +33,10 @@ from locflow.pipeline.docs import (
 )
 from locflow.pipeline.docs_export import DocResult, export_docs, versions_stored_by_doc
 from locflow.pipeline.export import FileResult, export_project
+from locflow.pipeline.fan_in import RecordedRun
 from locflow.pipeline.plan import LocalePlan, apply_glossary_changes, plan_locale
-from locflow.pipeline.results import DocSummary, LocaleSummary, RecordedRun
+from locflow.pipeline.results import DocSummary
+from locflow.pipeline.summary import LocaleSummary
 from locflow.pipeline.sync import SyncReport, sync_project
 from locflow.pipeline.terms import compliance
 from locflow.pipeline.translate import StoreCounts, store_reused

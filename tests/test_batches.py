@@ -14,7 +14,7 @@ from locflow.connectors.engines.base import OverBudget
 from locflow.connectors.engines.spend import Hold
 from locflow.pipeline.batches import send_batches
 from locflow.pipeline.budget import Budget, CostCapReached
-from locflow.pipeline.results import BatchResult
+from locflow.pipeline.summary import BatchResult
 from locflow.pipeline.translate import StoreCounts
 from locflow.settings import Prices
 

@@ -15,8 +15,8 @@ from locflow.pipeline.batches import send_batches, translate_batch
 from locflow.pipeline.budget import Budget, CostCapReached
 from locflow.pipeline.cost import estimate_jobs, prices_for
 from locflow.pipeline.plan import plan_locale
-from locflow.pipeline.results import BatchResult
 from locflow.pipeline.runner import LoopRunner
+from locflow.pipeline.summary import BatchResult
 from locflow.pipeline.translate import jobs_of
 from locflow.settings import Config
 from tests.fakes.chat_server import ChatServer

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from locflow.pipeline.results import ChildRun, RecordedRun, fan_in
+from locflow.pipeline.fan_in import ChildRun, RecordedRun, fan_in
 from locflow.settings import load_config
 from tests.support.env import run_cli
 from tests.support.pg import throwaway_database

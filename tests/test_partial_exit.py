@@ -18,15 +18,8 @@ from locflow.db.session import open_database
 from locflow.db.states import State
 from locflow.pipeline.docs_export import DocResult
 from locflow.pipeline.export import FileResult
-from locflow.pipeline.results import (
-    COMPLETED,
-    PARTIAL,
-    DocsRunResult,
-    DocSummary,
-    LocaleSummary,
-    PublishResult,
-    RunResult,
-)
+from locflow.pipeline.results import DocsRunResult, DocSummary, PublishResult, RunResult
+from locflow.pipeline.summary import COMPLETED, PARTIAL, LocaleSummary
 from locflow.pipeline.translate import StoreCounts
 from locflow.settings import ConfigError, LocaleOptions, UnknownSetting, config_from_mapping
 from tests.fakes.qwen_sim import QwenSim

@@ -17,7 +17,7 @@ from locflow.db.base import utcnow
 from locflow.db.models import Run
 from locflow.db.session import open_database
 from locflow.pipeline import heartbeat, units
-from locflow.pipeline.results import CRASHED, INTERRUPTED
+from locflow.pipeline.summary import CRASHED, INTERRUPTED
 from tests.support.env import run_cli
 from tests.support.helpers import config_for
 

@@ -7,15 +7,9 @@ from __future__ import annotations
 from locflow.pipeline.docs import DocsSyncReport
 from locflow.pipeline.docs_export import DocResult
 from locflow.pipeline.export import FileResult
-from locflow.pipeline.results import (
-    ChildRun,
-    DocsRunResult,
-    DocSummary,
-    LocaleSummary,
-    RecordedRun,
-    RunResult,
-    fan_in,
-)
+from locflow.pipeline.fan_in import ChildRun, RecordedRun, fan_in
+from locflow.pipeline.results import DocsRunResult, DocSummary, RunResult
+from locflow.pipeline.summary import LocaleSummary
 from locflow.pipeline.sync import SyncReport
 from locflow.pipeline.translate import StoreCounts
 

@@ -287,7 +287,8 @@ def test_json_locale_counts_come_from_the_ledger(demo_project, prefect_server, t
 
 def test_the_summary_states_cost_and_unanswered_charge():
     from locflow.flows.report import markdown_summary
-    from locflow.pipeline.results import LocaleSummary, RunResult
+    from locflow.pipeline.results import RunResult
+    from locflow.pipeline.summary import LocaleSummary
 
     result = RunResult(7, "")
     result.locales["fr"] = LocaleSummary("fr", requests=9, paid_requests=8, cost=0.0123)
