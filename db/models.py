@@ -156,8 +156,10 @@ class CatalogFile(Base):
     export_key: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
     """What the last export was made from (db.repo.export_fingerprint, content, policy):
     equal on the next run means nothing to rebuild."""
-    export_counts: Mapped[list[int] | None] = mapped_column(JSON, nullable=True, default=None)
-    """[translated, fuzzy, total] of that export, reported when it is skipped."""
+    export_counts: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True, default=None)
+    """[translated, fuzzy, total, demoted, flagged] of that export (the last two: lists of
+    report lines), reported again when the next export is skipped: a decision that still
+    holds is still told."""
 
 
 class Run(Base):

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -150,10 +151,12 @@ def export_catalog(
         fingerprint = found.get((source.id, locale), "")
     key = _export_key(fingerprint, rel, config)
     if stored is not None and _exported_as_is(stored, key, path, config):
-        translated, fuzzy, total = stored.export_counts
+        translated, fuzzy, total, *told = stored.export_counts
+        demoted, flagged = (tuple(x) for x in (told or [[], []]))
         return FileResult(
-            rel, locale, bool(drift.reasons), False, translated, fuzzy, total, *_why(drift)
-        )
+            rel, locale, bool(drift.reasons), False, translated, fuzzy, total, *_why(drift),
+            demoted, flagged,
+        )  # fmt: skip
     rows = segment_repo.segment_rows(s, source.id, include_obsolete=False)
     wanted, chosen = _wanted(s, rows, locale, config.export.machine)
     out = _render(s, source, locale, rel, stored, rows, wanted, chosen, now)
@@ -165,7 +168,8 @@ def export_catalog(
     if not dry_run:
         staged = StagedWrites() if writes is None else writes
         written = _stage(staged, path, out.data, out.catalog, changed, config.export.mo)
-        _record(s, source, locale, rel, out.data, key, _counts(out.wanted, len(rows)))
+        told = [list(out.demoted), list(out.flagged)]
+        _record(s, source, locale, rel, out.data, key, [*_counts(out.wanted, len(rows)), *told])
         if writes is None:
             staged.commit()
     return FileResult(
@@ -209,14 +213,15 @@ def _record(
     rel: str,
     data: bytes,
     key: str,
-    counts: tuple[int, int, int],
+    counts: list[Any],
 ) -> None:
-    """What this export wrote, in the caller's transaction: its bytes, key and counts."""
+    """What this export wrote, in the caller's transaction: its bytes, key and counts (with
+    the entries it demoted or flagged, told again while nothing changes)."""
     catalog_repo.put_catalog_file(s, source.id, locale, rel, data, hashlib.sha256(data).hexdigest())
     row = catalog_repo.catalog_file(s, source.id, locale)
     if row is not None and row.content == data:
         row.export_key = _with_content(key, row.content_hash)
-        row.export_counts = list(counts)
+        row.export_counts = counts
 
 
 def _exported_as_is(stored: CatalogFile, key: str, path: Path, config: Config) -> bool:

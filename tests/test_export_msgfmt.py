@@ -243,6 +243,9 @@ def test_entries_msgfmt_would_reject_are_written_fuzzy_and_every_file_passes_msg
     assert "missing %d" in said and "{usr}" in said and "end with '\\n'" in said
     assert files["fr"].fuzzy >= 4 and not files["fr"].flagged
     assert all(not files[loc].demoted for loc in ("ru", "ar", "de"))
+    # the next export has nothing to rebuild, and still tells what it decided (exit 5 again)
+    again = {f.locale: f for f in export(Session, config)}
+    assert not again["fr"].written and again["fr"].demoted == demoted
 
 
 def test_a_rejected_change_keeps_the_previous_clean_text(demo_project, Session, db_url, msgfmt):
