@@ -35,10 +35,12 @@ from locflow.pipeline.export_check import (
 )
 from locflow.pipeline.export_merge import (
     Wanted,
+    as_utf8,
     build_catalog,
     fit_charset,
     fit_msgfmt,
     new_base,
+    template_unfit,
 )
 from locflow.settings import CatalogSource, Config
 
@@ -153,7 +155,8 @@ def export_catalog(
         )
     rows = segment_repo.segment_rows(s, source.id, include_obsolete=False)
     wanted = _wanted(s, rows, locale, config.export.machine)
-    out = _render(source, locale, rel, stored, rows, wanted, now)
+    utf8 = config.export.charset == "utf-8"
+    out = _render(source, locale, rel, stored, rows, wanted, now, utf8=utf8)
     changed = out.changed
     why = drift + (
         database_changes(_stored_catalog(stored, rel), out.catalog) if changed else Why()
@@ -262,15 +265,28 @@ def _render(
     rows: Sequence[SegmentRow],
     wanted: dict[int, Wanted | None],
     now: datetime,
+    *,
+    utf8: bool = False,
 ) -> Rendered:
     """The catalogue rebuilt on its stored bytes (or a new one), its bytes, and whether they
-    changed; the header's revision date moves only with a change."""
+    changed; the header's revision date moves only with a change. `utf8`: convert a legacy
+    catalogue to UTF-8 ([export] charset = "utf-8"); it is also converted when its charset
+    cannot hold the template's own text, as msgmerge does (reported)."""
     if stored is not None:
         base = parse_po(stored.content, rel)
         plural = plural_info(locale, base.plural_forms())
     else:
         plural = plural_info(locale)
         base = new_base(source, locale, plural, rel)
+    converted: tuple[str, ...] = ()
+    unfit_template = None if utf8 else template_unfit(base, rows, wanted)
+    if unfit_template is not None:
+        converted = (
+            f"catalogue converted from {base._charset} to UTF-8, as msgmerge does: "
+            f"{unfit_template}, which {base._charset} cannot hold",
+        )
+    if utf8 or unfit_template is not None:
+        base = as_utf8(base)
     wanted, unfit = fit_charset(base, rows, wanted)
     checked = fit_msgfmt(base, rows, wanted, plural)
     wanted = checked.wanted
@@ -283,7 +299,8 @@ def _render(
             updates["Plural-Forms"] = plural.header  # msgfmt needs it once plurals are there
         catalog = with_header_fields(catalog, updates, fuzzy=False if stored is None else None)
         data = render_po(catalog)
-    return Rendered(catalog, data, changed, wanted, unfit + checked.demoted, checked.flagged)
+    demoted = converted + unfit + checked.demoted
+    return Rendered(catalog, data, changed, wanted, demoted, checked.flagged)
 
 
 EXPORT_FORMAT = "2"
@@ -292,6 +309,8 @@ EXPORT_FORMAT = "2"
 
 def _export_key(fingerprint: str, rel: str, config: Config) -> str:
     policy = f"{EXPORT_FORMAT}|{rel}|{config.export.machine}|{config.export.mo}"
+    if config.export.charset != "keep":  # "keep" adds nothing: keys made before it stand
+        policy += f"|charset={config.export.charset}"
     return f"{policy}|{fingerprint}"
 
 

@@ -15,6 +15,7 @@ from locflow.connectors.po_edit import (
     new_catalog,
     new_entry,
     with_entries,
+    with_header_fields,
     with_translation,
 )
 from locflow.connectors.po_model import PoCatalog, PoEntry
@@ -143,6 +144,42 @@ def new_base(source: Source, locale: str, plural: PluralInfo, name: str) -> PoCa
             fields[key] = "locflow"
     comment = template.header.segment.translator_comments if template.header else ""
     return new_catalog(name, tuple(fields.items()), comment, template.width)
+
+
+UTF8_CONTENT_TYPE = "text/plain; charset=UTF-8"
+
+
+def as_utf8(base: PoCatalog) -> PoCatalog:
+    """The catalogue converted to UTF-8, header included; its other lines are kept."""
+    if base.encoding == "utf-8":
+        return base
+    return with_header_fields(base, {"Content-Type": UTF8_CONTENT_TYPE})
+
+
+def template_unfit(
+    base: PoCatalog, rows: Sequence[SegmentRow], wanted: dict[int, Wanted | None]
+) -> str | None:
+    """Why the catalogue's charset cannot hold the template's own text (a msgid, context,
+    comment or reference with `’`, or such a previous msgid): no translation to leave out,
+    so export converts the catalogue to UTF-8, as msgmerge does. None when it fits."""
+    if base.encoding == "utf-8":
+        return None
+    for row in rows:
+        seg = segment_repo.row_to_segment(row)
+        want = wanted.get(row.id)
+        texts = (
+            seg.msgctxt or "",
+            seg.msgid,
+            seg.msgid_plural or "",
+            seg.extracted_comments,
+            *(f"{path}:{line}" for path, line in seg.occurrences),
+            *seg.flags,
+            (want.previous_msgid or "") if want is not None else "",
+        )
+        bad = _unencodable(texts, base.encoding)
+        if bad is not None:
+            return f"the template's {row.msgid!r} has {bad!r}"
+    return None
 
 
 def fit_charset(
