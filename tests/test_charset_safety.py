@@ -430,3 +430,37 @@ def test_cli_run_twice_on_a_legacy_catalogue(wtforms, prefect_server, tmp_path, 
     assert written == {loc: po_path(wtforms, loc).read_bytes() for loc in ("fr", "ro", "de")}
     report = run_cli("export", "--dry-run", cwd=wtforms, env=env)
     assert report.returncode == 0, report.stderr
+
+
+OTHER_POT = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+OTHER_POT += 'msgid "Invalid email address."\nmsgstr ""\n'
+
+
+def test_a_memory_hit_the_charset_cannot_encode_waits_for_review(wtforms, Session, db_url):
+    """An approved translation from another (UTF-8) catalogue is reused without an engine
+    call, but not as clean `machine` text where the catalogue's charset cannot hold it."""
+    other = wtforms / "other"
+    (other / "fr").mkdir(parents=True)
+    (other / "other.pot").write_text(OTHER_POT, encoding="utf-8")
+    fr = 'msgid ""\nmsgstr ""\n"Language: fr\\n"\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    fr += 'msgid "Invalid email address."\nmsgstr "Adresse e‑mail « non valide »"\n'
+    (other / "fr" / "other.po").write_text(fr, encoding="utf-8")  # U+2011: not in latin-9
+    toml = wtforms / "locflow.toml"
+    toml.write_text(
+        toml.read_text().replace(
+            "[engine]",
+            '[[catalogs]]\ntemplate = "other/other.pot"\npath = "other/{locale}/other.po"\n\n'
+            "[engine]",
+        )
+    )
+    config = config_for(wtforms, db_url)
+    sync(Session, config)
+    counts, _ = translate(Session, config)
+    assert counts.reused >= 1
+    with Session() as s:
+        rows = s.scalars(select(SegmentRow).where(SegmentRow.msgid == "Invalid email address."))
+        ids = [r.id for r in rows]
+        found = repo.current_versions(s, ids, "fr")
+        reused = [v for vs in found.values() for v in vs[:1] if v.origin == "tm"]
+        assert len(reused) == 1 and reused[0].state == State.NEEDS_REVIEW
+        assert "'‑' (U+2011)" in reused[0].issues[0]["message"]
