@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from locflow.catalog.plurals import plural_info
-from locflow.connectors.po import StagedWrites, render_po, write_mo
+from locflow.connectors.po import StagedWrites, write_mo
 from locflow.connectors.po_edit import (
     with_header_fields,
 )
@@ -40,6 +40,7 @@ from locflow.pipeline.export_merge import (
     fit_charset,
     fit_msgfmt,
     new_base,
+    render_fitted,
     template_unfit,
 )
 from locflow.settings import CatalogSource, Config
@@ -278,29 +279,38 @@ def _render(
     else:
         plural = plural_info(locale)
         base = new_base(source, locale, plural, rel)
-    converted: tuple[str, ...] = ()
-    unfit_template = None if utf8 else template_unfit(base, rows, wanted)
-    if unfit_template is not None:
-        converted = (
-            f"catalogue converted from {base._charset} to UTF-8, as msgmerge does: "
-            f"{unfit_template}, which {base._charset} cannot hold",
-        )
-    if utf8 or unfit_template is not None:
-        base = as_utf8(base)
+    base, converted = _in_charset(base, rows, wanted, utf8)
     wanted, unfit = fit_charset(base, rows, wanted)
     checked = fit_msgfmt(base, rows, wanted, plural)
     wanted = checked.wanted
-    catalog = build_catalog(base, rows, wanted, plural)
-    data = render_po(catalog)
+    catalog, data, forced = render_fitted(build_catalog(base, rows, wanted, plural))
     changed = stored is None or data != stored.content
     if changed:
         updates = {"PO-Revision-Date": now.strftime("%Y-%m-%d %H:%M%z")}
         if any(r.msgid_plural is not None for r in rows) and not catalog.plural_forms():
             updates["Plural-Forms"] = plural.header  # msgfmt needs it once plurals are there
         catalog = with_header_fields(catalog, updates, fuzzy=False if stored is None else None)
-        data = render_po(catalog)
-    demoted = converted + unfit + checked.demoted
+        catalog, data, late = render_fitted(catalog)
+        forced = forced or late
+    demoted = converted + forced + unfit + checked.demoted
     return Rendered(catalog, data, changed, wanted, demoted, checked.flagged)
+
+
+def _in_charset(
+    base: PoCatalog, rows: Sequence[SegmentRow], wanted: dict[int, Wanted | None], utf8: bool
+) -> tuple[PoCatalog, tuple[str, ...]]:
+    """The catalogue in the charset it is written in: UTF-8 when asked, or when its charset
+    cannot hold the template's own text (with a note); else its own."""
+    if utf8:
+        return as_utf8(base), ()
+    unfit = template_unfit(base, rows, wanted)
+    if unfit is None:
+        return base, ()
+    note = (
+        f"catalogue converted from {base._charset} to UTF-8, as msgmerge does: {unfit}, "
+        f"which {base._charset} cannot hold"
+    )
+    return as_utf8(base), (note,)
 
 
 EXPORT_FORMAT = "2"

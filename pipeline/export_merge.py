@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from locflow.catalog.check_msgfmt import msgfmt_problem
 from locflow.catalog.plurals import PluralInfo
 from locflow.catalog.segment import Segment
+from locflow.connectors.po import render_po
 from locflow.connectors.po_edit import (
     as_obsolete,
     new_catalog,
@@ -18,7 +19,7 @@ from locflow.connectors.po_edit import (
     with_header_fields,
     with_translation,
 )
-from locflow.connectors.po_model import PoCatalog, PoEntry
+from locflow.connectors.po_model import PoCatalog, PoEntry, PoError
 from locflow.connectors.po_parse import parse_po
 from locflow.db import segment_repo
 from locflow.db.models import SegmentRow, Source
@@ -154,6 +155,21 @@ def as_utf8(base: PoCatalog) -> PoCatalog:
     if base.encoding == "utf-8":
         return base
     return with_header_fields(base, {"Content-Type": UTF8_CONTENT_TYPE})
+
+
+def render_fitted(catalog: PoCatalog) -> tuple[PoCatalog, bytes, tuple[str, ...]]:
+    """The catalogue's bytes. Text its legacy charset cannot hold that no per-entry decision
+    covered (a header field) converts it to UTF-8, as msgmerge would, with a note saying so,
+    rather than stopping every export; any other error (a duplicate message) still raises."""
+    try:
+        return catalog, render_po(catalog), ()
+    except PoError as exc:
+        if catalog.encoding == "utf-8":
+            raise
+        converted = as_utf8(catalog)
+        data = render_po(converted)
+        note = f"catalogue converted from {catalog._charset} to UTF-8: {exc.message}"
+        return converted, data, (note,)
 
 
 def template_unfit(

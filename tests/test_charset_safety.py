@@ -20,10 +20,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from locflow.connectors.po import read_po
+from locflow.connectors.po import read_po, render_po
+from locflow.connectors.po_edit import with_header_fields
+from locflow.connectors.po_model import PoError
+from locflow.connectors.po_parse import parse_po
 from locflow.db import repo
 from locflow.db.models import SegmentRow
 from locflow.db.states import State
+from locflow.pipeline.export_merge import render_fitted
 from locflow.review import actions
 from locflow.review.users import add_user, get_user
 from locflow.settings import ConfigError, load_config
@@ -464,3 +468,18 @@ def test_a_memory_hit_the_charset_cannot_encode_waits_for_review(wtforms, Sessio
         reused = [v for vs in found.values() for v in vs[:1] if v.origin == "tm"]
         assert len(reused) == 1 and reused[0].state == State.NEEDS_REVIEW
         assert "'‑' (U+2011)" in reused[0].issues[0]["message"]
+
+
+def test_a_header_field_the_charset_cannot_hold_converts_instead_of_stopping() -> None:
+    """The safety net under the per-entry decisions: text no decision covered (a header
+    field) converts the catalogue to UTF-8, with a note, instead of failing the export."""
+    latin9 = parse_po(FR_LATIN9.encode("iso-8859-15"), "wtforms.po")
+    with pytest.raises(PoError, match="cannot be written in charset"):
+        render_po(with_header_fields(latin9, {"Last-Translator": "Ţepeş <t@example.org>"}))
+    catalog, data, notes = render_fitted(
+        with_header_fields(latin9, {"Last-Translator": "Ţepeş <t@example.org>"})
+    )
+    assert catalog.encoding == "utf-8" and "charset=UTF-8" in data.decode("utf-8")
+    assert "Last-Translator: Ţepeş" in data.decode("utf-8")
+    assert notes and "converted from ISO8859-15 to UTF-8" in notes[0]
+    assert render_fitted(latin9) == (latin9, FR_LATIN9.encode("iso-8859-15"), ())
