@@ -31,6 +31,9 @@ class CheckContext:
     plural: PluralInfo
     terms: tuple[object, ...] = ()
     """Glossary terms matched in the segment (for the term-compliance check)."""
+    charset: str = "UTF-8"
+    """The target catalogue's charset, as its header names it (for the charset check): a
+    new catalogue, or one export converts, is UTF-8."""
 
 
 def short_repr(text: str, limit: int = 40) -> str:

@@ -5,13 +5,15 @@ None. Severity lives in the table, not in the functions: an "error" keeps MT out
 `machine` state, a "warning" is shown to the reviewer. The rules behind the checks live in
 sibling modules by concern: check_format (plural forms, format directives, `range:`),
 check_spacing (line breaks, whitespace), check_content (tags, URLs, Markdown, model
-leftovers), check_length, and catalog.terms (the glossary).
+leftovers), check_length, check_charset (what the target catalogue's charset cannot
+encode) and catalog.terms (the glossary).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from locflow.catalog.check_charset import charset_rule
 from locflow.catalog.check_content import (
     chatter_rule,
     control_chars_rule,
@@ -75,6 +77,7 @@ CHECKS: dict[str, tuple[CheckFn, Severity]] = _table(
     chatter=(chatter_rule, "warning"),
     untranslated=(untranslated_rule, "warning"),
     control_chars=(control_chars_rule, "error"),
+    charset=(charset_rule, "error"),
     length=(length_rule, "warning"),
     max_length=(max_length_rule, "error"),
     range=(range_rule, "error"),

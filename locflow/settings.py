@@ -343,8 +343,15 @@ def _export(where: str, table: Mapping[str, Any]) -> ExportSettings:
     machine = table.get("machine", "fuzzy")
     if machine not in ("fuzzy", "omit"):
         raise ConfigError(f'{where} machine must be "fuzzy" or "omit", not {machine!r}')
+    charset = table.get("charset", "keep")
+    if isinstance(charset, str) and charset.lower() in ("utf-8", "utf8"):
+        charset = "utf-8"
+    if charset not in ("keep", "utf-8"):
+        raise ConfigError(f'{where} charset must be "keep" or "utf-8", not {charset!r}')
     return ExportSettings(
-        machine=machine, mo=_typed(where, "mo", table.get("mo", True), "true or false")
+        machine=machine,
+        mo=_typed(where, "mo", table.get("mo", True), "true or false"),
+        charset=charset,
     )
 
 

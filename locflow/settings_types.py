@@ -86,6 +86,9 @@ class CatalogSource:
 class ExportSettings:
     machine: Literal["fuzzy", "omit"] = "fuzzy"
     mo: bool = True
+    charset: Literal["keep", "utf-8"] = "keep"
+    """"keep": a catalogue is written in the charset it was read in (text it cannot hold is
+    flagged and left out); "utf-8": legacy catalogues are converted to UTF-8 on export."""
 
 
 @dataclass(frozen=True)

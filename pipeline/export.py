@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from locflow.catalog.plurals import plural_info
-from locflow.connectors.po import StagedWrites, render_po, write_mo
+from locflow.connectors.po import StagedWrites, write_mo
 from locflow.connectors.po_edit import (
     with_header_fields,
 )
@@ -38,10 +38,13 @@ from locflow.pipeline.export_check import (
 from locflow.pipeline.export_header import header_updates, last_person
 from locflow.pipeline.export_merge import (
     Wanted,
+    as_utf8,
     build_catalog,
     fit_charset,
     fit_msgfmt,
     new_base,
+    render_fitted,
+    template_unfit,
 )
 from locflow.settings import CatalogSource, Config
 
@@ -159,7 +162,8 @@ def export_catalog(
         )  # fmt: skip
     rows = segment_repo.segment_rows(s, source.id, include_obsolete=False)
     wanted, chosen = _wanted(s, rows, locale, config.export.machine)
-    out = _render(s, source, locale, rel, stored, rows, wanted, chosen, now)
+    utf8 = config.export.charset == "utf-8"
+    out = _render(s, source, locale, rel, stored, rows, wanted, chosen, now, utf8=utf8)
     changed = out.changed
     why = drift + (
         database_changes(_stored_catalog(stored, rel), out.catalog) if changed else Why()
@@ -279,20 +283,24 @@ def _render(
     wanted: dict[int, Wanted | None],
     chosen: dict[int, Translation],
     now: datetime,
+    *,
+    utf8: bool = False,
 ) -> Rendered:
     """The catalogue rebuilt on its stored bytes (or a new one), its bytes, and whether they
-    changed; the header is kept up only with a change (see export_header)."""
+    changed; the header is kept up only with a change (see export_header). `utf8`: convert a
+    legacy catalogue to UTF-8 ([export] charset = "utf-8"); it is also converted when its
+    charset cannot hold the template's own text, as msgmerge does (reported)."""
     if stored is not None:
         base = parse_po(stored.content, rel)
         plural = plural_info(locale, base.plural_forms())
     else:
         plural = plural_info(locale)
         base = new_base(source, locale, plural, rel)
+    base, converted = _in_charset(base, rows, wanted, utf8)
     wanted, unfit = fit_charset(base, rows, wanted)
     checked = fit_msgfmt(base, rows, wanted, plural)
     wanted = checked.wanted
-    catalog = build_catalog(base, rows, wanted, plural)
-    data = render_po(catalog)
+    catalog, data, forced = render_fitted(build_catalog(base, rows, wanted, plural))
     changed = stored is None or data != stored.content
     if changed:
         moved = _changed_rows(base, catalog, rows)
@@ -301,8 +309,27 @@ def _render(
         if any(r.msgid_plural is not None for r in rows) and not catalog.plural_forms():
             updates["Plural-Forms"] = plural.header  # msgfmt needs it once plurals are there
         catalog = with_header_fields(catalog, updates, fuzzy=False if stored is None else None)
-        data = render_po(catalog)
-    return Rendered(catalog, data, changed, wanted, unfit + checked.demoted, checked.flagged)
+        catalog, data, late = render_fitted(catalog)
+        forced = forced or late
+    demoted = converted + forced + unfit + checked.demoted
+    return Rendered(catalog, data, changed, wanted, demoted, checked.flagged)
+
+
+def _in_charset(
+    base: PoCatalog, rows: Sequence[SegmentRow], wanted: dict[int, Wanted | None], utf8: bool
+) -> tuple[PoCatalog, tuple[str, ...]]:
+    """The catalogue in the charset it is written in: UTF-8 when asked, or when its charset
+    cannot hold the template's own text (with a note); else its own."""
+    if utf8:
+        return as_utf8(base), ()
+    unfit = template_unfit(base, rows, wanted)
+    if unfit is None:
+        return base, ()
+    note = (
+        f"catalogue converted from {base._charset} to UTF-8, as msgmerge does: {unfit}, "
+        f"which {base._charset} cannot hold"
+    )
+    return as_utf8(base), (note,)
 
 
 def _changed_rows(
@@ -328,6 +355,8 @@ EXPORT_FORMAT = "2"
 
 def _export_key(fingerprint: str, rel: str, config: Config) -> str:
     policy = f"{EXPORT_FORMAT}|{rel}|{config.export.machine}|{config.export.mo}"
+    if config.export.charset != "keep":  # "keep" adds nothing: keys made before it stand
+        policy += f"|charset={config.export.charset}"
     return f"{policy}|{fingerprint}"
 
 

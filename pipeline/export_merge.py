@@ -10,15 +10,17 @@ from dataclasses import dataclass
 from locflow.catalog.check_msgfmt import msgfmt_problem
 from locflow.catalog.plurals import PluralInfo
 from locflow.catalog.segment import Segment
+from locflow.connectors.po import render_po
 from locflow.connectors.po_edit import (
     as_obsolete,
     new_catalog,
     new_entry,
     with_entries,
+    with_header_fields,
     with_notes,
     with_translation,
 )
-from locflow.connectors.po_model import PoCatalog, PoEntry
+from locflow.connectors.po_model import PoCatalog, PoEntry, PoError
 from locflow.connectors.po_parse import parse_po
 from locflow.db import segment_repo
 from locflow.db.models import SegmentRow, Source
@@ -143,6 +145,57 @@ def new_base(source: Source, locale: str, plural: PluralInfo, name: str) -> PoCa
             fields[key] = "locflow"
     comment = template.header.segment.translator_comments if template.header else ""
     return new_catalog(name, tuple(fields.items()), comment, template.width)
+
+
+UTF8_CONTENT_TYPE = "text/plain; charset=UTF-8"
+
+
+def as_utf8(base: PoCatalog) -> PoCatalog:
+    """The catalogue converted to UTF-8, header included; its other lines are kept."""
+    if base.encoding == "utf-8":
+        return base
+    return with_header_fields(base, {"Content-Type": UTF8_CONTENT_TYPE})
+
+
+def render_fitted(catalog: PoCatalog) -> tuple[PoCatalog, bytes, tuple[str, ...]]:
+    """The catalogue's bytes. Text its legacy charset cannot hold that no per-entry decision
+    covered (a header field) converts it to UTF-8, as msgmerge would, with a note saying so,
+    rather than stopping every export; any other error (a duplicate message) still raises."""
+    try:
+        return catalog, render_po(catalog), ()
+    except PoError as exc:
+        if catalog.encoding == "utf-8":
+            raise
+        converted = as_utf8(catalog)
+        data = render_po(converted)
+        note = f"catalogue converted from {catalog._charset} to UTF-8: {exc.message}"
+        return converted, data, (note,)
+
+
+def template_unfit(
+    base: PoCatalog, rows: Sequence[SegmentRow], wanted: dict[int, Wanted | None]
+) -> str | None:
+    """Why the catalogue's charset cannot hold the template's own text (a msgid, context,
+    comment or reference with `’`, or such a previous msgid): no translation to leave out,
+    so export converts the catalogue to UTF-8, as msgmerge does. None when it fits."""
+    if base.encoding == "utf-8":
+        return None
+    for row in rows:
+        seg = segment_repo.row_to_segment(row)
+        want = wanted.get(row.id)
+        texts = (
+            seg.msgctxt or "",
+            seg.msgid,
+            seg.msgid_plural or "",
+            seg.extracted_comments,
+            *(f"{path}:{line}" for path, line in seg.occurrences),
+            *seg.flags,
+            (want.previous_msgid or "") if want is not None else "",
+        )
+        bad = _unencodable(texts, base.encoding)
+        if bad is not None:
+            return f"the template's {row.msgid!r} has {bad!r}"
+    return None
 
 
 def fit_charset(

@@ -24,6 +24,7 @@ from locflow.connectors.po_parse import parse_header_fields
 from locflow.db import catalog_repo, repo, segment_repo
 from locflow.db.models import CatalogFile, Project, Translation
 from locflow.db.states import State
+from locflow.pipeline.charsets import UTF8, catalogue_charset
 from locflow.pipeline.terms import NO_TERMS, SegmentTermFinder, SegmentTerms, project_glossary
 
 Key = tuple[str | None, str, str | None]
@@ -46,6 +47,8 @@ class WorkItem:
     base_n: int | None = None
     """Number of the newest version when planned: the result is stored only if it still is
     (a reviewer's or another run's version written meanwhile wins)."""
+    charset: str = UTF8
+    """The charset its catalogue is written in (see pipeline.charsets), for the check."""
 
     @property
     def nforms(self) -> int:
@@ -109,7 +112,9 @@ def plan_locale(
     *,
     examples: int = MEMORY_EXAMPLES,
     finder: SegmentTermFinder | None = None,
+    keep_charsets: bool = True,
 ) -> LocalePlan:
+    """`keep_charsets`: False when export converts catalogues to UTF-8 ([export] charset)."""
     plan = LocalePlan(locale)
     memory = repo.approved_memory(s, project.id, locale)
     similar = SimilarTranslations(memory) if examples else None
@@ -120,6 +125,7 @@ def plan_locale(
         if not rows:
             continue
         plural = plural_for(s, source.id, locale)
+        charset = catalogue_charset(s, source.id, locale, keep=keep_charsets)
         current = repo.current_versions(s, [r.id for r in rows], locale)
         newest = repo.newest_numbers(s, [r.id for r in rows], locale)
         flagged = repo.ever_approved(
@@ -141,6 +147,7 @@ def plan_locale(
                 terms=terms,
                 glossary_hash=finder.glossary_hash,
                 base_n=newest.get(row.id, 0),
+                charset=charset,
             )
             remembered = memory.get(seg.key)
             if (

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
-from locflow.catalog.checks import CheckContext, Issue, run_checks
+from locflow.catalog.checks import CHECKS, CheckContext, Issue, run_checks
 from locflow.catalog.dnt import protect_dnt, restore_dnt
 from locflow.catalog.placeholders import Masked, PlaceholderMismatch, mask, unmask
 from locflow.catalog.plural_sample import count_placeholder, restore_count, with_sample
@@ -271,6 +271,7 @@ def check_outcome(outcome: Outcome, source_locale: str) -> tuple[Issue, ...]:
         target_locale=item.locale,
         plural=item.plural,
         terms=item.terms.expectations,
+        charset=item.charset,
     )
     issues = list(outcome.issues)
     seen = {i.check for i in issues}
@@ -348,26 +349,40 @@ SUPERSEDED = {
 def store_reused(
     s: Session, reused: Iterable[tuple[WorkItem, tuple[str, ...]]], *, run_id: int | None
 ) -> StoreCounts:
+    """Memory hits, as `machine`; one its catalogue's charset cannot hold (remembered from
+    a UTF-8 catalogue) waits for review with the reason."""
     counts = StoreCounts()
-    pending = [
-        repo.NewVersion(
-            segment_id=item.segment_id,
-            locale=item.locale,
-            forms=forms,
-            state=State.MACHINE,
-            origin="tm",
-            source_hash=item.source_hash,
-            terms_hash=item.terms.hash,
-            glossary_hash=item.glossary_hash,
-            author="memory",
-            run_id=run_id,
-            base_n=item.base_n,
+    pending = []
+    for item, forms in reused:
+        issues = _charset_issues(item, forms)
+        pending.append(
+            repo.NewVersion(
+                segment_id=item.segment_id,
+                locale=item.locale,
+                forms=forms,
+                state=State.NEEDS_REVIEW if issues else State.MACHINE,
+                origin="tm",
+                source_hash=item.source_hash,
+                terms_hash=item.terms.hash,
+                glossary_hash=item.glossary_hash,
+                author="memory",
+                run_id=run_id,
+                base_n=item.base_n,
+                issues=issues,
+            )
         )
-        for item, forms in reused
-    ]
+        for i in issues:
+            counts.issues[i["check"]] = counts.issues.get(i["check"], 0) + 1
     counts.reused = len(repo.add_versions(s, pending))
     counts.superseded = len(pending) - counts.reused
     return counts
+
+
+def _charset_issues(item: WorkItem, forms: tuple[str, ...]) -> tuple[dict[str, str], ...]:
+    ctx = CheckContext("", item.locale, item.plural, charset=item.charset)
+    fn, _ = CHECKS["charset"]
+    issue = fn(item.segment, forms, ctx)
+    return (issue_dict(issue),) if issue is not None else ()
 
 
 def issue_dict(issue: Issue) -> dict[str, str]:

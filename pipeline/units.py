@@ -84,7 +84,9 @@ def plan(config: Config, locale: str) -> LocalePlan:
     """A locale's plan; callers that act on it hold `translate_scope(locale)`."""
     with sessions(config.database_url)() as s:
         project = repo.get_or_create_project(s, config.project, config.source_locale)
-        return engine_scope(config, plan_locale(s, project, locale))
+        return engine_scope(
+            config, plan_locale(s, project, locale, keep_charsets=config.export.charset == "keep")
+        )
 
 
 def engine_scope(config: Config, plan: LocalePlan) -> LocalePlan:

@@ -1,5 +1,6 @@
 """Checks on a reviewer's text, run the way the pipeline runs them: the catalogue's own
-plural forms (else CLDR's) and the terms the project's glossary matches in the source."""
+plural forms (else CLDR's) and charset, and the terms the project's glossary matches in the
+source."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Session
 from locflow.catalog.checks import CheckContext, run_checks
 from locflow.db import segment_repo
 from locflow.db.models import Project, SegmentRow
+from locflow.pipeline.charsets import catalogue_charset
 from locflow.pipeline.plan import plural_for
 from locflow.pipeline.terms import SegmentTermFinder, project_glossary
 from locflow.pipeline.translate import issue_dict
@@ -26,6 +28,7 @@ def check_forms(
         target_locale=locale,
         plural=plural_for(s, seg.source_id, locale),
         terms=terms.expectations,
+        charset=catalogue_charset(s, seg.source_id, locale),
     )
     found = run_checks(segment, forms, ctx)
     return [issue_dict(i) for i in found], terms.hash, finder.glossary_hash

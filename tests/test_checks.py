@@ -132,15 +132,36 @@ CASES = [
     ("glossary", seg("Open the notebook"), ("Ouvrir le carnet",), "fr", False),
     ("glossary", seg("Open the notebook"), ("Ouvrir le cahier",), "fr", True),
     ("glossary", seg("Open the notebook"), ("Ouvrir le bloc",), "fr", True),
+    # charset (the target catalogue's charset after "|"; none: UTF-8)
+    ("charset", seg("Settings"), ("Paramètres ţ",), "fr", False),
+    ("charset", seg("Settings"), ("Paramètres œ €",), "fr|ISO-8859-15", False),
+    ("charset", seg("Settings"), ("Paramètres ţ",), "fr|ISO-8859-15", True),
+    ("charset", seg("Euro"), ("5 €",), "fr|ISO-8859-1", True),
+    ("charset", seg("Don't"), ("N’oubliez pas",), "fr|latin-1", True),
+    ("charset", seg("Hello"), ("こんにちは",), "ja|EUC-JP", False),
+    ("charset", seg("Hello"), ("こんにちは",), "de|ISO-8859-15", True),
+    ("charset", seg("Hello"), ("ţ",), "fr|CHARSET", False),
+    (
+        "charset",
+        seg("%d file", "%d files", C),
+        ("%d fişier", "%d fişiere", "%d de fişiere"),
+        "ro|ISO-8859-1",
+        True,
+    ),
 ]
 GLOSSARY_TERMS = {"Open the notebook": (TermExpectation("notebook", ("carnet",), ("cahier",)),)}
 
 
 def context(target: str, terms: tuple[TermExpectation, ...] = ()) -> CheckContext:
+    target, _, charset = target.partition("|")
     locale, _, rule = target.partition(":")
     header = "nplurals=2; plural=(n > 1);" if rule == "n>1" else None
     return CheckContext(
-        source_locale="en", target_locale=locale, plural=plural_info(locale, header), terms=terms
+        source_locale="en",
+        target_locale=locale,
+        plural=plural_info(locale, header),
+        terms=terms,
+        charset=charset or "UTF-8",
     )
 
 
@@ -192,3 +213,14 @@ def test_placeholder_message_names_what_is_wrong() -> None:
     )
     assert issue is not None
     assert issue.message == "msgstr python-format: missing %(name)s; unexpected %(nom)s"
+
+
+def test_charset_message_names_the_characters_and_the_charset() -> None:
+    issue = CHECKS["charset"][0](
+        seg("Remember"), ("N’oubliez pas ţ ’ €",), context("fr|ISO-8859-1")
+    )
+    assert issue is not None and issue.severity == "error"
+    assert "'’' (U+2019), 'ţ' (U+0163), '€' (U+20AC)" in issue.message
+    assert "charset ISO-8859-1" in issue.message
+    many = CHECKS["charset"][0](seg("Hello"), ("ĀāĂăĄąĆ",), context("de|ISO-8859-15"))
+    assert many is not None and "and 2 more" in many.message

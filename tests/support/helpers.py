@@ -43,7 +43,8 @@ def translate(Session, config: Config, engine: Engine | None = None) -> tuple[St
     for locale in config.locales:
         with Session() as s:
             project = repo.get_or_create_project(s, config.project, config.source_locale)
-            plan = plan_locale(s, project, locale)
+            keep = config.export.charset == "keep"
+            plan = plan_locale(s, project, locale, keep_charsets=keep)
         outcomes = asyncio.run(translate_jobs(engine, jobs_of(plan), config.source_locale))
         requests += sum(o.forms_sent for o in outcomes)
         with Session() as s, s.begin():
