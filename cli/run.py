@@ -160,6 +160,7 @@ def _run_flow(
 
             result.documents = translate_docs(str(config.file), locales)
     out.say(report.markdown_summary(result))
+    _say_demoted(out, result.files)
     data = result.to_dict()
     documents = data.get("documents")
     if documents is not None:
@@ -237,4 +238,6 @@ def _say_demoted(out: Output, files: Iterable[FileResult]) -> None:
         for line in f.demoted:
             out.say(f"{f.path}: {line}")
         for line in f.flagged:  # text locflow did not write: reported, never rewritten
+            out.say(f"{f.path}: {line}")
+        for line in f.notes:  # the file as a whole (a charset conversion)
             out.say(f"{f.path}: {line}")

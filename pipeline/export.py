@@ -78,6 +78,9 @@ class FileResult:
     flagged: tuple[str, ...] = ()
     """Entries msgfmt -c would reject whose text locflow did not write (imported human
     text): reported, never rewritten (see fit_msgfmt)."""
+    notes: tuple[str, ...] = ()
+    """What this export did to the file as a whole, told once: a legacy catalogue converted
+    to UTF-8 because its charset cannot hold the template's text (no entry left undone)."""
 
 
 def choose(
@@ -178,7 +181,7 @@ def export_catalog(
             staged.commit()
     return FileResult(
         rel, locale, changed or bool(drift.reasons), written, *_counts(out.wanted, len(rows)),
-        *_why(why), out.demoted, out.flagged,
+        *_why(why), out.demoted, out.flagged, out.notes,
     )  # fmt: skip
 
 
@@ -271,6 +274,7 @@ class Rendered:
     """What went in, after the per-entry decisions (see fit_charset, fit_msgfmt)."""
     demoted: tuple[str, ...]
     flagged: tuple[str, ...]
+    notes: tuple[str, ...]
 
 
 def _render(
@@ -311,8 +315,8 @@ def _render(
         catalog = with_header_fields(catalog, updates, fuzzy=False if stored is None else None)
         catalog, data, late = render_fitted(catalog)
         forced = forced or late
-    demoted = converted + forced + unfit + checked.demoted
-    return Rendered(catalog, data, changed, wanted, demoted, checked.flagged)
+    demoted = unfit + checked.demoted
+    return Rendered(catalog, data, changed, wanted, demoted, checked.flagged, converted + forced)
 
 
 def _in_charset(

@@ -388,7 +388,10 @@ def test_template_text_the_charset_cannot_hold_converts_that_catalogue(
     sync(Session, config)
     files = {f.locale: f for f in export(Session, config)}
     assert {loc for loc, f in files.items() if f.written} == {"fr", "ro", "de"}
-    assert any("converted from ISO8859-15 to UTF-8" in x for x in files["fr"].demoted)
+    assert any("converted from ISO8859-15 to UTF-8" in x for x in files["fr"].notes)
+    assert not files["fr"].demoted  # no entry was left undone: no gap, no exit 5
+    again = {f.locale: f for f in export(Session, config)}  # already UTF-8: nothing to tell
+    assert not again["fr"].written and not again["fr"].notes
     out = read_po(po_path(wtforms, "fr"))
     assert out.encoding == "utf-8"
     by_id = {e.segment.msgid: e for e in out.entries}

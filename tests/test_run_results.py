@@ -72,7 +72,7 @@ def test_a_run_result_prints_in_the_cli_order_with_optional_keys_last() -> None:
     assert d["files"] == [
         {"path": "locale/fr.po", "locale": "fr", "changed": True, "written": True,
          "translated": 5, "fuzzy": 2, "total": 9, "reasons": (), "entries": (), "demoted": (),
-         "flagged": ()},
+         "flagged": (), "notes": ()},
     ]  # fmt: skip
     assert result.recorded_counts() == {
         "requests": 12,
