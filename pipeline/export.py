@@ -17,7 +17,6 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from locflow.catalog.plurals import plural_info
 from locflow.connectors.po import StagedWrites, render_po, write_mo
 from locflow.connectors.po_edit import (
     with_header_fields,
@@ -42,6 +41,7 @@ from locflow.pipeline.export_merge import (
     fit_msgfmt,
     new_base,
 )
+from locflow.pipeline.plural_rules import plural_rule
 from locflow.settings import CatalogSource, Config
 
 Key = tuple[str | None, str, str | None]
@@ -277,11 +277,12 @@ def _render(
 ) -> Rendered:
     """The catalogue rebuilt on its stored bytes (or a new one), its bytes, and whether they
     changed; the header is kept up only with a change (see export_header)."""
+    plurals = any(r.msgid_plural is not None for r in rows)
     if stored is not None:
         base = parse_po(stored.content, rel)
-        plural = plural_info(locale, base.plural_forms())
+        plural = plural_rule(locale, base.plural_forms(), plurals=plurals, source=source.name)
     else:
-        plural = plural_info(locale)
+        plural = plural_rule(locale, None, plurals=plurals, source=source.name)
         base = new_base(source, locale, plural, rel)
     wanted, unfit = fit_charset(base, rows, wanted)
     checked = fit_msgfmt(base, rows, wanted, plural)
@@ -293,8 +294,10 @@ def _render(
         moved = _changed_rows(base, catalog, rows)
         versions = [chosen[r.id] for r in moved if r.id in chosen]
         updates = header_updates(catalog, locale, now, last_person(s, versions), texts=bool(moved))
-        if any(r.msgid_plural is not None for r in rows) and not catalog.plural_forms():
+        if plurals and not catalog.plural_forms():
             updates["Plural-Forms"] = plural.header  # msgfmt needs it once plurals are there
+        if plural.assumed and stored is None:
+            updates["Plural-Forms"] = None  # no rule known: none made up (gettext's default)
         catalog = with_header_fields(catalog, updates, fuzzy=False if stored is None else None)
         data = render_po(catalog)
     return Rendered(catalog, data, changed, wanted, unfit + checked.demoted, checked.flagged)
