@@ -16,8 +16,9 @@ from babel.messages.plurals import get_plural
 
 from locflow.catalog.locales import UnknownLocale, english_name, in_cldr, normalise_locale
 from locflow.catalog.plurals import NoPluralRule, plural_info
+from locflow.connectors.engines.base import Request
 from locflow.connectors.engines.languages import UnsupportedLanguage, qwen_language
-from locflow.connectors.engines.prompts import language_name
+from locflow.connectors.engines.prompts import chat_messages, language_name
 from locflow.connectors.po import read_po
 from locflow.settings import ConfigError, config_from_mapping
 from tests.fakes.qwen_sim import QwenSim
@@ -157,6 +158,8 @@ def test_plural_rule_order_catalogue_then_setting_then_cldr() -> None:
 def test_name_gives_the_engine_language_name() -> None:
     _config(["udm", "qaa"], {"udm": {"name": "Udmurt"}, "qaa": {"name": "Cebuano"}})
     assert english_name("udm") == "Udmurt" and language_name("udm") == "Udmurt"
+    system = chat_messages([Request("1", "Hello", "en", "udm")])[0]["content"]
+    assert "from English to Udmurt" in system  # the openai_compat prompt
     assert qwen_language("qaa") == "Cebuano"  # one of Qwen-MT's names: taken as it is
     with pytest.raises(UnsupportedLanguage) as exc:
         qwen_language("udm")  # not one of its names: refused before sending
@@ -204,6 +207,9 @@ def test_django_udm_and_a_private_use_code_sync_run_and_export(tmp_path, cli_env
     assert read_po(catalogue(root, "fr")).plural_forms() == get_plural("fr").plural_forms
     quiet = run_cli("sync", "-q", cwd=root, env=cli_env)
     assert quiet.returncode == 0 and warnings(quiet) == []
+    doctor = run_cli("doctor", "--no-engine", cwd=root, env=cli_env)
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    assert [x for x in doctor.stdout.splitlines() if x.startswith("WARN config: ") and "udm" in x]
 
 
 @pytest.mark.parametrize("code", ["english", "x1"])
@@ -212,6 +218,17 @@ def test_a_bad_code_is_still_exit_2(tmp_path, code) -> None:
     done = run_cli("sync", cwd=root, env={"LOCFLOW_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"unknown locale '{code}'" in done.stderr.strip().splitlines()[-1]
+
+
+def test_l_takes_a_code_outside_cldr_and_refuses_a_bad_one(tmp_path) -> None:
+    root = project(tmp_path, '"fr", "udm"')
+    env = {"LOCFLOW_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    done = run_cli("sync", "--json", "-l", "udm", cwd=root, env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["imported"] == 4  # udm's translated entries
+    bad = run_cli("sync", "-l", "english", cwd=root, env=env)
+    assert bad.returncode == 2, bad.stderr
+    assert "-l english: unknown locale 'english'" in bad.stderr
 
 
 def test_a_plural_template_and_a_code_without_any_rule_is_exit_2(tmp_path, cli_env) -> None:
