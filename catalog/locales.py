@@ -54,9 +54,20 @@ def normalise_locale(code: str) -> str:
     normal = "_".join(parts)
     if m["modifier"]:
         normal += "@" + m["modifier"].lower()
-    if not in_cldr(normal) and not _OUTSIDE_CLDR.match(normal):
+    if not in_cldr(normal) and not _outside_cldr_shape(normal, m["script"], m["territory"]):
         raise UnknownLocale(code.strip())
     return normal
+
+
+def _outside_cldr_shape(normal: str, script: str | None, territory: str | None) -> bool:
+    """`ll[l][_CC|_Ssss][@mod]`, the script and territory ones ISO/CLDR know (`udm_RU`,
+    `xx_Latn`; not `xx_Nope`)."""
+    english = Locale("en")
+    return (
+        _OUTSIDE_CLDR.match(normal) is not None
+        and (script is None or script.title() in english.scripts)
+        and (territory is None or territory.upper() in english.territories)
+    )
 
 
 def in_cldr(code: str) -> bool:

@@ -92,7 +92,9 @@ def test_a_code_outside_cldr_shaped_like_a_locale_is_kept(code: str, kept: str) 
     assert normalise_locale(code) == kept
 
 
-@pytest.mark.parametrize("code", ["english", "x1", "u", "udm_RU_x", "udm_Latn_RU", "qaa_1234", ""])
+@pytest.mark.parametrize(
+    "code", ["english", "x1", "u", "udm_RU_x", "udm_Latn_RU", "qaa_1234", "xx-nope", "udm_QQ", ""]
+)
 def test_anything_else_is_still_an_unknown_locale(code: str) -> None:
     with pytest.raises(UnknownLocale):
         normalise_locale(code)
