@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gettext
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -43,6 +43,8 @@ class PluralInfo:
     expression: str
     header: str
     forms: tuple[PluralForm, ...]
+    assumed: bool = False
+    """True for `STAND_IN`: no rule is known, and none is needed (no plural entry)."""
 
     def index(self, n: int) -> int:
         """The gettext plural index for n."""
@@ -64,20 +66,50 @@ def parse_plural_forms(header: str) -> tuple[int, str]:
     return nplurals, expr
 
 
-@lru_cache(maxsize=512)
+class NoPluralRule(UnknownLocale):
+    """A locale outside CLDR with no Plural-Forms in its catalogue and no `[locales.X]
+    plural_forms`: fine until a plural entry needs the rule (the pipeline then raises a
+    ConfigError naming the setting)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.args = (
+            f"locale {code!r} has no plural rule: CLDR does not know it and its catalogue has "
+            f'no Plural-Forms; set [locales.{code}] plural_forms = "nplurals=N; plural=EXPR;" '
+            "in locflow.toml",
+        )
+
+
+_CONFIGURED: dict[str, str] = {}
+"""`[locales.X] plural_forms` of the configuration in use (settings sets them)."""
+
+
+def use_plural_rules(rules: Mapping[str, str]) -> None:
+    """Make `rules` (locale → Plural-Forms, from `[locales.X] plural_forms`) the rules
+    `plural_info` falls back to before CLDR; every caller sees them without a Config."""
+    _CONFIGURED.clear()
+    _CONFIGURED.update(rules)
+
+
 def plural_info(locale: str, plural_forms: str | None = None) -> PluralInfo:
-    """Plural forms of `locale`: from the catalogue's header when given, else from Babel/CLDR.
+    """Plural forms of `locale`, in gettext's order: the catalogue's own header when given,
+    else `[locales.X] plural_forms`, else Babel/CLDR; NoPluralRule when none has one.
 
     Categories always come from CLDR for the sample number, so a header that disagrees with
-    CLDR keeps its own forms and still gets meaningful category names. Cached: a no-op run
-    asks once per catalogue, and each answer scans n = 0..1000.
+    CLDR keeps its own forms and still gets meaningful category names.
     """
     header = plural_forms.strip() if plural_forms and plural_forms.strip() else None
+    return _plural_info(locale, header or _CONFIGURED.get(locale))
+
+
+@lru_cache(maxsize=512)
+def _plural_info(locale: str, header: str | None) -> PluralInfo:
+    """Cached: a no-op run asks once per catalogue, and each answer scans n = 0..1000."""
     try:
         loc = babel_locale(locale)
     except UnknownLocale:
         if header is None:
-            raise
+            raise NoPluralRule(locale) from None
         loc = None
     if header is None:
         tup = get_plural(loc)
@@ -85,6 +117,16 @@ def plural_info(locale: str, plural_forms: str | None = None) -> PluralInfo:
     else:
         nplurals, expr = parse_plural_forms(header)
     return _build(nplurals, expr, header, loc.plural_form if loc is not None else None)
+
+
+STAND_IN_HEADER = "nplurals=2; plural=(n != 1);"
+
+
+def stand_in(locale: str) -> PluralInfo:
+    """What a locale without any rule plans with while no entry is plural (`assumed`: a
+    new catalogue then gets no Plural-Forms rather than a made-up one)."""
+    info = _plural_info(locale, STAND_IN_HEADER)
+    return PluralInfo(info.nplurals, info.expression, info.header, info.forms, assumed=True)
 
 
 def _build(

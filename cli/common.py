@@ -142,8 +142,13 @@ def split_locales(values: Sequence[str] | None) -> list[str] | None:
 
 
 def load_settings(args: argparse.Namespace) -> Config:
-    """The configuration named by `--config` (else $LOCFLOW_CONFIG, else ./locflow.toml)."""
-    return load_config(args.config)
+    """The configuration named by `--config` (else $LOCFLOW_CONFIG, else ./locflow.toml);
+    its warnings go to stderr, one line each (`locflow: warning: …`), unless --quiet."""
+    config = load_config(args.config)
+    if not getattr(args, "quiet", False):
+        for warning in config.warnings:
+            print(f"locflow: warning: {warning}", file=sys.stderr)
+    return config
 
 
 def chosen_locales(args: argparse.Namespace, config: Config) -> list[str]:

@@ -55,6 +55,7 @@ def diagnose(config_path: str | None, *, probe_engine: bool = True) -> list[Find
     except ConfigError as exc:
         return [Finding("fail", "config", str(exc))]
     findings = [Finding("ok", "config", f"{config.file} ({len(config.locales)} locales)")]
+    findings += [Finding("warn", "config", w) for w in config.warnings]
     for check in (_database, _sources, _schedules, _prefect, _gettext):
         findings.extend(check(config))
     if probe_engine:

@@ -18,9 +18,15 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from locflow.catalog.locales import UnknownLocale, normalise_locale
 from locflow.database_url import PASSWORD_ENV, database_url_problem, redacted, with_password
-from locflow.settings_locales import LocaleOptions, parse_locale_options
+from locflow.settings_locales import (
+    LocaleOptions,
+    outside_cldr,
+    parse_locale,
+    parse_locale_options,
+    parse_locales,
+    use_locale_options,
+)
 from locflow.settings_types import (
     DEFAULT_FRONT_MATTER,
     CatalogSource,
@@ -100,6 +106,8 @@ class Config:
     ui: UiSettings = field(default_factory=UiSettings)
     locale_options: Mapping[str, LocaleOptions] = field(default_factory=dict)
     """The `[locales.X]` tables by locale (settings_locales); read them with `options_for`."""
+    warnings: tuple[str, ...] = ()
+    """One-line warnings the CLI prints once (e.g. locales outside CLDR, kept as written)."""
 
     def options_for(self, locale: str) -> LocaleOptions:
         return self.locale_options.get(locale) or LocaleOptions()
@@ -176,14 +184,16 @@ def config_from_mapping(
     _check_tables(label, data)
     project = data.get("project", {})
     where = f"{label}: [project]"
+    source = _typed(where, "source_locale", project.get("source_locale", "en"), "a string")
+    locales = parse_locales(label, project, env, ConfigError)
+    options = parse_locale_options(label, data, locales, (ConfigError, UnknownSetting))
+    use_locale_options(options)
     return Config(
         root=root,
         file=file,
         project=str(project.get("name") or root.name or "default"),
-        source_locale=_locale(
-            label, _typed(where, "source_locale", project.get("source_locale", "en"), "a string")
-        ),
-        locales=_locales(label, project, env),
+        source_locale=parse_locale(label, source, ConfigError),
+        locales=locales,
         database_url=_database_url(where, project, root, env),
         catalogs=tuple(_catalog(w, t) for w, t in _numbered(label, data, "catalogs")),
         engine=_engine(f"{label}: [engine]", data.get("engine", {}), env),
@@ -192,9 +202,8 @@ def config_from_mapping(
         glossaries=tuple(_glossary(w, t, root) for w, t in _numbered(label, data, "glossaries")),
         schedules=_schedules(_numbered(label, data, "schedules")),
         ui=_ui(f"{label}: [ui]", data.get("ui", {})),
-        locale_options=parse_locale_options(
-            label, data, _locales(label, project, env), (ConfigError, UnknownSetting)
-        ),
+        locale_options=options,
+        warnings=outside_cldr(label, locales),
     )
 
 
@@ -259,21 +268,6 @@ def _strings(where: str, key: str, value: Any) -> tuple[str, ...]:
 
 
 # --- the tables -------------------------------------------------------------------------------
-
-
-def _locale(label: str, code: str) -> str:
-    try:
-        return normalise_locale(code)
-    except UnknownLocale as exc:
-        raise ConfigError(f"{label}: {exc}") from None
-
-
-def _locales(label: str, project: Mapping[str, Any], env: Mapping[str, str]) -> tuple[str, ...]:
-    raw = env.get("LOCFLOW_LOCALES")
-    value: Any = raw.split(",") if raw else project.get("locales", [])
-    if not isinstance(value, list):
-        raise ConfigError(f"{label}: [project] locales must be a list of locale codes")
-    return tuple(_locale(label, str(x).strip()) for x in value if str(x).strip())
 
 
 def _database_url(

@@ -1,11 +1,15 @@
-"""The `[locales.X]` tables of locflow.toml: per-locale options, keyed by a configured locale.
+"""Locale codes in locflow.toml, and the `[locales.X]` tables: per-locale options, keyed by a
+configured locale.
 
     [locales.de]
     engine = false    # synced and exported, never sent to the engine: left to translators
 
-`locflow.settings` calls `parse_locale_options` and re-exports `LocaleOptions`; it lives here
-to keep that module short. Later options (a display `name`, `plural_forms`) join the same
-dataclass and the same KINDS table.
+    [locales.udm]     # outside CLDR: kept as written, with a one-line warning
+    name = "Udmurt"   # the language name the engine is given
+    plural_forms = "nplurals=1; plural=0;"   # when its catalogue has no Plural-Forms
+
+`locflow.settings` calls `parse_locales` and `parse_locale_options` and re-exports
+`LocaleOptions`; they live here to keep that module short.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from locflow.catalog.locales import UnknownLocale, normalise_locale
+from locflow.catalog.locales import UnknownLocale, in_cldr, normalise_locale, use_names
+from locflow.catalog.plurals import plural_info, use_plural_rules
 
 
 @dataclass(frozen=True)
@@ -25,15 +30,62 @@ class LocaleOptions:
     engine: bool = True
     """False: the locale's strings and blocks are never sent to the engine (memory matches
     still apply); what stays untranslated is left to translators, not a failed run."""
+    name: str | None = None
+    """The English language name engines are given (Qwen-MT's target_lang, the prompt of
+    openai_compat); needed for a code outside CLDR, else Babel's name."""
+    plural_forms: str | None = None
+    """`nplurals=N; plural=EXPR;`: the rule where the catalogue has no Plural-Forms header
+    (it comes before CLDR's; a catalogue's own header comes first)."""
 
 
-KINDS: dict[str, tuple[type, str]] = {"engine": (bool, "true or false")}
+KINDS: dict[str, tuple[type, str]] = {
+    "engine": (bool, "true or false"),
+    "name": (str, "a string"),
+    "plural_forms": (str, 'a string like "nplurals=2; plural=(n != 1);"'),
+}
 """Each key of a `[locales.X]` table: its type and how an error names it."""
 
 
 Errors = tuple[type[Exception], type[Exception]]
 """The exceptions to raise: (a bad value, an unknown key). settings passes its ConfigError
 and UnknownSetting (this module sits below it and cannot import them)."""
+
+
+def parse_locale(label: str, code: str, bad: type[Exception]) -> str:
+    try:
+        return normalise_locale(code)
+    except UnknownLocale as exc:
+        raise bad(f"{label}: {exc}") from None
+
+
+def parse_locales(
+    label: str, project: Mapping[str, Any], env: Mapping[str, str], bad: type[Exception]
+) -> tuple[str, ...]:
+    """[project] locales (LOCFLOW_LOCALES replaces them), normalised."""
+    raw = env.get("LOCFLOW_LOCALES")
+    value: Any = raw.split(",") if raw else project.get("locales", [])
+    if not isinstance(value, list):
+        raise bad(f"{label}: [project] locales must be a list of locale codes")
+    return tuple(parse_locale(label, str(x).strip(), bad) for x in value if str(x).strip())
+
+
+def outside_cldr(label: str, locales: Collection[str]) -> tuple[str, ...]:
+    """The one-line warning for the configured codes CLDR does not know (none: none)."""
+    unknown = [code for code in locales if not in_cldr(code)]
+    if not unknown:
+        return ()
+    return (
+        f"{label}: locales outside CLDR, kept as written: {', '.join(unknown)} (plural rule "
+        "from each catalogue's Plural-Forms, else [locales.X] plural_forms; engine language "
+        "name from [locales.X] name)",
+    )
+
+
+def use_locale_options(options: Mapping[str, LocaleOptions]) -> None:
+    """Give the catalog layer the configured names and plural rules (see catalog.locales
+    and catalog.plurals): every caller of `plural_info` and `english_name` sees them."""
+    use_names({k: o.name for k, o in options.items() if o.name})
+    use_plural_rules({k: o.plural_forms for k, o in options.items() if o.plural_forms})
 
 
 def parse_locale_options(
@@ -57,7 +109,7 @@ def parse_locale_options(
         if locale not in configured:
             known = ", ".join(sorted(configured)) or "none"
             raise bad(f"{where}: {locale!r} is not configured ([project] locales: {known})")
-        out[locale] = _options(where, table, errors)
+        out[locale] = _options(where, locale, table, errors)
     return out
 
 
@@ -74,7 +126,7 @@ def _listed(data: Mapping[str, Any]) -> set[str]:
     return out
 
 
-def _options(where: str, table: Any, errors: Errors) -> LocaleOptions:
+def _options(where: str, locale: str, table: Any, errors: Errors) -> LocaleOptions:
     bad, unknown = errors
     if not isinstance(table, Mapping):
         raise bad(f"{where} must be a table")
@@ -87,5 +139,12 @@ def _options(where: str, table: Any, errors: Errors) -> LocaleOptions:
         kind, name = KINDS[key]
         if not isinstance(value, kind):
             raise bad(f"{where}: {key} must be {name}, not {value!r}")
-        values[key] = value
+        if key == "plural_forms":
+            try:
+                plural_info(locale, value)  # parsed, and every n up to 1000 within nplurals
+            except ValueError as exc:
+                raise bad(f"{where}: plural_forms: {exc}") from None
+        if key == "name" and not value.strip():
+            raise bad(f"{where}: name must not be empty")
+        values[key] = value.strip() if isinstance(value, str) else value
     return LocaleOptions(**values)

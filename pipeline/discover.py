@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from locflow.catalog.locales import UnknownLocale, normalise_locale
+from locflow.catalog.locales import UnknownLocale, in_cldr, normalise_locale
 from locflow.pipeline.discover_babel import Group, babel_settings, babel_template
 from locflow.pipeline.discover_sphinx import join, read_sphinx_conf
 
@@ -123,13 +123,13 @@ def po_groups(pos: Iterable[str]) -> dict[Group, list[str]]:
     return {
         k: sorted(set(v))
         for k, v in groups.items()
-        if k[1] is not None or any(_same_locale(code, code) for code in v)
+        if k[1] is not None or any(_same_locale(code, code) and in_cldr(code) for code in v)
     }
 
 
 def _is_locale_code(code: str) -> bool:
     """Shaped like a gettext locale (`fr`, `pt_BR`, `sr@latin`, `udm`): known or not to
-    Babel, which `_locales` decides."""
+    Babel (CLDR); `_locales` keeps those that normalise_locale accepts."""
     return _LOCALE_SHAPE.match(code) is not None
 
 
@@ -357,7 +357,7 @@ def _locales(
         try:
             code = normalise_locale(raw)
         except UnknownLocale:
-            left[raw] = "a locale code Babel does not know (not supported yet)"
+            left[raw] = "not a locale code: neither CLDR's nor shaped ll[l][_CC|_Ssss][@mod]"
             continue
         if raw in excluded:
             left[raw] = "its catalogue is a template"

@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from locflow.catalog.plurals import plural_info
 from locflow.connectors.po import StagedWrites, write_mo
 from locflow.connectors.po_edit import (
     with_header_fields,
@@ -46,6 +45,7 @@ from locflow.pipeline.export_merge import (
     render_fitted,
     template_unfit,
 )
+from locflow.pipeline.plural_rules import plural_rule
 from locflow.settings import CatalogSource, Config
 
 Key = tuple[str | None, str, str | None]
@@ -294,11 +294,12 @@ def _render(
     changed; the header is kept up only with a change (see export_header). `utf8`: convert a
     legacy catalogue to UTF-8 ([export] charset = "utf-8"); it is also converted when its
     charset cannot hold the template's own text, as msgmerge does (reported)."""
+    plurals = any(r.msgid_plural is not None for r in rows)
     if stored is not None:
         base = parse_po(stored.content, rel)
-        plural = plural_info(locale, base.plural_forms())
+        plural = plural_rule(locale, base.plural_forms(), plurals=plurals, source=source.name)
     else:
-        plural = plural_info(locale)
+        plural = plural_rule(locale, None, plurals=plurals, source=source.name)
         base = new_base(source, locale, plural, rel)
     base, converted = _in_charset(base, rows, wanted, utf8)
     wanted, unfit = fit_charset(base, rows, wanted)
@@ -310,8 +311,10 @@ def _render(
         moved = _changed_rows(base, catalog, rows)
         versions = [chosen[r.id] for r in moved if r.id in chosen]
         updates = header_updates(catalog, locale, now, last_person(s, versions), texts=bool(moved))
-        if any(r.msgid_plural is not None for r in rows) and not catalog.plural_forms():
+        if plurals and not catalog.plural_forms():
             updates["Plural-Forms"] = plural.header  # msgfmt needs it once plurals are there
+        if plural.assumed and stored is None:
+            updates["Plural-Forms"] = None  # no rule known: none made up (gettext's default)
         catalog = with_header_fields(catalog, updates, fuzzy=False if stored is None else None)
         catalog, data, late = render_fitted(catalog)
         forced = forced or late

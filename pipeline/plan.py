@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from locflow.catalog.plurals import PluralInfo, plural_info
+from locflow.catalog.plurals import PluralInfo
 from locflow.catalog.segment import Segment
 from locflow.catalog.terms import check_terms
 from locflow.connectors.po_parse import parse_header_fields
@@ -25,6 +25,7 @@ from locflow.db import catalog_repo, repo, segment_repo
 from locflow.db.models import CatalogFile, Project, Translation
 from locflow.db.states import State
 from locflow.pipeline.charsets import UTF8, catalogue_charset
+from locflow.pipeline.plural_rules import rule_for_source
 from locflow.pipeline.terms import NO_TERMS, SegmentTermFinder, SegmentTerms, project_glossary
 
 Key = tuple[str | None, str, str | None]
@@ -86,23 +87,25 @@ content (planning asks per source and locale, the review app per string shown)."
 
 
 def plural_for(s: Session, source_id: int, locale: str) -> PluralInfo:
-    """The stored catalogue's own Plural-Forms when it has one, else CLDR's via Babel."""
+    """The stored catalogue's own Plural-Forms when it has one, else `[locales.X]
+    plural_forms`, else CLDR's via Babel (see pipeline.plural_rules: a ConfigError when the
+    source has plural entries and none of them gives a rule)."""
     digest = s.scalar(
         select(CatalogFile.content_hash).where(
             CatalogFile.source_id == source_id, CatalogFile.locale == locale
         )
     )
     if digest is None:
-        return plural_info(locale)
+        return rule_for_source(s, source_id, locale, None)
     if digest not in _PLURAL_HEADERS:
         stored = catalog_repo.catalog_file(s, source_id, locale)
         if stored is None:
-            return plural_info(locale)
+            return rule_for_source(s, source_id, locale, None)
         fields = parse_header_fields(stored.content, stored.path)  # only the header is read
         if len(_PLURAL_HEADERS) > 256:
             _PLURAL_HEADERS.clear()
         _PLURAL_HEADERS[digest] = next((v for k, v in fields if k.lower() == "plural-forms"), None)
-    return plural_info(locale, _PLURAL_HEADERS[digest])
+    return rule_for_source(s, source_id, locale, _PLURAL_HEADERS[digest])
 
 
 def plan_locale(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from locflow.catalog.locales import in_cldr
 from locflow.pipeline.discover import Discovery, Found
 
 FALLBACK_CATALOG = Found(
@@ -37,6 +38,12 @@ def starter_toml(found: Discovery, source_locale: str = "en") -> str:
         lines.append('# check: no catalogue found for any locale: list yours, e.g. ["fr", "de"]')
     for code, why in found.left_out:
         lines.append(f"# left out: {code}: {why}")
+    outside = [x for x in locales if not in_cldr(x)]
+    if outside:
+        lines.append(
+            f"# note: outside CLDR, kept as written: {', '.join(outside)} (plural rule from "
+            "each catalogue's Plural-Forms, else add [locales.X] plural_forms)"
+        )
     lines.append(
         '# database = "sqlite:///.locflow/locflow.db"   (default; LOCFLOW_DATABASE_URL overrides)'
     )

@@ -24,6 +24,7 @@ from locflow.connectors.po_parse import parse_po
 from locflow.db import catalog_repo, repo, segment_repo
 from locflow.db.models import Project, SegmentRow, Source
 from locflow.db.states import State
+from locflow.pipeline.plan import plural_for
 from locflow.pipeline.sync_carry import (
     FUZZY_THRESHOLD,
     carried_versions,
@@ -119,6 +120,7 @@ def sync_project(s: Session, config: Config, *, locales: Iterable[str] | None = 
         source = sync_template(s, project, src, report)
         for locale in wanted:
             sync_catalog(s, source, src, locale, report)
+            plural_for(s, source.id, locale)  # a ConfigError when a locale has no rule
     return report
 
 

@@ -63,7 +63,7 @@ def test_dry_runs_change_nothing(demo_project, cli_env):
         (
             ("sync",),
             lambda p: (p / "locflow.toml").write_text(
-                (p / "locflow.toml").read_text().replace('"de"]', '"zz_ZZ"]')
+                (p / "locflow.toml").read_text().replace('"de"]', '"zz-ZZ-1"]')
             ),
             "unknown locale",
             2,

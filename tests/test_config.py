@@ -89,7 +89,7 @@ def test_glob_templates_expand_with_name(tmp_path):
     ("text", "message"),
     [
         (
-            MINIMAL.replace('locales = ["fr", "ru", "ar"]', 'locales = ["fr", "xx_QQ"]'),
+            MINIMAL.replace('locales = ["fr", "ru", "ar"]', 'locales = ["fr", "x1"]'),
             "unknown locale",
         ),
         (MINIMAL + '\n[export]\nmachine = "always"\n', "[export] machine"),

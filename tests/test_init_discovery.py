@@ -72,12 +72,12 @@ def test_gnu_layout_po_files_beside_the_template(tmp_path):
     write(tmp_path, "po/hello.pot", POT)
     write(tmp_path, "po/fr.po", po("fr"))
     write(tmp_path, "po/pt_BR.po", po("pt_BR"))
-    write(tmp_path, "po/qaa.po", po("qaa"))  # private use: not in Babel
+    write(tmp_path, "po/qaa.po", po("qaa"))  # private use: not in Babel, kept (issue 13)
     write(tmp_path, "src/app.po", po("fr"))  # no locale folder, no locale name: not a catalogue
     (found,) = discover(tmp_path).catalogs
     assert (found.template, found.path) == ("po/hello.pot", "po/{locale}.po")
-    assert discover(tmp_path).locales == ("fr", "pt_BR")
-    assert "qaa" in dict(discover(tmp_path).left_out)
+    assert discover(tmp_path).locales == ("fr", "pt_BR", "qaa")  # outside CLDR: kept
+    assert dict(discover(tmp_path).left_out) == {}
 
 
 def test_sphinx_conf_is_read_not_run_and_built_templates_are_listed_each(tmp_path):
@@ -126,17 +126,20 @@ def test_django_layout_without_pot(tmp_path, with_source):
     assert sorted(by_domain) == ["django", "djangojs"]
     assert by_domain["django"].path == "polls/locale/{locale}/LC_MESSAGES/django.po"
     left = dict(found.left_out)
-    assert "udm" in left and "Babel does not know" in left["udm"]
+    assert "udm" not in left  # outside CLDR, kept as written (issue 13)
     if with_source:
         assert by_domain["django"].template == "polls/locale/en/LC_MESSAGES/django.po"
-        assert found.locales == ("de", "fr", "pt_BR")
+        assert found.locales == ("de", "fr", "pt_BR", "udm")
     else:  # the largest catalogue (fr's django.po has one entry more) is the template
         assert by_domain["django"].template == "polls/locale/fr/LC_MESSAGES/django.po"
         assert by_domain["djangojs"].template == "polls/locale/fr/LC_MESSAGES/djangojs.po"
-        assert found.locales == ("de", "pt_BR")
+        assert found.locales == ("de", "pt_BR", "udm")
         assert left["fr"] == "its catalogue is a template"
     text = written_config(tmp_path).read_text()
-    assert "# left out: udm:" in text and "# check: " in text
+    assert "# left out: udm:" not in text and "# check: " in text
+    assert "# note: outside CLDR, kept as written: udm " in text
+    config = load_config(written_config(tmp_path), env={})
+    assert "udm" in config.locales and len(config.warnings) == 1
 
 
 def test_init_dry_run_prints_and_writes_nothing(tmp_path):

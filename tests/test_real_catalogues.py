@@ -27,7 +27,7 @@ def merged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Report
         pytest.skip("GNU gettext's msgmerge is not installed")
     root = tmp_path_factory.mktemp("django")
     pair = django_admin_pair(root)
-    assert len(pair.locales) >= 90
+    assert len(pair.locales) >= 90 and "udm" in pair.locales  # every locale, none refused
     return pair.project, root / "msgmerge", run(pair, f"sqlite:///{root / 'db'}")
 
 
@@ -46,6 +46,13 @@ def test_untouched_msgstr_lines_stay_byte_for_byte(merged):
     # what changed is the merge itself: moved references above all, no more than msgmerge
     assert report.churn.most_common(1)[0][0] == "references"
     assert sum(report.churn.values()) <= sum(report.msgmerge_churn.values())
+
+
+def test_udm_outside_cldr_keeps_its_own_plural_rule(merged):
+    project, _, _ = merged
+    udm = read_po(project / "locale" / "udm" / "LC_MESSAGES" / "django.po")
+    assert udm.plural_forms() == "nplurals=1; plural=0;"
+    assert dict(udm.header_fields())["Language"] == "udm"
 
 
 def test_singular_turned_plural_is_carried_fuzzy_into_every_form(merged):

@@ -7,11 +7,15 @@ qwen-mt-plus/flash/turbo, 31 for qwen-mt-lite,
 whose table spells fa "Persian" instead of "Western Persian". Two names are not ASCII:
 "Norwegian Bokmål" and "Ta’izzi-Adeni Arabic" (U+2019 apostrophe). Regional locales map to
 the one name the API has for their language (pt_BR and pt_PT are both "Portuguese").
+A `[locales.X] name` that is one of the model's names is taken as it is (a private-use
+`qaa` named "Cebuano"); a code outside the table without such a name is refused.
 """
 
 from __future__ import annotations
 
 import re
+
+from locflow.catalog.locales import configured_name
 
 # code from the doc's table → exact English name (92 entries, the doc's order)
 QWEN_CODES: dict[str, str] = {
@@ -220,6 +224,9 @@ def qwen_language(locale: str, model: str = "qwen-mt-flash") -> str:
     "Norwegian Bokmål", `fa` → "Western Persian" ("Persian" on qwen-mt-lite).
     """
     table = LITE_CODES if is_lite(model) else QWEN_CODES
+    name = configured_name(locale)
+    if name is not None and name in table.values():
+        return name
     for key in _codes(locale):
         code = REGIONAL.get(key, key)
         if code in table:
@@ -231,6 +238,10 @@ def qwen_language(locale: str, model: str = "qwen-mt-flash") -> str:
                 f"{QWEN_CODES[code]!r} is not among its {len(table)} languages; "
                 "qwen-mt-flash and qwen-mt-plus support 92",
             )
+    if name is not None:
+        raise UnsupportedLanguage(
+            locale, model, f"its [locales.{locale}] name {name!r} is not among its languages"
+        )
     raise UnsupportedLanguage(locale, model, f"not among its {len(table)} languages")
 
 

@@ -27,7 +27,7 @@ MAX_MEMORY = 4
 
 
 def language_name(code: str) -> str:
-    """`fr` → "French"; the code itself when Babel does not know it."""
+    """`[locales.X] name` when set, else Babel's (`fr` → "French"), else the code itself."""
     try:
         return english_name(code)
     except UnknownLocale:

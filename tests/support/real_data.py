@@ -79,8 +79,8 @@ mo = false
 
 
 def django_admin_pair(dest: Path) -> Pair:
-    """Old admin catalogues, new English catalogue as the template, and the locales the
-    configuration accepts (every locale, once locales outside CLDR are)."""
+    """Old admin catalogues, new English catalogue as the template, and every locale (the
+    configuration accepts them all, `udm` outside CLDR included)."""
     old = extract(sdist("Django", OLD), ADMIN, dest / "old")
     new = extract(sdist("Django", NEW), ADMIN, dest / "new")
     project = dest / "project"
@@ -99,20 +99,12 @@ def django_admin_pair(dest: Path) -> Pair:
 
 
 def _accepted(project: Path, locales: list[str]) -> list[str]:
-    from locflow.settings import ConfigError, load_config
+    """Every locale, `udm` (outside CLDR) included: the configuration must take them all."""
+    from locflow.settings import load_config
 
     toml = project / "locflow.toml"
-    codes = list(locales)
-    while True:
-        toml.write_text(TOML.format(locales=", ".join(f'"{c}"' for c in codes)))
-        try:
-            load_config(toml, env={})
-            return codes
-        except ConfigError as exc:
-            bad = [c for c in codes if f"'{c}'" in str(exc)]
-            if not bad:
-                raise
-            codes.remove(bad[0])
+    toml.write_text(TOML.format(locales=", ".join(f'"{c}"' for c in locales)))
+    return list(load_config(toml, env={}).locales)
 
 
 def msgmerge(old: Path, template: Path, out: Path) -> Path:
