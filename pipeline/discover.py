@@ -56,6 +56,9 @@ class Discovery:
     left_out: tuple[tuple[str, str], ...] = ()
     """(code on disk, why it is not among the locales)."""
     notes: tuple[str, ...] = ()
+    plural_forms: tuple[tuple[str, str, str], ...] = ()
+    """(locale, Plural-Forms, catalogue it is read from) for the locales CLDR does not know:
+    a template whose locale has no catalogue yet needs the rule from locflow.toml."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -163,7 +166,26 @@ def discover(root: str | os.PathLike[str], source_locale: str = "en") -> Discove
     found += _templates(root, tree, groups, used, notes)
     found += _without_template(root, groups, used, source_locale)
     locales, left_out = _locales(found, source_locale)
-    return Discovery(tuple(found), locales, left_out, tuple(notes))
+    rules = _outside_cldr_rules(root, found, locales)
+    return Discovery(tuple(found), locales, left_out, tuple(notes), rules)
+
+
+_PLURAL_FORMS = re.compile(r'^"Plural-Forms:\s*(.*?)\\n"\s*$', re.M)
+
+
+def _outside_cldr_rules(
+    root: str | os.PathLike[str], found: Iterable[Found], locales: Iterable[str]
+) -> tuple[tuple[str, str, str], ...]:
+    """The first Plural-Forms header found on disk for each locale CLDR does not know."""
+    out = []
+    for code in (x for x in locales if not in_cldr(x)):
+        for f in found:
+            rel = f.path.replace("{locale}", code)
+            match = _PLURAL_FORMS.search(_read(root, rel) or "") if "{name}" not in rel else None
+            if match and "INTEGER" not in match.group(1):
+                out.append((code, match.group(1).strip(), rel))
+                break
+    return tuple(out)
 
 
 def _read(root: str | os.PathLike[str], rel: str) -> str | None:

@@ -47,6 +47,9 @@ def starter_toml(found: Discovery, source_locale: str = "en") -> str:
     lines.append(
         '# database = "sqlite:///.locflow/locflow.db"   (default; LOCFLOW_DATABASE_URL overrides)'
     )
+    for code, rule, where in found.plural_forms:
+        lines += ["", f"# the plural rule of {where}, for catalogues of {code} not made yet"]
+        lines += [f"[locales.{code}]", f"plural_forms = {_q(rule)}"]
     for f in catalogs:
         lines += ["", f"# found: {f.origin}"]
         lines += [f"# check: {n}" for n in f.notes]

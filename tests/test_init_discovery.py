@@ -140,6 +140,10 @@ def test_django_layout_without_pot(tmp_path, with_source):
     assert "# note: outside CLDR, kept as written: udm " in text
     config = load_config(written_config(tmp_path), env={})
     assert "udm" in config.locales and len(config.warnings) == 1
+    # a template whose udm catalogue does not exist yet still has udm's rule (Django's
+    # contrib/postgres has no udm catalogue): init wrote the one it found on disk
+    assert found.plural_forms[0][:2] == ("udm", "nplurals=2; plural=(n != 1);")
+    assert config.options_for("udm").plural_forms == "nplurals=2; plural=(n != 1);"
 
 
 def test_init_dry_run_prints_and_writes_nothing(tmp_path):
