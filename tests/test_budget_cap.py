@@ -23,24 +23,9 @@ from tests.fakes.chat_server import ChatServer
 from tests.fakes.qwen_sim import QwenSim
 from tests.support.env import run_cli
 from tests.support.helpers import config_for, sync
+from tests.support.sim_project import billed, use_sim
 
 KEY = "sk-cap-test-0123456789"
-
-
-def _use_sim(project, sim: QwenSim, extra: str = "") -> None:
-    toml = project / "locflow.toml"
-    toml.write_text(
-        toml.read_text().replace(
-            'name = "pseudo"',
-            f'name = "qwen_mt"\nbase_url = "{sim.base_url}"\nrpm = 60000\n{extra}',
-        )
-    )
-
-
-def _billed(sim: QwenSim, config: Config) -> float:
-    """What the provider bills at the engine's prices: usage of every 200 reply."""
-    c = sim.counters
-    return prices_for(config.engine).cost(c.billed_prompt_tokens, c.billed_completion_tokens)
 
 
 class Done:
@@ -91,14 +76,14 @@ def cli_env(prefect_server, tmp_path) -> dict[str, str]:
 @pytest.mark.parametrize("cap", [0.003, 0.005, 0.012])
 def test_a_greedy_provider_never_bills_more_than_the_cap(demo_project, Session, db_url, cap):
     with QwenSim(api_key=KEY, greedy=True) as sim:
-        _use_sim(demo_project, sim, 'model = "qwen-mt-plus"')  # dear: the cap bites early
+        use_sim(demo_project, sim, 'model = "qwen-mt-plus"')  # dear: the cap bites early
         config = config_for(demo_project, db_url)
         sync(Session, config)
         budget = Budget(cap, prices_for(config.engine))
         with pytest.raises(CostCapReached, match=rf"of \${cap:.4f}"):
             _translate_all(Session, config, budget)
-        assert 0 < _billed(sim, config) <= cap
-        assert budget.spent == pytest.approx(_billed(sim, config))
+        assert 0 < billed(sim, config) <= cap
+        assert budget.spent == pytest.approx(billed(sim, config))
         assert budget.spent <= cap and budget.reserved == 0.0
         bodies = sim.bodies
         assert bodies and all(0 < b["max_tokens"] <= 8192 for b in bodies)
@@ -108,7 +93,7 @@ def test_a_request_without_an_answer_is_charged_its_whole_reservation(
     demo_project, Session, db_url
 ):
     with QwenSim(api_key=KEY, greedy=True, timeout_sleep=1.5) as sim:
-        _use_sim(demo_project, sim, 'model = "qwen-mt-plus"\ntimeout = 0.5')
+        use_sim(demo_project, sim, 'model = "qwen-mt-plus"\ntimeout = 0.5')
         config = config_for(demo_project, db_url, LOCFLOW_LOCALES="de")
         sync(Session, config)
         sim.script("timeout")  # the first request is answered after the client gave up
@@ -121,7 +106,7 @@ def test_a_request_without_an_answer_is_charged_its_whole_reservation(
         # cost is below the bill, and with the unanswered charge it is what the budget spent
         paid = sum(r.cost for r in done)
         assert sim.counters.injected["timeout"] == 1
-        assert paid < _billed(sim, config) <= budget.spent <= 0.004
+        assert paid < billed(sim, config) <= budget.spent <= 0.004
         assert sum(r.cost + r.unanswered_cost for r in done) == pytest.approx(budget.spent)
 
 
@@ -151,7 +136,7 @@ def test_a_greedy_local_server_never_bills_more_than_the_cap(demo_project, Sessi
 
 def test_the_counts_say_requests_sent_and_paid(demo_project, Session, db_url):
     with QwenSim(api_key=KEY) as sim:
-        _use_sim(demo_project, sim)
+        use_sim(demo_project, sim)
         config = config_for(demo_project, db_url, LOCFLOW_LOCALES="de")
         sync(Session, config)
         sim.script("503", "429")  # two attempts answered with errors: sent, not paid
@@ -167,12 +152,12 @@ def test_locflow_run_max_cost_stops_within_the_cap(demo_project, cli_env):
     # qwen-mt-plus is about $0.006) and the whole run does not
     cap = 0.012
     with QwenSim(api_key=KEY, greedy=True) as sim:
-        _use_sim(demo_project, sim, 'model = "qwen-mt-plus"')
+        use_sim(demo_project, sim, 'model = "qwen-mt-plus"')
         env = cli_env
         done = run_cli("run", "--max-cost", str(cap), cwd=demo_project, env=env)
         assert done.returncode == 4, done.stdout + done.stderr
         assert "cost cap reached" in done.stderr
         config = config_for(demo_project, cli_env["LOCFLOW_DATABASE_URL"])
-        assert 0 < _billed(sim, config) <= cap
+        assert 0 < billed(sim, config) <= cap
         stats = json.loads(run_cli("stats", "--json", cwd=demo_project, env=env).stdout)
         assert sum(u["cost"] for u in stats["usage"].values()) <= cap

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +16,7 @@ from locflow.db.states import State
 from locflow.pipeline.catalog_stats import catalogue_stats
 from tests.support.env import run_cli
 from tests.support.helpers import config_for, export, sync, translate
+from tests.support.msgfmt_cases import msgfmt_counts
 
 FR = """\
 msgid ""
@@ -38,21 +38,6 @@ msgid_plural "%(count)d notes saved"
 msgstr[0] "%(count)d note"
 msgstr[1] "%(count)d notes"
 """
-
-
-def msgfmt_counts(msgfmt: str, path) -> tuple[int, int, int]:
-    said = subprocess.run(
-        [msgfmt, "--statistics", "-o", "/dev/null", str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stderr
-
-    def count(word: str) -> int:
-        m = re.search(rf"(\d+) {word}", said)
-        return int(m[1]) if m else 0
-
-    return count("translated"), count("fuzzy"), count("untranslated")
 
 
 def newest(s, msgid: str, locale: str) -> Translation:

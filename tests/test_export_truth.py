@@ -29,6 +29,7 @@ from locflow.db.states import State
 from locflow.pipeline.export_check import TemplateDrift
 from tests.support.env import run_cli
 from tests.support.helpers import config_for, export, sync, translate
+from tests.support.po_cases import LATIN9_FR
 
 NEW_MSGID = 'msgid "Export everything"\nmsgstr ""\n'
 
@@ -251,25 +252,6 @@ def test_cli_read_only_locale_directory_then_fixed(demo_project, prefect_server)
         assert "4 of 4 catalogues written" in done.stdout
     finally:
         shutil.rmtree(home, ignore_errors=True)
-
-
-LATIN9_FR = """\
-msgid ""
-msgstr ""
-"Language: fr\\n"
-"MIME-Version: 1.0\\n"
-"Content-Type: text/plain; charset=ISO-8859-15\\n"
-"Content-Transfer-Encoding: 8bit\\n"
-"Plural-Forms: nplurals=2; plural=(n > 1);\\n"
-
-#: app/settings.py:7
-msgid "Settings"
-msgstr "Paramètres"
-
-#: app/settings.py:8
-msgid " (default)"
-msgstr " (par défaut)"
-"""
 
 
 def test_text_the_charset_cannot_hold_is_decided_per_entry(demo_project, Session, db_url):

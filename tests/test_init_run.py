@@ -5,13 +5,12 @@ left for `export --check` (a catalogue standing in as template is not written in
 from __future__ import annotations
 
 import json
-import re
-import subprocess
 
 import pytest
 
 from tests.support.env import run_cli
 from tests.support.layouts import django_tree, sphinx_tree, wtforms_tree
+from tests.support.msgfmt_cases import msgfmt_counts
 
 pytestmark = pytest.mark.slow
 
@@ -20,21 +19,6 @@ LAYOUTS = {
     "django-no-pot": (django_tree, {"with_source": False}),
     "sphinx": (sphinx_tree, {"built": True}),
 }
-
-
-def msgfmt_counts(msgfmt: str, path) -> tuple[int, int, int]:
-    said = subprocess.run(
-        [msgfmt, "--statistics", "-o", "/dev/null", str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stderr
-
-    def count(word: str) -> int:
-        m = re.search(rf"(\d+) {word}", said)
-        return int(m[1]) if m else 0
-
-    return count("translated"), count("fuzzy"), count("untranslated")
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

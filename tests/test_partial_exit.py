@@ -24,6 +24,7 @@ from locflow.pipeline.translate import StoreCounts
 from locflow.settings import ConfigError, LocaleOptions, UnknownSetting, config_from_mapping
 from tests.fakes.qwen_sim import QwenSim
 from tests.support.env import free_port, run_cli
+from tests.support.po_cases import LATIN9_FR
 
 KEY = "sk-partial-test-0123456789"
 
@@ -282,20 +283,6 @@ def test_a_stop_on_purpose_stays_exit_4(demo_project, cli_env) -> None:
 
 
 # --- export: demoted entries ---------------------------------------------------------------------
-
-LATIN9_FR = """\
-msgid ""
-msgstr ""
-"Language: fr\\n"
-"MIME-Version: 1.0\\n"
-"Content-Type: text/plain; charset=ISO-8859-15\\n"
-"Content-Transfer-Encoding: 8bit\\n"
-"Plural-Forms: nplurals=2; plural=(n > 1);\\n"
-
-#: app/settings.py:7
-msgid "Settings"
-msgstr "Paramètres"
-"""
 
 
 @pytest.mark.slow  # four CLI runs

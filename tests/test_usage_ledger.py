@@ -23,27 +23,12 @@ from locflow.pipeline.cost import prices_for
 from locflow.pipeline.plan import plan_locale
 from locflow.pipeline.runner import LoopRunner
 from locflow.pipeline.translate import jobs_of
-from locflow.settings import Config
 from tests.fakes.qwen_sim import QwenSim
 from tests.support.env import run_cli
 from tests.support.helpers import config_for, sync
+from tests.support.sim_project import billed, use_sim
 
 KEY = "sk-ledger-test-0123456789"
-
-
-def _use_sim(project, sim: QwenSim, extra: str = "") -> None:
-    toml = project / "locflow.toml"
-    toml.write_text(
-        toml.read_text().replace(
-            'name = "pseudo"',
-            f'name = "qwen_mt"\nbase_url = "{sim.base_url}"\nrpm = 60000\n{extra}',
-        )
-    )
-
-
-def _billed(sim: QwenSim, config: Config) -> float:
-    c = sim.counters
-    return prices_for(config.engine).cost(c.billed_prompt_tokens, c.billed_completion_tokens)
 
 
 @pytest.fixture(autouse=True)
@@ -113,7 +98,7 @@ def test_usage_totals_group_by_locale_and_take_a_fan_out_parents_children(Sessio
 
 def test_each_batch_writes_its_usage_row_with_the_http_attempts(demo_project, Session, db_url):
     with QwenSim(api_key=KEY) as sim:
-        _use_sim(demo_project, sim)
+        use_sim(demo_project, sim)
         config = config_for(demo_project, db_url, LOCFLOW_LOCALES="de")
         sync(Session, config)
         with Session() as s, s.begin():
@@ -137,7 +122,7 @@ def test_each_batch_writes_its_usage_row_with_the_http_attempts(demo_project, Se
     assert totals.strings == len(jobs)
     assert totals.tokens_in == sim.counters.billed_prompt_tokens
     assert totals.tokens_out == sim.counters.billed_completion_tokens
-    assert totals.cost == pytest.approx(_billed(sim, config))
+    assert totals.cost == pytest.approx(billed(sim, config))
     assert totals.unanswered_cost == 0.0
 
 
@@ -145,7 +130,7 @@ def test_an_unanswered_request_is_charged_its_reservation_in_the_ledger(
     demo_project, Session, db_url
 ):
     with QwenSim(api_key=KEY, timeout_sleep=1.5) as sim:
-        _use_sim(demo_project, sim, "timeout = 0.5")
+        use_sim(demo_project, sim, "timeout = 0.5")
         config = config_for(demo_project, db_url, LOCFLOW_LOCALES="de")
         sync(Session, config)
         with Session() as s, s.begin():
@@ -167,14 +152,14 @@ def test_an_unanswered_request_is_charged_its_reservation_in_the_ledger(
     )
     # what the run says it cost is what its budget charged, never less than the bill
     assert totals.total_cost == pytest.approx(budget.spent)
-    assert totals.total_cost >= _billed(sim, config)
+    assert totals.total_cost >= billed(sim, config)
     assert totals.requests == sim.counters.attempts
     assert totals.paid_requests == sim.counters.ok
 
 
 def test_a_batch_stopped_by_a_fatal_error_still_records_what_it_sent(demo_project, Session, db_url):
     with QwenSim(api_key=KEY) as sim:
-        _use_sim(demo_project, sim, "concurrency = 1")
+        use_sim(demo_project, sim, "concurrency = 1")
         config = config_for(demo_project, db_url, LOCFLOW_LOCALES="de")
         sync(Session, config)
         with Session() as s, s.begin():
@@ -227,12 +212,12 @@ def test_stats_summary_and_json_show_the_ledger_with_unanswered_cost(
     db = f"sqlite:///{tmp_path / 'ledger.db'}"
     env = {"PREFECT_API_URL": prefect_server, "LOCFLOW_DATABASE_URL": db, "DASHSCOPE_API_KEY": KEY}
     with QwenSim(api_key=KEY, timeout_sleep=1.5) as sim:
-        _use_sim(demo_project, sim, "timeout = 0.5")
+        use_sim(demo_project, sim, "timeout = 0.5")
         sim.script("503", "timeout")
         done = run_cli("run", "-l", "de", cwd=demo_project, env=env)
         assert done.returncode == 0, done.stdout + done.stderr
         attempts, paid = sim.counters.attempts, sim.counters.ok
-        billed = _billed(sim, config_for(demo_project, db))
+        provider_bill = billed(sim, config_for(demo_project, db))
     from locflow.pipeline.units import sessions
 
     with sessions(db)() as s:
@@ -242,7 +227,7 @@ def test_stats_summary_and_json_show_the_ledger_with_unanswered_cost(
         assert (run.requests, run.tokens_in) == (ledger.requests, ledger.tokens_in)
         assert run.cost == pytest.approx(ledger.total_cost)
     assert (ledger.requests, ledger.paid_requests) == (attempts, paid)
-    assert ledger.unanswered_cost > 0 and ledger.total_cost >= billed
+    assert ledger.unanswered_cost > 0 and ledger.total_cost >= provider_bill
     row = _table_row(done.stdout, "de")  # | de | queued | memory | machine | review | req | paid
     assert (int(row[5]), int(row[6])) == (attempts, paid)
     assert f"${ledger.total_cost:.4f}" in done.stdout
@@ -265,7 +250,7 @@ def test_json_locale_counts_come_from_the_ledger(demo_project, prefect_server, t
     db = f"sqlite:///{tmp_path / 'json.db'}"
     env = {"PREFECT_API_URL": prefect_server, "LOCFLOW_DATABASE_URL": db, "DASHSCOPE_API_KEY": KEY}
     with QwenSim(api_key=KEY, timeout_sleep=1.5) as sim:
-        _use_sim(demo_project, sim, "timeout = 0.5")
+        use_sim(demo_project, sim, "timeout = 0.5")
         sim.script("timeout")
         done = run_cli("run", "-l", "de", "--json", cwd=demo_project, env=env)
         assert done.returncode == 0, done.stdout + done.stderr

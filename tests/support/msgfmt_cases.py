@@ -3,6 +3,9 @@ placeholders check must agree (shared by test_checks_flags and test_export_msgfm
 
 from __future__ import annotations
 
+import re
+import subprocess
+
 PO_HEADER = """msgid ""
 msgstr ""
 "Language: {locale}\\n"
@@ -50,3 +53,19 @@ MSGFMT_RANGE_CASES = [
     ("ja", "c-format, range: 1..1", ("ファイル",)),  # one msgstr: msgfmt is always strict
     ("ja", "c-format, range: 1..1", ("%d 個のファイル",)),
 ]
+
+
+def msgfmt_counts(msgfmt: str, path: object) -> tuple[int, int, int]:
+    """(translated, fuzzy, untranslated) as `msgfmt --statistics` counts the file."""
+    said = subprocess.run(
+        [msgfmt, "--statistics", "-o", "/dev/null", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+
+    def count(word: str) -> int:
+        m = re.search(rf"(\d+) {word}", said)
+        return int(m[1]) if m else 0
+
+    return count("translated"), count("fuzzy"), count("untranslated")

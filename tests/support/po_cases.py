@@ -24,3 +24,23 @@ def entry(cat: PoCatalog, msgid: str, obsolete: bool = False) -> PoEntry:
 
 def replaced(cat: PoCatalog, old: PoEntry, new: PoEntry) -> PoCatalog:
     return with_entries(cat, [new if e is old else e for e in cat.entries])
+
+
+# the demo's fr catalogue in ISO-8859-15 (a legacy charset), with two human translations
+LATIN9_FR = """\
+msgid ""
+msgstr ""
+"Language: fr\\n"
+"MIME-Version: 1.0\\n"
+"Content-Type: text/plain; charset=ISO-8859-15\\n"
+"Content-Transfer-Encoding: 8bit\\n"
+"Plural-Forms: nplurals=2; plural=(n > 1);\\n"
+
+#: app/settings.py:7
+msgid "Settings"
+msgstr "Paramètres"
+
+#: app/settings.py:8
+msgid " (default)"
+msgstr " (par défaut)"
+"""
