@@ -426,14 +426,16 @@ def test_cli_run_twice_on_a_legacy_catalogue(wtforms, prefect_server, tmp_path, 
         "LOCFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
     }
     first = run_cli("run", cwd=wtforms, env=env)
-    assert first.returncode == 0, first.stderr
-    assert "cannot be written in charset" not in first.stdout + first.stderr
+    # fr's unencodable machine text is kept out, reported, and the run says partial (exit 5)
+    assert first.returncode == 5, first.stderr
+    assert "locflow: partial: " in first.stderr and "ISO8859-15" in first.stdout
+    assert "locflow: error" not in first.stderr  # no longer a stop for every catalogue
     written = {loc: po_path(wtforms, loc).read_bytes() for loc in ("fr", "ro", "de")}
     assert b"charset=ISO-8859-15" in written["fr"]
     for locale in ("fr", "ro", "de"):
         msgfmt_ok(msgfmt, po_path(wtforms, locale))
     second = run_cli("run", cwd=wtforms, env=env)
-    assert second.returncode == 0, second.stderr
+    assert second.returncode == 5, second.stderr  # the same decision, told again
     assert written == {loc: po_path(wtforms, loc).read_bytes() for loc in ("fr", "ro", "de")}
     report = run_cli("export", "--dry-run", cwd=wtforms, env=env)
     assert report.returncode == 0, report.stderr
