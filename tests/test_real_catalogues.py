@@ -6,13 +6,18 @@ locally and fail in CI. tests/support/real_data.py prints the same counts."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from locflow.connectors.po import read_po
+from locflow.pipeline.discover import discover
+from locflow.pipeline.starter import starter_toml
+from locflow.pipeline.units import export_catalogues, sync_catalogues
 from tests.support.env import IN_CI
-from tests.support.real_data import Report, django_admin_pair, run
+from tests.support.helpers import config_for
+from tests.support.real_data import NEW, Report, django_admin_pair, extract, run, sdist
 
 pytestmark = pytest.mark.slow
 
@@ -63,3 +68,32 @@ def test_singular_turned_plural_is_carried_fuzzy_into_every_form(merged):
     assert entry.forms == ("Maak die onderstaande fout asb. reg.",) * 2
     (theirs,) = [e for e in read_po(by_msgmerge / "af.po").entries if e.segment.key == PLURAL]
     assert (theirs.forms, theirs.fuzzy) == (entry.forms, entry.fuzzy)
+
+
+def test_djangos_complete_catalogue_set_syncs_and_exports_with_no_locale_refused(tmp_path):
+    """Django 5.0.9's every catalogue (13 templates, every locale, `udm` included) through
+    what `locflow init` finds and writes, then sync and export: no locale is refused, every
+    catalogue is written, and no file msgfmt -c accepted before is one it rejects after
+    (Django's own catalogues include some it rejects: imported text, left as it is)."""
+    if shutil.which("msgfmt") is None:
+        if IN_CI:
+            pytest.fail("CI requires GNU gettext (msgfmt)")
+        pytest.skip("GNU gettext's msgfmt is not installed")
+    project = extract(sdist("Django", NEW), "django", tmp_path / "django_tree" / "django")
+    root = project.parent
+    found = discover(root)
+    (root / "locflow.toml").write_text(starter_toml(found), encoding="utf-8")
+    config = config_for(root, f"sqlite:///{tmp_path / 'db'}")
+    assert len(config.locales) >= 95 and "udm" in config.locales
+    assert len(found.catalogs) >= 12
+    before = {p: _msgfmt_ok(p) for p in root.rglob("*.po")}
+    sync_catalogues(config, list(config.locales))
+    files = export_catalogues(config, list(config.locales))
+    assert len(files) >= 1200 and all(f.written or not f.changed for f in files)
+    broken = [p for p in root.rglob("*.po") if before.get(p, True) and not _msgfmt_ok(p)]
+    assert broken == []
+
+
+def _msgfmt_ok(path: Path) -> bool:
+    done = subprocess.run(["msgfmt", "-c", "-o", "/dev/null", str(path)], capture_output=True)
+    return done.returncode == 0
