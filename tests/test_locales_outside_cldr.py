@@ -184,6 +184,7 @@ def _header(path: Path) -> dict[str, str]:
     return dict(read_po(path).header_fields())
 
 
+@pytest.mark.slow
 def test_django_udm_and_a_private_use_code_sync_run_and_export(tmp_path, cli_env, msgfmt):
     extra = f'\n[locales.qaa]\nplural_forms = "{QAA_RULE}"\n'
     root = project(tmp_path, '"fr", "udm", "qaa"', extra)
@@ -233,6 +234,7 @@ def test_l_takes_a_code_outside_cldr_and_refuses_a_bad_one(tmp_path) -> None:
     assert "-l english: unknown locale 'english'" in bad.stderr
 
 
+@pytest.mark.slow
 def test_a_plural_template_and_a_code_without_any_rule_is_exit_2(tmp_path, cli_env) -> None:
     """Found at sync; and at export, for a database synced without that locale."""
     root = project(tmp_path, '"fr", "qaa"')
@@ -248,6 +250,7 @@ def test_a_plural_template_and_a_code_without_any_rule_is_exit_2(tmp_path, cli_e
     assert not catalogue(root, "fr").exists()  # all or nothing: no catalogue was written
 
 
+@pytest.mark.slow
 def test_without_plural_entries_no_rule_is_needed_and_none_is_made_up(tmp_path, cli_env, msgfmt):
     root = project(tmp_path, '"qaa"')
     pot = root / "locale" / "django.pot"
@@ -259,6 +262,7 @@ def test_without_plural_entries_no_rule_is_needed_and_none_is_made_up(tmp_path, 
     assert read_po(path).plural_forms() is None and _header(path)["Language"] == "qaa"
 
 
+@pytest.mark.slow
 def test_qwen_mt_refuses_udm_without_a_name_exit_5_and_does_the_others(tmp_path, cli_env):
     with QwenSim(api_key=KEY) as sim:
         engine = f'name = "qwen_mt"\nbase_url = "{sim.base_url}"\nrpm = 6000'

@@ -192,6 +192,7 @@ def test_an_unknown_key_in_a_locales_table_exits_2(demo_project, tmp_path) -> No
 # --- the CLI: a dead engine, a flaky one, a refusing one -----------------------------------------
 
 
+@pytest.mark.slow
 def test_a_dead_engine_exits_5_and_records_a_partial_run(demo_project, cli_env) -> None:
     """The measured case: openai_compat at a closed port gave `completed` and exit 0."""
     url = f"http://127.0.0.1:{free_port()}/v1"
@@ -220,6 +221,7 @@ def test_a_dead_engine_exits_5_and_records_a_partial_run(demo_project, cli_env) 
     assert [s for _, s, _ in _statuses(cli_env)] == ["partial"] * 3
 
 
+@pytest.mark.slow
 def test_a_flaky_provider_that_leaves_strings_deferred_exits_5(demo_project, cli_env) -> None:
     """The Qwen-MT stand-in fails the first call with a 503 and no retry is allowed: those
     strings are deferred, the others translated; the run is partial, not completed."""
@@ -238,6 +240,7 @@ def test_a_flaky_provider_that_leaves_strings_deferred_exits_5(demo_project, cli
     assert json.loads(again.stdout)["status"] == "completed"
 
 
+@pytest.mark.slow
 def test_strings_the_engine_refuses_exit_5(demo_project, cli_env) -> None:
     """Content moderation refuses the strings that mention "Export"; the others are done."""
     with QwenSim(api_key=KEY, moderation_marker="Export") as sim:
@@ -248,6 +251,7 @@ def test_strings_the_engine_refuses_exit_5(demo_project, cli_env) -> None:
     assert _statuses(cli_env)[-1][1] == "partial"
 
 
+@pytest.mark.slow
 def test_a_locale_the_engine_does_not_support_exits_5_and_the_others_are_done(
     demo_project, cli_env
 ) -> None:
@@ -270,6 +274,7 @@ def test_a_locale_the_engine_does_not_support_exits_5_and_the_others_are_done(
     assert targets == {"French"}
 
 
+@pytest.mark.slow
 def test_a_stop_on_purpose_stays_exit_4(demo_project, cli_env) -> None:
     """A key the provider refuses (401) stops the run: exit 4, not 5, though strings are left."""
     with QwenSim(api_key=KEY) as sim:
@@ -362,6 +367,7 @@ def test_a_doc_that_fails_its_structure_check_exits_5(tmp_path, prefect_server) 
 # --- [locales.X] engine = false ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_locale_left_to_translators_is_synced_exported_never_sent(demo_project, cli_env) -> None:
     toml = demo_project / "locflow.toml"
     toml.write_text(toml.read_text() + "\n[locales.de]\nengine = false\n")

@@ -38,6 +38,7 @@ def rows(db_url: str) -> list[Run]:
 # --- the measured cases, through the CLI -------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_missing_template_ends_the_run_failed_with_the_reason(demo_project, cli_env):
     assert run_cli("sync", cwd=demo_project, env=cli_env).returncode == 0
     (demo_project / "locale" / "messages.pot").unlink()
@@ -49,6 +50,7 @@ def test_a_missing_template_ends_the_run_failed_with_the_reason(demo_project, cl
     assert run.finished_at is not None
 
 
+@pytest.mark.slow
 def test_an_export_io_error_ends_the_run_failed(demo_project, cli_env):
     """A directory stands where de's .mo goes: nothing is exported, the run failed."""
     de_mo = demo_project / "locale" / "de" / "LC_MESSAGES" / "messages.mo"
