@@ -298,20 +298,7 @@ def test_header_is_kept_up_only_when_an_entry_changes(tmp_path, Session, db_url)
     sync(Session, config)
     export(Session, config)
     assert fr.read_bytes() == placeholder.encode()  # no entry changed: no header change
-    with Session() as s, s.begin():
-        row = s.scalars(select(SegmentRow).where(SegmentRow.msgid == "Save")).one()
-        repo.add_version(
-            s,
-            repo.NewVersion(
-                segment_id=row.id,
-                locale="fr",
-                forms=("Sauvegarder",),
-                state=State.APPROVED,
-                origin="human",
-                source_hash=row.source_hash,
-                author="Jeanne <jeanne@example.org>",
-            ),
-        )
+    _approve_save(Session, "Sauvegarder", origin="human", author="Jeanne <jeanne@example.org>")
     export(Session, config)
     fields = header(fr)
     assert fields["PO-Revision-Date"] == NOW.strftime("%Y-%m-%d %H:%M%z")
@@ -330,20 +317,7 @@ def test_machine_output_alone_leaves_the_translator_and_team_named_in_the_file(
     fr = replica(tmp_path, OLD_POT)
     config = config_for(tmp_path, db_url)
     sync(Session, config)
-    with Session() as s, s.begin():
-        row = s.scalars(select(SegmentRow).where(SegmentRow.msgid == "Save")).one()
-        repo.add_version(
-            s,
-            repo.NewVersion(
-                segment_id=row.id,
-                locale="fr",
-                forms=("Sauver",),
-                state=State.APPROVED,
-                origin="engine",
-                source_hash=row.source_hash,
-                author="pseudo",
-            ),
-        )
+    _approve_save(Session, "Sauver", origin="engine", author="pseudo")
     export(Session, config)
     fields = header(fr)
     assert fields["Last-Translator"] == "Marie <marie@example.org>"
@@ -363,3 +337,21 @@ def test_moved_references_alone_leave_translator_and_team(tmp_path, Session, db_
     assert fields["PO-Revision-Date"] == NOW.strftime("%Y-%m-%d %H:%M%z")
     assert fields["X-Generator"] == f"locflow {__version__}"
     assert "#: app/views.py:11\n" in fr.read_text(encoding="utf-8")
+
+
+def _approve_save(Session, text: str, *, origin: str, author: str) -> None:
+    """An approved fr version of "Save", as a reviewer (origin human) or an engine writes it."""
+    with Session() as s, s.begin():
+        row = s.scalars(select(SegmentRow).where(SegmentRow.msgid == "Save")).one()
+        repo.add_version(
+            s,
+            repo.NewVersion(
+                segment_id=row.id,
+                locale="fr",
+                forms=(text,),
+                state=State.APPROVED,
+                origin=origin,
+                source_hash=row.source_hash,
+                author=author,
+            ),
+        )

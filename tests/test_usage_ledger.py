@@ -20,9 +20,10 @@ from locflow.db.run_repo import UsageTotals, usage_totals
 from locflow.pipeline.batches import translate_batch
 from locflow.pipeline.budget import Budget
 from locflow.pipeline.cost import prices_for
-from locflow.pipeline.plan import plan_locale
+from locflow.pipeline.plan import LocalePlan, plan_locale
 from locflow.pipeline.runner import LoopRunner
 from locflow.pipeline.translate import jobs_of
+from locflow.settings import Config
 from tests.fakes.qwen_sim import QwenSim
 from tests.support.env import run_cli
 from tests.support.helpers import config_for, sync
@@ -101,11 +102,7 @@ def test_each_batch_writes_its_usage_row_with_the_http_attempts(demo_project, Se
         use_sim(demo_project, sim)
         config = config_for(demo_project, db_url, LOCFLOW_LOCALES="de")
         sync(Session, config)
-        with Session() as s, s.begin():
-            project = repo.get_or_create_project(s, config.project, config.source_locale)
-            run_id = run_repo.start_run(s, project, "localise").id
-        with Session() as s:
-            plan = plan_locale(s, project, "de")
+        run_id, plan = _run_and_plan(Session, config)
         sim.script("503", "429")  # two attempts answered with errors: sent, not paid
         engine = create_engine(config.engine)
         jobs = jobs_of(plan)
@@ -133,11 +130,7 @@ def test_an_unanswered_request_is_charged_its_reservation_in_the_ledger(
         use_sim(demo_project, sim, "timeout = 0.5")
         config = config_for(demo_project, db_url, LOCFLOW_LOCALES="de")
         sync(Session, config)
-        with Session() as s, s.begin():
-            project = repo.get_or_create_project(s, config.project, config.source_locale)
-            run_id = run_repo.start_run(s, project, "localise").id
-        with Session() as s:
-            plan = plan_locale(s, project, "de")
+        run_id, plan = _run_and_plan(Session, config)
         sim.script("timeout")  # answered after the client gave up: billed, never seen
         budget = Budget(None, prices_for(config.engine))
         with LoopRunner() as runner:
@@ -162,11 +155,7 @@ def test_a_batch_stopped_by_a_fatal_error_still_records_what_it_sent(demo_projec
         use_sim(demo_project, sim, "concurrency = 1")
         config = config_for(demo_project, db_url, LOCFLOW_LOCALES="de")
         sync(Session, config)
-        with Session() as s, s.begin():
-            project = repo.get_or_create_project(s, config.project, config.source_locale)
-            run_id = run_repo.start_run(s, project, "localise").id
-        with Session() as s:
-            plan = plan_locale(s, project, "de")
+        run_id, plan = _run_and_plan(Session, config)
         sim.script("503", "arrearage")  # a retry, then the account is out of credit
         with LoopRunner() as runner, pytest.raises(Fatal):
             translate_batch(
@@ -280,3 +269,12 @@ def test_the_summary_states_cost_and_unanswered_charge():
     result.locales["fr"].unanswered_cost = 0.002
     text = markdown_summary(result)
     assert re.search(r"9 requests \(8 paid\).*\$0\.0123.*\$0\.0020", text), text
+
+
+def _run_and_plan(Session, config: Config) -> tuple[int, LocalePlan]:
+    """A started `localise` run's id and the de plan, as a flow has them before a batch."""
+    with Session() as s, s.begin():
+        project = repo.get_or_create_project(s, config.project, config.source_locale)
+        run_id = run_repo.start_run(s, project, "localise").id
+    with Session() as s:
+        return run_id, plan_locale(s, project, "de")
