@@ -42,11 +42,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m tests.support.lint_imports --no-logo
 
-# Real catalogues for the slow tests (tests/support/real_data.py): sdists from PyPI, fetched
+# Real catalogues and docs for the slow tests (tests/support/real_data.py, real_docs.py):
+# Django's catalogues; Python-Markdown's, pymdown-extensions' and mkdocstrings' MkDocs docs;
+# Click 8.1.7's reST docs (Sphinx's gettext oracle). sdists from PyPI, fetched
 # once into .cache/sdists (ignored by git, never committed); a file already there is kept.
 # `make test` fetches them, `make test-fast` does not need them.
 SDISTS := .cache/sdists
-REAL_DATA := Django==4.2.16 Django==5.0.9
+REAL_DATA := Django==4.2.16 Django==5.0.9 markdown==3.11.4 pymdown_extensions==13.1.2 \
+  mkdocstrings==1.0.8 click==8.1.7
 
 real-data: $(STAMP)
 	@mkdir -p $(SDISTS)

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from locflow.connectors.markdown_parse import (
+    DIALECTS,
     DOC_FLAGS,
     DocBlock,
     Document,
@@ -36,6 +37,7 @@ from locflow.connectors.markdown_rebuild import rebuild, verify_structure
 from locflow.connectors.markdown_source import MarkdownError
 
 __all__ = [
+    "DIALECTS",
     "DOC_FLAGS",
     "DocBlock",
     "Document",
@@ -52,7 +54,10 @@ def read_markdown(
     path: str | os.PathLike[str],
     *,
     front_matter_keys: Sequence[str] = ("title", "description"),
+    dialect: str = "commonmark",
 ) -> Document:
     """Read a UTF-8 Markdown file (invalid bytes are a MarkdownError naming the line)."""
     data = Path(path).read_bytes()
-    return parse_markdown(data, os.fspath(path), front_matter_keys=front_matter_keys)
+    return parse_markdown(
+        data, os.fspath(path), front_matter_keys=front_matter_keys, dialect=dialect
+    )

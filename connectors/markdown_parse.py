@@ -33,6 +33,7 @@ from locflow.connectors.markdown_tokens import (
 )
 
 DOC_FLAGS: tuple[str, ...] = ("markdown",)
+DIALECTS = ("commonmark", "mkdocs")
 _TITLE = re.compile(
     r"\]\((?:<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)\s+"
     r"(?P<q>[\"'(])(?P<inner>.*)[\"')]\s*\)",
@@ -88,8 +89,14 @@ def parse_markdown(
     path: str,
     *,
     front_matter_keys: Sequence[str] = ("title", "description"),
+    dialect: str = "commonmark",
 ) -> Document:
-    """Split a Markdown document into translatable blocks; raises MarkdownError."""
+    """Split a Markdown document into translatable blocks; raises MarkdownError.
+
+    `dialect` is "commonmark" or "mkdocs" (Python-Markdown with the extensions MkDocs
+    Material sites use; see markdown_mkdocs)."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown Markdown dialect {dialect!r}; use one of {DIALECTS}")
     text = decode(text, path)
     parsed = parse_tokens(text, path)
     blocks: list[DocBlock] = []
