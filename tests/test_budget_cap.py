@@ -147,6 +147,7 @@ def test_the_counts_say_requests_sent_and_paid(demo_project, Session, db_url):
         assert sum(r.tokens_in for r in done) == sim.counters.billed_prompt_tokens
 
 
+@pytest.mark.slow
 def test_locflow_run_max_cost_stops_within_the_cap(demo_project, cli_env):
     # a cap the first batch fits (the dry-run estimate of one 40-string batch of the demo on
     # qwen-mt-plus is about $0.006) and the whole run does not

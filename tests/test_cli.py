@@ -137,6 +137,7 @@ def test_doctor_reports_one_line_per_finding(demo_project, cli_env):
     assert "FAIL template: locale/messages.pot: not found" in broken.stdout
 
 
+@pytest.mark.slow
 def test_qwen_mt_through_the_cli_against_the_strict_simulator(demo_project, cli_env):
     from tests.fakes.qwen_sim import QwenSim
 
@@ -192,6 +193,7 @@ def _prefect_modules_loaded(args: list[str], cwd, env) -> tuple[int, int]:
     return report["exit"], report["prefect"]
 
 
+@pytest.mark.slow
 def test_commands_that_run_no_flow_do_not_import_prefect(demo_project, cli_env):
     env = {**os.environ, "NO_COLOR": "1", **cli_env}
     for args, code in [

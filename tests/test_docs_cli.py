@@ -77,6 +77,7 @@ def edit_and_commit(root: Path, name: str, old: str, new: str) -> None:
     git(root, "commit", "-qam", f"edit {name}")
 
 
+@pytest.mark.slow
 def test_changed_since_sends_only_the_changed_blocks(repo_root: Path, prefect_api: str) -> None:
     # nothing changed since HEAD: docs are synced and written, nothing is sent
     first = docs(repo_root, "--changed-since", "HEAD", "-l", "fr", "--json", prefect=prefect_api)
@@ -148,6 +149,7 @@ def test_json_shape_and_dry_run(repo_root: Path, prefect_api: str) -> None:
     assert all(d["written"] for d in result["docs"])
 
 
+@pytest.mark.slow
 def test_structure_failure_exits_5_and_keeps_the_old_output(
     repo_root: Path, prefect_api: str
 ) -> None:

@@ -45,12 +45,12 @@ def _edit_config(project: Path, old: str, new: str) -> None:
     "args",
     [
         ("export", "-l", "de"),
-        ("export", "--check", "-l", "de"),
-        ("sync", "-l", "de"),
-        ("translate", "--dry-run", "-l", "fr,de"),
+        pytest.param(("export", "--check", "-l", "de"), marks=pytest.mark.slow),
+        pytest.param(("sync", "-l", "de"), marks=pytest.mark.slow),
+        pytest.param(("translate", "--dry-run", "-l", "fr,de"), marks=pytest.mark.slow),
         ("run", "-l", "de"),
-        ("docs", "--dry-run", "-l", "de"),
-        ("review", "list", "-l", "de"),
+        pytest.param(("docs", "--dry-run", "-l", "de"), marks=pytest.mark.slow),
+        pytest.param(("review", "list", "-l", "de"), marks=pytest.mark.slow),
     ],
 )
 def test_an_unconfigured_locale_is_a_usage_error_that_writes_nothing(demo_project, cli_env, args):
@@ -133,7 +133,14 @@ def test_a_closed_stdout_pipe_ends_quietly(demo_project, cli_env):
     assert done.returncode == 141  # 128 + SIGPIPE, as a Unix tool killed by it
 
 
-@pytest.mark.parametrize("command", [("run", "-l", "fr"), ("export",), ("translate",)])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("run", "-l", "fr"),
+        pytest.param(("export",), marks=pytest.mark.slow),
+        pytest.param(("translate",), marks=pytest.mark.slow),
+    ],
+)
 def test_an_unreachable_prefect_api_is_one_line(demo_project, cli_env, command):
     url = f"http://127.0.0.1:{free_port()}/api"
     done = run_cli(*command, cwd=demo_project, env={**cli_env, "PREFECT_API_URL": url})
@@ -151,7 +158,9 @@ def test_a_missing_template_is_one_line(demo_project, cli_env):
     assert "messages.pot" in done.stderr
 
 
-@pytest.mark.parametrize("command", [("run", "-l", "fr"), ("export", "-l", "fr")])
+@pytest.mark.parametrize(
+    "command", [("run", "-l", "fr"), pytest.param(("export", "-l", "fr"), marks=pytest.mark.slow)]
+)
 def test_a_closed_database_port_is_one_line(demo_project, cli_env, command):
     url = f"postgresql+psycopg://locflow:pw-secret@127.0.0.1:{free_port()}/x"
     done = run_cli(*command, cwd=demo_project, env={**cli_env, "LOCFLOW_DATABASE_URL": url})

@@ -150,6 +150,7 @@ def last_line(done):
     return done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
 
 
+@pytest.mark.slow
 def test_cli_export_fails_whole_then_succeeds(demo_project, cli_env):
     assert run_cli("run", cwd=demo_project, env=cli_env).returncode == 0
     add_msgid(demo_project)
@@ -174,6 +175,7 @@ def test_cli_export_fails_whole_then_succeeds(demo_project, cli_env):
     assert again.returncode == 0 and "0 of 4 catalogues would change" in again.stdout
 
 
+@pytest.mark.slow
 def test_cli_check_and_export_see_template_drift(demo_project, cli_env):
     assert run_cli("run", cwd=demo_project, env=cli_env).returncode == 0
     add_msgid(demo_project)
@@ -220,6 +222,7 @@ def run_as_nobody(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.Comp
     )
 
 
+@pytest.mark.slow
 @as_plain_user
 def test_cli_read_only_locale_directory_then_fixed(demo_project, prefect_server):
     """The measured case 5, as a user who cannot write to a read-only directory."""
@@ -289,6 +292,7 @@ def test_text_the_charset_cannot_hold_is_decided_per_entry(demo_project, Session
     )
 
 
+@pytest.mark.slow
 def test_cli_export_reports_each_demoted_entry(demo_project, cli_env):
     fr = po_path(demo_project, "fr")
     fr.parent.mkdir(parents=True)

@@ -215,6 +215,7 @@ def test_check_reports_approved_translations_breaking_the_glossary(demo_project,
     asyncio.run(asyncio.sleep(0))
 
 
+@pytest.mark.slow
 def test_glossary_cli_import_list_export_check(demo_project, tmp_path):
     from tests.support.env import run_cli
 

@@ -24,6 +24,7 @@ def _cli(demo: Demo, *args: str, user: str | None = None, stdin: str | None = No
     return run_cli(*args, cwd=demo.root, env=env, input=stdin)
 
 
+@pytest.mark.slow
 def test_user_add_list_passwd_remove(demo):
     first = _cli(demo, "user", "add", "root", "--admin", "--password-stdin", stdin=PASSWORD + "\n")
     assert first.returncode == 0, first.stderr
@@ -81,6 +82,7 @@ def test_review_list_filters_and_json(demo):
     assert len(paged["items"]) == 5 and paged["total"] == 4 * data["total"]
 
 
+@pytest.mark.slow
 def test_review_actions_from_the_cli(demo):
     add_users(demo)
     open_id = demo.version_of("Save changes?", "fr").id
