@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from locflow.catalog.markup import md_code_spans, md_link_spans, rst_spans
+from locflow.catalog.markup_mkdocs import mkdocs_spans
 
 FORMAT_KINDS = ("c-format", "python-format", "python-brace-format")
 
@@ -85,7 +86,8 @@ class Token:
     kind: str
     """c-format, python-format, python-brace-format, tag, entity, url, email, newline,
     token (literal text that already looked like a token), md-code, md-link, md-autolink,
-    rst-literal, rst-role, rst-ref."""
+    rst-literal, rst-role, rst-ref; for the mkdocs dialect's inline syntax md-attr,
+    md-emoji, md-keys, md-footnote, md-math, md-toc, md-critic and jinja."""
 
 
 @dataclass(frozen=True)
@@ -313,6 +315,7 @@ def _spans(text: str, formats: tuple[str, ...], markdown: bool) -> list[tuple[in
         spans.extend((a, b, "md-code") for a, b in md_code_spans(text))
         spans.extend((m.start(), m.end(), "md-autolink") for m in MD_AUTOLINK.finditer(text))
         spans.extend(md_link_spans(text))
+        spans.extend(mkdocs_spans(text))
     spans.extend(rst_spans(text))
     for kind in formats:
         spans.extend((m.start(), m.end(), kind) for m in FORMAT_PATTERNS[kind].finditer(text))

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from markdown_it.common.utils import normalizeReference, unescapeAll
 from markdown_it.token import Token
 
+from locflow.catalog.markup_mkdocs import ATTR_LIST
 from locflow.catalog.placeholders import MD_LINK, TAG, TOKEN_LIKE, mask
 from locflow.catalog.segment import Segment
+from locflow.connectors.markdown_mkdocs import ABBR, BLOCK, CONTAINER
 from locflow.connectors.markdown_source import decode, front_values
 from locflow.connectors.markdown_tokens import (
     Flow,
@@ -45,7 +47,25 @@ _TASK = re.compile(r"\[[ xX]\][ \t]+(?=\S)")
 _ATX = re.compile(r"#{1,6}(?=[ \t]|$)[ \t]*")
 _ATX_CLOSE = re.compile(r"(?:^|[ \t]+)#+$")
 _RAW_HTML = re.compile(r"<(?:script|pre|style|textarea|!--)", re.IGNORECASE)
-_CONTAINERS = ("list_item_open", "blockquote_open")
+_CONTAINERS = ("list_item_open", "blockquote_open", "dd_open", "footnote_open")
+_KINDS = {
+    "list_item_open": ("list_item", "list item"),
+    "blockquote_open": ("blockquote", "block quote"),
+    "dd_open": ("definition", "definition"),
+    "footnote_open": ("footnote", "footnote"),
+}
+_LINE_OPENERS = {
+    "dt_open": ("definition_term", "definition term"),
+    ABBR + "_open": ("abbreviation", "abbreviation"),
+}
+"""Inline containers that are one line of their own (not paragraphs)."""
+_TITLES = {
+    "admonition": ("admonition_title", "admonition title"),
+    "details": ("details_title", "details title"),
+    "tab": ("tab_label", "content tab label"),
+    "block": ("block_title", "block title"),
+}
+_TRAILING_ATTRS = re.compile(r"[ \t\n]+" + ATTR_LIST.pattern + r"[ \t]*$")
 _IMAGE_ONLY = {"image", "link_open", "link_close", "softbreak", "hardbreak"}
 
 
@@ -56,7 +76,8 @@ class DocBlock:
     segment: Segment
     kind: str
     """heading | paragraph | list_item | blockquote | table_cell | image_alt | link_title |
-    html_alt | front_matter"""
+    html_alt | front_matter; in the mkdocs dialect also admonition_title | details_title |
+    tab_label | block_title | abbreviation | definition_term | definition | footnote"""
     start: int
     end: int
     """Offsets of the translatable span in Document.text."""
@@ -73,6 +94,7 @@ class Document:
     blocks: tuple[DocBlock, ...]
     front_matter_format: str | None
     """yaml | toml | None"""
+    dialect: str = "commonmark"
 
 
 def inline_flags() -> tuple[str, ...]:
@@ -98,17 +120,17 @@ def parse_markdown(
     if dialect not in DIALECTS:
         raise ValueError(f"unknown Markdown dialect {dialect!r}; use one of {DIALECTS}")
     text = decode(text, path)
-    parsed = parse_tokens(text, path)
+    parsed = parse_tokens(text, path, dialect)
     blocks: list[DocBlock] = []
     if parsed.front_matter is not None:
         for v in front_values(text, parsed.lines, parsed.front_matter, front_matter_keys):
             meta = (("kind", "front_matter"), ("key", v.key), ("line", str(v.line)))
             seg = _segment(v.value, f"front matter: {v.key}", path, v.line, meta)
             blocks.append(DocBlock(seg, "front_matter", v.start, v.end))
-    blocks.extend(_Walker(parsed, path).blocks())
+    blocks.extend(_Walker(parsed, path, dialect).blocks())
     blocks.sort(key=lambda b: (b.start, -b.end))
     fmt = parsed.front_matter.format if parsed.front_matter else None
-    return Document(path, text, tuple(blocks), fmt)
+    return Document(path, text, tuple(blocks), fmt, dialect)
 
 
 def _segment(
@@ -133,8 +155,9 @@ def has_words(text: str) -> bool:
 
 
 class _Walker:
-    def __init__(self, parsed: Parsed, path: str) -> None:
+    def __init__(self, parsed: Parsed, path: str, dialect: str) -> None:
         self.p, self.path, self.text = parsed, path, parsed.text
+        self.mkdocs = dialect == "mkdocs"
         refs = parsed.env.get("references", {})
         self.refs = set(refs)
 
@@ -152,6 +175,8 @@ class _Walker:
                 opener = tokens[i - 1]
                 if opener.type == "paragraph_open":
                     yield from self._paragraph(tok, spans, stack, tokens[i - 2].type)
+                elif opener.type in _LINE_OPENERS:
+                    yield from self._one_line(tok, spans, *_LINE_OPENERS[opener.type])
                 elif opener.type == "heading_open":
                     yield from self._heading(tok, opener, spans)
                 elif opener.type in ("th_open", "td_open"):
@@ -159,6 +184,8 @@ class _Walker:
                     cell += 1
             elif tok.type == "html_block" and tok.map:
                 yield from self._html_block(tok)
+            elif tok.type in (CONTAINER + "_open", BLOCK + "_open") and tok.meta.get("title"):
+                yield from self._title(tok)
             if tok.nesting == 1:
                 stack.append(tok.type)
 
@@ -168,14 +195,34 @@ class _Walker:
         if not same_lines(tok.content, "\n".join(self.text[a:b] for a, b in spans)):
             return
         container = next((t for t in reversed(stack) if t in _CONTAINERS), "")
-        kind, comment = {
-            "list_item_open": ("list_item", "list item"),
-            "blockquote_open": ("blockquote", "block quote"),
-        }.get(container, ("paragraph", "paragraph"))
+        kind, comment = _KINDS.get(container, ("paragraph", "paragraph"))
         if before == "list_item_open" and (m := _TASK.match(self.text, spans[0][0])):
             spans[0] = (m.end(), spans[0][1])  # a GFM task box stays as it is
         flow = flow_lines(self.text, spans, tok, self.p.env)
         yield from self._inline(tok, flow, kind, comment)
+
+    def _one_line(
+        self, tok: Token, spans: list[tuple[int, int]], kind: str, comment: str
+    ) -> Iterator[DocBlock]:
+        a, b = spans[0]
+        if len(spans) != 1 or self.text[a:b].strip() != tok.content.strip():
+            return
+        flow = Flow()
+        flow.add(self.text[a:b].rstrip(" \t"), a)
+        yield from self._inline(tok, flow, kind, comment)
+
+    def _title(self, tok: Token) -> Iterator[DocBlock]:
+        """The quoted title of an admonition or details, a tab's label, a block's title."""
+        a, b = (self.p.offset(x) for x in tok.meta["title"])
+        if m := _ATX.match(self.text, a, b):  # `??? note "### Title"`: a heading stays one
+            a = m.end()
+        title = self.text[a:b]
+        if not has_words(title):
+            return
+        kind, comment = _TITLES[tok.meta["kind"]]
+        keyword = tok.info.split(" ", 1)[-1] if " " in tok.info else ""
+        comment = f"{comment} ({keyword})" if keyword else comment
+        yield self._leaf(title, kind, comment, a, None)
 
     def _heading(
         self, tok: Token, opener: Token, spans: list[tuple[int, int]]
@@ -241,6 +288,8 @@ class _Walker:
             yield from self._images(flow, count(children, "image"))
             return
         self._expand_shortcuts(flow)
+        if self.mkdocs:
+            _drop_trailing_attrs(flow)
         msgid = flow.text
         parent: DocBlock | None = None
         if has_words(msgid):
@@ -338,3 +387,23 @@ class _Walker:
                 flow.insert(m.end() - 1, m["label"])
             else:
                 flow.insert(m.end(), f"[{m['label']}]")
+
+
+def _drop_trailing_attrs(flow: Flow) -> None:
+    """attr_list at the end of a block (`## Title { #id }`, a paragraph's last line
+    `{: .note }`) belongs to the block, not to its text: it stays out of the msgid, so it
+    stays where Python-Markdown looks for it."""
+    text = flow.text
+    m = _TRAILING_ATTRS.search(text)
+    if m is None or not text[: m.start()].strip() or flow.source(m.start(), len(text)) is None:
+        return
+    keep = len(text[: m.start()].rstrip(" \t\n"))
+    pos = 0
+    parts: list[tuple[str, int | None]] = []
+    for piece, src in flow.parts:
+        if pos + len(piece) <= keep:
+            parts.append((piece, src))
+        elif pos < keep:
+            parts.append((piece[: keep - pos], src))
+        pos += len(piece)
+    flow.parts[:] = parts

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
+from locflow.connectors.markdown_mkdocs import ABBR, BLOCK, CONTAINER, HTML, VERBATIM
 from locflow.connectors.markdown_parse import DocBlock, Document
 from locflow.connectors.markdown_source import EOL, MarkdownError, decode, encode_value
 from locflow.connectors.markdown_tokens import (
@@ -27,7 +28,19 @@ from locflow.connectors.markdown_tokens import (
 
 _BREAKS = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t\r\n]*")
 _LINE_BREAK = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t]*")
-_SINGLE_LINE = ("table_cell", "image_alt", "link_title", "html_alt", "front_matter")
+_SINGLE_LINE = (
+    "table_cell",
+    "image_alt",
+    "link_title",
+    "html_alt",
+    "front_matter",
+    "admonition_title",
+    "details_title",
+    "tab_label",
+    "block_title",
+    "abbreviation",
+    "definition_term",
+)
 _ALT_VALUE = re.compile(r"(\salt\s*=\s*)(\"[^\"\n]*\"|'[^'\n]*')", re.IGNORECASE)
 _CODE_KINDS = ("fence", "code_block", "math_block")
 _DEFINITION = re.compile(r"\[(?:[^\[\]\\]|\\.)+\]:")
@@ -223,13 +236,28 @@ def _profile(parsed: Parsed) -> _Profile:
                 _inline_item(prof, child, line)
             continue
         row = row or tok.type == "tr_open"
-        sig = tok.type + (f" {tok.tag}" if tok.type.startswith("heading") else "")
-        prof.blocks.append((sig, line))
-        if tok.type in _CODE_KINDS and tok.map:
+        prof.blocks.append((_signature(tok), line))
+        if (tok.type in _CODE_KINDS or tok.type == VERBATIM) and tok.map:
             prof.code.append((parsed.raw(*tok.map), line))
+        elif tok.type == BLOCK + "_open" and tok.content:
+            prof.code.append((tok.content, line))
         elif tok.type == "html_block" and tok.map:
             prof.html.append((_ALT_VALUE.sub(r'\1""', parsed.raw(*tok.map)), line))
     return prof
+
+
+def _signature(tok: Token) -> str:
+    """A block token as the structure check compares it: its type, a heading's level, and
+    for the mkdocs dialect's containers their marker, keywords and whether a title is
+    there (the title's text is translated; its presence is structure)."""
+    if tok.type.startswith("heading"):
+        return f"{tok.type} {tok.tag}"
+    if tok.type in (CONTAINER + "_open", BLOCK + "_open"):
+        titled = " titled" if tok.meta.get("title") else ""
+        return f"{tok.type} {tok.info}{titled}"
+    if tok.type in (HTML + "_open", HTML + "_close", ABBR + "_open"):
+        return f"{tok.type} {tok.info}"
+    return tok.type
 
 
 def _inline_item(prof: _Profile, tok: Token, line: int) -> None:
@@ -252,8 +280,8 @@ def verify_structure(source: Document, translated_text: str) -> list[str]:
     for things missing from it, which name the source line."""
     path = source.path
     try:
-        ours = parse_tokens(source.text, path)
-        theirs = parse_tokens(decode(translated_text, path), path)
+        ours = parse_tokens(source.text, path, source.dialect)
+        theirs = parse_tokens(decode(translated_text, path), path, source.dialect)
     except MarkdownError as exc:
         return [str(exc)]
     problems = _front_matter_problems(source, ours, theirs)

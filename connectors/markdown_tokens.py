@@ -19,6 +19,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from locflow.catalog.markup import md_code_spans
+from locflow.connectors.markdown_mkdocs import use_mkdocs_rules
 from locflow.connectors.markdown_source import BOM, FrontMatter, Lines, find_front_matter
 
 try:
@@ -30,10 +31,13 @@ except ImportError:  # markdown-it-py 3 trims with str.strip()
 
 
 @functools.cache
-def markdown_it() -> MarkdownIt:
+def markdown_it(dialect: str = "commonmark") -> MarkdownIt:
+    """CommonMark with GFM tables and `$$` math blocks; "mkdocs" adds markdown_mkdocs."""
     md = MarkdownIt("commonmark").enable("table")
     dollarmath_plugin(md, allow_labels=False, allow_blank_lines=False)
     md.disable("math_inline")  # `$5 and $10` stays prose; only `$$` blocks are math
+    if dialect == "mkdocs":
+        use_mkdocs_rules(md)
     original = md.block.tokenize
 
     def tokenize(state: Any, start_line: int, end_line: int, *rest: Any) -> None:
@@ -43,7 +47,7 @@ def markdown_it() -> MarkdownIt:
             if token.type == "inline" and token.map and "lines" not in token.meta:
                 token.meta["lines"] = [
                     (state.bMarks[n] + state.tShift[n], state.eMarks[n])
-                    for n in range(token.map[0], token.map[1])
+                    for n in range(token.map[0], max(token.map[1], token.map[0] + 1))
                 ]
 
     md.block.tokenize = tokenize  # type: ignore[method-assign]
@@ -72,7 +76,7 @@ class Parsed:
         return self.text[self.lines.starts[first] : self.lines.ends[stop - 1]]
 
 
-def parse_tokens(text: str, path: str) -> Parsed:
+def parse_tokens(text: str, path: str, dialect: str = "commonmark") -> Parsed:
     """Tokens for `text` (already decoded); front matter lines are blanked before parsing."""
     lines = Lines.of(text)
     fm = find_front_matter(text, lines, path)
@@ -83,7 +87,7 @@ def parse_tokens(text: str, path: str) -> Parsed:
         rows.append(" " + row[1:] if n == 0 and row.startswith(BOM) else row)
     norm = "\n".join(rows)
     env: dict[str, Any] = {}
-    tokens = markdown_it().parse(norm, env)
+    tokens = markdown_it(dialect).parse(norm, env)
     return Parsed(text, lines, fm, tokens, env, Lines.of(norm))
 
 

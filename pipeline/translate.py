@@ -166,6 +166,7 @@ def build_requests(
                 terms=terms,
                 memory=item.memory,
                 plural_sample=form.sample,
+                markup="markdown" if "markdown" in item.segment.flags else "",
             )
         )
     return requests, forms

@@ -348,7 +348,7 @@ def test_omit_policy_keeps_source_text_and_approved_text_goes_out(
         repo.transition(s, version, State.APPROVED, actor="reviewer")
     again = {(r.doc, r.locale): r for r in export(Session, config)}
     out = (project / "docs/i18n/fr/guide.md").read_text(encoding="utf-8")
-    assert out.startswith("# [Ûšéŕ ĝûíðé") and again[("docs/guide.md", "fr")].approved == 1
+    assert out.startswith("# ⟦Ûšéŕ ĝûíðé") and again[("docs/guide.md", "fr")].approved == 1
 
 
 def test_removed_doc_goes_obsolete_and_is_no_longer_exported(

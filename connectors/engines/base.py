@@ -49,6 +49,9 @@ class Request:
     """Translation-memory examples (source, target)."""
     plural_sample: int | None = None
     """For one plural form: a number n that selects it."""
+    markup: str = ""
+    """The text's syntax when it has one ("markdown" for doc blocks): a hint, the masked
+    tokens already protect the syntax itself."""
 
 
 @dataclass(frozen=True)

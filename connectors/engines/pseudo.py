@@ -84,7 +84,8 @@ class PseudoEngine:
     def _one(self, request: Request) -> Result:
         if self.reject_marker and self.reject_marker in request.text:
             return Result(key=request.key, text=None, error=Rejected("rejected by pseudo engine"))
-        text = pseudo_localise(request.text, request.terms)
+        brackets = MARKDOWN_BRACKETS if request.markup == "markdown" else ("[", "]")
+        text = pseudo_localise(request.text, request.terms, brackets)
         return Result(
             key=request.key,
             text=text,
@@ -109,7 +110,14 @@ def sizing(settings: EngineSettings) -> PackSizing:
     )
 
 
-def pseudo_localise(text: str, terms: Sequence[tuple[str, str]] = ()) -> str:
+MARKDOWN_BRACKETS = ("⟦", "⟧")
+"""Markdown reads `[…]` as link text (Python-Markdown even across the links inside it), so
+doc blocks are framed with brackets that are not syntax."""
+
+
+def pseudo_localise(
+    text: str, terms: Sequence[tuple[str, str]] = (), brackets: tuple[str, str] = ("[", "]")
+) -> str:
     """`Save [X0X]` → `[Šávé [X0X] ļöŕ]`: same input, same output."""
     if not text.strip():
         return text
@@ -132,7 +140,8 @@ def pseudo_localise(text: str, terms: Sequence[tuple[str, str]] = ()) -> str:
     body = "".join(out)
     pad = math.ceil(len(text) * _EXPANSION)
     filler = (_FILLER * (pad // len(_FILLER) + 1))[:pad].strip()
-    return f"[{body} {filler}]" if filler else f"[{body}]"
+    opening, closing = brackets
+    return f"{opening}{body} {filler}{closing}" if filler else f"{opening}{body}{closing}"
 
 
 def _words(text: str) -> int:
