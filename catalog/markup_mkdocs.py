@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from locflow.catalog.markup import md_code_spans
+
 Span = tuple[int, int, str]
 
 ATTR_LIST = re.compile(
@@ -59,3 +61,41 @@ def mkdocs_spans(text: str) -> list[Span]:
         for marker in CRITIC_MARKERS.finditer(text, m.start(), m.end()):
             spans.append((marker.start(), marker.end(), "md-critic"))
     return spans
+
+
+_MARKS = (
+    ("==…==", re.compile(r"(?<![=\w\\])==(?=[^\s=])(?:(?!==).)+?(?<=[^\s=])==(?![=\w])")),
+    ("^^…^^", re.compile(r"(?<![\^\w\\])\^\^(?=[^\s^])(?:(?!\^\^).)+?(?<=[^\s^])\^\^(?![\^\w])")),
+    ("~~…~~", re.compile(r"(?<![~\w\\])~~(?=[^\s~])(?:(?!~~).)+?(?<=[^\s~])~~(?![~\w])")),
+    ("^…^", re.compile(r"(?<![\^\w\\])\^(?=[^\s^])[^\s^]+?\^(?![\^\w])")),
+    ("~…~", re.compile(r"(?<![~\w\\])~(?=[^\s~])[^\s~]+?~(?![~\w])")),
+)
+
+
+def mkdocs_items(text: str) -> list[str]:
+    """What a translation of `text` must keep, for the structure check: every masked span
+    above as written, and each inline mark (`==…==`, `^^…^^`, `~~…~~`, `^…^`, `~…~`) by its
+    kind (the text inside is translated)."""
+    for a, b in reversed(md_code_spans(text)):
+        text = text[:a] + " " + text[b:]
+    spans = [s for s in mkdocs_spans(text) if s[2] != "md-link"]  # autorefs: link syntax
+    items = [text[a:b] for a, b, _ in _first_of_each(spans)]
+    rest = text
+    for a, b, _ in sorted(spans, reverse=True):
+        rest = rest[:a] + " " + rest[b:]
+    for name, pattern in _MARKS:
+        found = pattern.findall(rest)
+        items.extend(name for _ in found)
+        rest = pattern.sub(" ", rest)
+    return items
+
+
+def _first_of_each(spans: list[Span]) -> list[Span]:
+    """Non-overlapping spans, earliest then longest first (as mask() picks them)."""
+    chosen: list[Span] = []
+    pos = 0
+    for a, b, kind in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if a >= pos:
+            chosen.append((a, b, kind))
+            pos = b
+    return chosen

@@ -65,7 +65,7 @@ _TITLES = {
     "tab": ("tab_label", "content tab label"),
     "block": ("block_title", "block title"),
 }
-_TRAILING_ATTRS = re.compile(r"[ \t\n]+" + ATTR_LIST.pattern + r"[ \t]*$")
+_TRAILING_ATTRS = re.compile(r"[ \t\n]+(" + ATTR_LIST.pattern + r")[ \t]*$")
 _IMAGE_ONLY = {"image", "link_open", "link_close", "softbreak", "hardbreak"}
 
 
@@ -395,7 +395,7 @@ def _drop_trailing_attrs(flow: Flow) -> None:
     stays where Python-Markdown looks for it."""
     text = flow.text
     m = _TRAILING_ATTRS.search(text)
-    if m is None or not text[: m.start()].strip() or flow.source(m.start(), len(text)) is None:
+    if m is None or not text[: m.start()].strip() or flow.source(m.start(1), len(text)) is None:
         return
     keep = len(text[: m.start()].rstrip(" \t\n"))
     pos = 0

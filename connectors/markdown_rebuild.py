@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
-from locflow.connectors.markdown_mkdocs import ABBR, BLOCK, CONTAINER, HTML, VERBATIM
+from locflow.catalog.markup_mkdocs import mkdocs_items
+from locflow.connectors.markdown_mkdocs import BLOCK, VERBATIM
 from locflow.connectors.markdown_parse import DocBlock, Document
 from locflow.connectors.markdown_source import EOL, MarkdownError, decode, encode_value
 from locflow.connectors.markdown_tokens import (
@@ -219,7 +220,7 @@ class _Profile:
         self.inventory.setdefault(what, []).append((item, line))
 
 
-def _profile(parsed: Parsed) -> _Profile:
+def _profile(parsed: Parsed, mkdocs: bool) -> _Profile:
     prof = _Profile()
     line = 1
     row = False
@@ -234,9 +235,11 @@ def _profile(parsed: Parsed) -> _Profile:
                 row = False
             for child in walk(tok.children or ()):
                 _inline_item(prof, child, line)
+            for item in mkdocs_items(tok.content) if mkdocs else ():
+                prof.add("MkDocs syntax", item, line)
             continue
         row = row or tok.type == "tr_open"
-        prof.blocks.append((_signature(tok), line))
+        prof.blocks.append((_signature(tok, parsed), line))
         if (tok.type in _CODE_KINDS or tok.type == VERBATIM) and tok.map:
             prof.code.append((parsed.raw(*tok.map), line))
         elif tok.type == BLOCK + "_open" and tok.content:
@@ -246,17 +249,18 @@ def _profile(parsed: Parsed) -> _Profile:
     return prof
 
 
-def _signature(tok: Token) -> str:
+def _signature(tok: Token, parsed: Parsed) -> str:
     """A block token as the structure check compares it: its type, a heading's level, and
-    for the mkdocs dialect's containers their marker, keywords and whether a title is
-    there (the title's text is translated; its presence is structure)."""
+    for the mkdocs dialect's marker lines their marker, keywords, indentation and whether a
+    title is there (the title's text is translated; its presence is structure)."""
     if tok.type.startswith("heading"):
         return f"{tok.type} {tok.tag}"
-    if tok.type in (CONTAINER + "_open", BLOCK + "_open"):
-        titled = " titled" if tok.meta.get("title") else ""
-        return f"{tok.type} {tok.info}{titled}"
-    if tok.type in (HTML + "_open", HTML + "_close", ABBR + "_open"):
-        return f"{tok.type} {tok.info}"
+    if tok.type.startswith("mk_") and tok.map:
+        row = parsed.raw(tok.map[0], tok.map[0] + 1)
+        indent = len(row) - len(row.lstrip(" \t"))
+        titled = " with a title" if tok.meta.get("title") else ""
+        what = tok.info or row.strip()
+        return f"marker line `{what}`{titled} at column {indent + 1}"
     return tok.type
 
 
@@ -285,7 +289,8 @@ def verify_structure(source: Document, translated_text: str) -> list[str]:
     except MarkdownError as exc:
         return [str(exc)]
     problems = _front_matter_problems(source, ours, theirs)
-    a, b = _profile(ours), _profile(theirs)
+    mkdocs = source.dialect == "mkdocs"
+    a, b = _profile(ours, mkdocs), _profile(theirs, mkdocs)
     for i, ((want, _), (got, line)) in enumerate(zip(a.blocks, b.blocks, strict=False)):
         if want != got:
             problems.append(f"{path}:{line}: block {i + 1} is {_pretty(got)}, not {_pretty(want)}")
@@ -315,6 +320,8 @@ def verify_structure(source: Document, translated_text: str) -> list[str]:
 
 
 def _pretty(sig: str) -> str:
+    if sig.startswith("marker line"):
+        return sig
     name = sig.replace("_open", "").replace("_close", " end").replace("_", " ")
     return name.replace("heading h", "heading level ")
 
