@@ -397,13 +397,4 @@ def _drop_trailing_attrs(flow: Flow) -> None:
     m = _TRAILING_ATTRS.search(text)
     if m is None or not text[: m.start()].strip() or flow.source(m.start(1), len(text)) is None:
         return
-    keep = len(text[: m.start()].rstrip(" \t\n"))
-    pos = 0
-    parts: list[tuple[str, int | None]] = []
-    for piece, src in flow.parts:
-        if pos + len(piece) <= keep:
-            parts.append((piece, src))
-        elif pos < keep:
-            parts.append((piece[: keep - pos], src))
-        pos += len(piece)
-    flow.parts[:] = parts
+    flow.truncate(len(text[: m.start()].rstrip(" \t\n")))

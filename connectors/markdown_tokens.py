@@ -118,6 +118,15 @@ class Flow:
             pos += len(text)
         return None
 
+    def truncate(self, keep: int) -> None:
+        """Keep the first `keep` characters of the msgid."""
+        pos, parts = 0, []
+        for piece, src in self.parts:
+            if pos < keep:
+                parts.append((piece[: keep - pos], src))
+            pos += len(piece)
+        self.parts[:] = parts
+
     def insert(self, at: int, text: str) -> None:
         pos = 0
         for i, (piece, src) in enumerate(self.parts):
