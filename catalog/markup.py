@@ -2,9 +2,12 @@
 
 Spans are `(start, end, kind)`; overlaps are resolved by the caller (earliest, then
 longest). Markdown: code spans and links (links inside a link's text included). reST, as
-Sphinx's gettext builder leaves it in msgids: roles, inline literals, hyperlink, footnote
-and substitution references. A role's or a hyperlink's visible title stays translatable;
-its target is masked, together with the whitespace before it, which reST requires.
+Sphinx's gettext builder leaves it in msgids: roles, inline literals, hyperlink references
+(named and anonymous, bare `name_` or backquoted), footnote, citation and substitution
+references. A role's or an embedded URI's visible title stays translatable; its target is
+masked, together with the whitespace before it, which reST requires. References that carry
+a name (`name_`, `` `a phrase`_ ``, `` `title <alias_>`_ ``) are masked whole: Sphinx
+resolves them by that name and warns `inconsistent references` when their text changes.
 """
 
 from __future__ import annotations
@@ -31,6 +34,16 @@ RST_INTERPRETED = re.compile(
 RST_LITERAL = re.compile(r"(?<![\w`\\])``(?=\S)(?:[^`]|`(?!`))*?(?<=\S)``(?![\w`])", re.DOTALL)
 RST_FOOTNOTE = re.compile(r"(?<![\w\\\]])\[(?:#[\w.-]*|\*|\d+|[A-Za-z][\w.-]*)\]_(?!\w)")
 RST_SUBSTITUTION = re.compile(r"(?<![\w|\\])\|(?=\S)[^|\n]*?(?<=\S)\|(?:__?)?(?![\w|])")
+# docutils' "simple reference name": alphanumerics joined by single `-._+:`; the reference
+# starts a word (after a space, an opening bracket or quote, `/`, `:`, a dash) and ends
+# before a space, closing punctuation or the end. `snake_case_words`, `__init__`, `name\_`,
+# `a_b_c` and `x_(1)` are no references.
+_SIMPLE_NAME = r"[^\W_]+(?:[-._+:][^\W_]+)*"
+RST_NAMED = re.compile(
+    r"(?<![^\s(\[{<'\"\u2018\u201c\u00ab\u2039/:\-\u2013\u2014])"
+    + _SIMPLE_NAME
+    + r"__?(?![^\s.,;:!?'\")\]}>/\\*\-\u2013\u2014\u2019\u201d\u00bb\u203a\u2026])"
+)
 _EXPLICIT_TARGET = re.compile(r"^(?P<title>.*?\S)(?P<target>\s*(?<!\\)<[^<>]+>)$", re.DOTALL)
 _WITHOUT_TARGETS = frozenset(
     [
@@ -106,14 +119,17 @@ def md_link_spans(text: str, start: int = 0, end: int | None = None) -> list[Spa
     return spans
 
 
-def rst_spans(text: str) -> list[Span]:
+def rst_spans(text: str, *, markdown: bool = False) -> list[Span]:
     """reST inline markup an engine must not touch. Interpreted text with neither a role
     nor a reference suffix (`` `x` ``, the default role) is left to the caller: outside
-    reST it is just a quote."""
+    reST it is just a quote. In Markdown a bare `word__` closes `__strong__` emphasis, so
+    bare references are only looked for outside it."""
     spans: list[Span] = []
     spans.extend((m.start(), m.end(), "rst-literal") for m in RST_LITERAL.finditer(text))
     spans.extend((m.start(), m.end(), "rst-ref") for m in RST_FOOTNOTE.finditer(text))
     spans.extend((m.start(), m.end(), "rst-ref") for m in RST_SUBSTITUTION.finditer(text))
+    if not markdown:
+        spans.extend((m.start(), m.end(), "rst-ref") for m in RST_NAMED.finditer(text))
     for m in RST_INTERPRETED.finditer(text):
         role, suffix = m["role"], m["suffix"]
         if role is None and suffix is None:
@@ -122,7 +138,7 @@ def rst_spans(text: str) -> list[Span]:
         explicit = _EXPLICIT_TARGET.match(m["body"])
         titled = explicit is not None and (
             (role is not None and role.strip(":").rsplit(":", 1)[-1] not in _WITHOUT_TARGETS)
-            or (role is None and suffix in ("_", "__"))
+            or (role is None and suffix in ("_", "__") and not _is_alias(explicit["target"]))
         )
         if explicit is None or not titled:
             spans.append((m.start(), m.end(), kind))
@@ -131,3 +147,10 @@ def rst_spans(text: str) -> list[Span]:
         spans.append((m.start(), m.start("body"), kind))
         spans.append((m.start("body") + explicit.start("target"), m.end(), kind))
     return spans
+
+
+def _is_alias(target: str) -> bool:
+    """`<name_>` names another target (docutils: an embedded URI ending in an unescaped
+    `_`); Sphinx compares such a reference's whole text, so its title cannot change."""
+    inner = target.strip()[1:-1]
+    return inner.endswith("_") and not inner.endswith("\\_")

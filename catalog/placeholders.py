@@ -316,7 +316,7 @@ def _spans(text: str, formats: tuple[str, ...], markdown: bool) -> list[tuple[in
         spans.extend((m.start(), m.end(), "md-autolink") for m in MD_AUTOLINK.finditer(text))
         spans.extend(md_link_spans(text))
         spans.extend(mkdocs_spans(text))
-    spans.extend(rst_spans(text))
+    spans.extend(rst_spans(text, markdown=markdown))
     for kind in formats:
         spans.extend((m.start(), m.end(), kind) for m in FORMAT_PATTERNS[kind].finditer(text))
     spans.extend((m.start(), m.end(), "tag") for m in TAG.finditer(text))

@@ -374,7 +374,7 @@ RST_CASES = [
         [":kbd:`Ctrl+N`", ":math:`a<b>`", ":samp:`print <x>`"],
         None,
     ),
-    ("Yes|No|Cancel, a | b, file_name_ and `quoted` stay text", [], None),
+    ("Yes|No|Cancel, a | b, snake_case_words and `quoted` stay text", [], None),
 ]
 
 
