@@ -13,6 +13,7 @@ never after a backslash, which would turn the soft break into a hard one.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -29,6 +30,8 @@ _ORDERED = re.compile(r"\d{1,9}[.)](?:[ \t]|$)")
 _BULLET = re.compile(r"[-+*](?:[ \t]|$)")
 _HTML = re.compile(r"<[A-Za-z/!?]")
 _RULE_CHARS = frozenset("-*_=|:")
+_ABBREVIATION = re.compile(r"(?:^|[\s(])(?:[^\W\d_]\.)+$")
+"""`e.g.`, `i.e.`, `z.`, `B.`, `U.S.` at the end of a text: no sentence ends there."""
 _LONE_MARK = re.compile(r"[.,;:!?»)\]」』）】〕》〉”’]+(?:[ \t]|$)")
 """Punctuation standing alone (French `!`, `»`) stays at the end of the line before it."""
 
@@ -133,18 +136,24 @@ class Shape:
     sentences: bool
     """Every soft-wrapped line ends a sentence: one sentence per line."""
     width: int
-    """Its longest line, container prefix (`> `, list indentation) included."""
+    """Its longest line in columns (wide characters count two), container prefix (`> `,
+    list indentation) included."""
 
 
 def source_shape(lines_text: str, hard_breaks: int) -> Shape:
     """The shape of a paragraph whose full source lines are `lines_text` (first line from its
     start, last line to its end) and whose msgid has `hard_breaks` bare newlines."""
     lines = _EOL.split(lines_text)
-    width = max(len(_without_marker(line)) for line in lines)
+    width = max(display_width(_without_marker(line)) for line in lines)
     soft = [line for line in lines[:-1] if not _hard_marker(line)]
     wrapped = len(lines) - 1 > hard_breaks and bool(soft)
     sentences = wrapped and all(ends_sentence(line) for line in soft)
     return Shape(wrapped, sentences, width)
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a monospaced editor: wide (CJK) characters count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _without_marker(line: str) -> str:
@@ -203,8 +212,7 @@ def _sentence_break(before: str, rest: str) -> bool:
     before a lower-case word."""
     if not ends_sentence(before) or rest[0].islower():
         return False
-    word = before.rsplit(None, 1)[-1]
-    return not (word.endswith(".") and (len(word) == 2 or "." in word[:-1]))
+    return _ABBREVIATION.search(before) is None
 
 
 def layout(run: str, shape: Shape, indent: int) -> list[str]:
@@ -216,19 +224,22 @@ def layout(run: str, shape: Shape, indent: int) -> list[str]:
     if shape.sentences:
         return _cut(run, gaps)
     room = max(shape.width - indent, 1)
+    col = [0]  # col[i]: the display width of run[:i]
+    for ch in run:
+        col.append(col[-1] + display_width(ch))
     chosen: list[tuple[int, int]] = []
     start, best = 0, None
     for a, b in gaps:
-        if a - start > room:
+        if col[a] - col[start] > room:
             if best is not None:  # the last space that fit
                 chosen.append(best)
                 start, best = best[1], None
-            if a - start > room:  # one word longer than the line: it stays whole
+            if col[a] - col[start] > room:  # a word longer than the line stays whole
                 chosen.append((a, b))
                 start = b
                 continue
         best = (a, b)
-    if len(run) - start > room and best is not None:
+    if col[-1] - col[start] > room and best is not None:
         chosen.append(best)
     return _cut(run, chosen)
 

@@ -157,8 +157,20 @@ def test_setext_heading_stays_one_line() -> None:
             "One sentence. Another one.",
             ["One sentence.", "Another one."],
         ),
+        (
+            "See [`a.b`][a.b].\nThen more.\n\n[a.b]: /x\n",
+            "See [`a.b`][a.b]. Then more.",
+            "Voir [`a.b`][a.b]. Puis plus. Et encore.",
+            ["Voir [`a.b`][a.b].", "Puis plus.", "Et encore.", "", "[a.b]: /x"],
+        ),
     ],
-    ids=["punctuation", "closing quotes and brackets", "lowercase after a period", "cjk source"],
+    ids=[
+        "punctuation",
+        "closing quotes and brackets",
+        "lowercase after a period",
+        "cjk source",
+        "dotted link before the period",
+    ],
 )
 def test_one_sentence_per_line_stays_so(
     source: str, msgid: str, translation: str, expected: list[str]
@@ -321,3 +333,9 @@ def test_real_pages_keep_their_line_structure(tmp_path: Path) -> None:
     assert c.wrapped > 1000 and c.still_wrapped >= 0.95 * c.wrapped, c.unwrapped[:20]
     assert c.one_line > 1000 and c.still_one_line == c.one_line
     assert c.sentences > 0 and c.still_sentences == c.sentences
+
+
+def test_wide_characters_count_two_columns() -> None:
+    source = "中文中文中文中文\n中文\n"  # 16 columns, 8 characters
+    lines = rendered(source, {"中文中文中文中文 中文": "one two three four five six"})
+    assert lines == ["one two three", "four five six"]
