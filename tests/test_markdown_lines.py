@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from locflow.connectors.markdown import parse_markdown, rebuild, verify_structure
 from locflow.connectors.markdown_wrap import (
@@ -287,6 +289,52 @@ def test_no_line_ends_in_a_backslash() -> None:
     lines = rendered(WRAPPED, {"aaaa bbbb cccc dddd eeee": "one two thre\\ four five"})
     assert lines == ["one two", "thre\\ four", "five"]
     assert not any(line.endswith("\\") for line in lines)
+
+
+INLINE = ["`a b`", "[l m](u.md)", '[t](u "ti tle")', '<span class="a b">', "</span>", "&amp;"]
+WORDS = [
+    "word",
+    "a",
+    "longerword",
+    "x.",
+    "Yes.",
+    "\\",
+    "\\\\",
+    *(d for d in DANGERS if d not in ("<div>", "```")),  # markup of their own
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    container=st.sampled_from([("", ""), ("> ", "> "), ("- ", "  "), ("1. ", "   ")]),
+    sentences=st.booleans(),
+    markup=st.lists(st.sampled_from(INLINE), max_size=4),
+    words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=30),
+    order=st.randoms(use_true_random=False),
+)
+def test_random_translations_keep_the_structure(
+    container: tuple[str, str],
+    sentences: bool,
+    markup: list[str],
+    words: list[str],
+    order: object,
+) -> None:
+    """Whatever words a translation is made of, the wrapped lines start no block, end in no
+    backslash, and the rebuilt page has the source's structure."""
+    first, rest = container
+    head = "Aaaa bbbb." if sentences else "aaaa bbbb cccc"
+    source = f"{first}{head}\n{rest}Dddd {' '.join(markup)}\n"
+    tokens = [*markup, *words]
+    order.shuffle(tokens)  # type: ignore[attr-defined]
+    translation = " ".join(tokens)
+    assume(unsafe_start(translation) is None and not translation.endswith("\\"))
+    doc = parse_markdown(source, "t.md")
+    msgid = doc.blocks[0].segment.msgid
+    out = rebuild(doc, {msgid: translation})
+    assert verify_structure(doc, out) == []
+    lines = out.splitlines()
+    assert not any(line.endswith("\\") for line in lines)
+    assert not any(unsafe_start(line[len(rest) :]) for line in lines[1:])
 
 
 # --- the pure pieces ---------------------------------------------------------------------
