@@ -337,6 +337,12 @@ def test_random_translations_keep_the_structure(
     assert not any(unsafe_start(line[len(rest) :]) for line in lines[1:])
 
 
+def test_backslash_ending_the_paragraph_stays_last_and_literal() -> None:
+    source = "aaaa bbbb cccc\ndddd \\\n\nnext\n"
+    lines = rendered(source, {"aaaa bbbb cccc dddd \\": "one two three four five \\"})
+    assert lines == ["one two three", "four five \\", "", "next"]
+
+
 # --- the pure pieces ---------------------------------------------------------------------
 
 
