@@ -386,7 +386,7 @@ def test_real_pages_keep_their_line_structure(tmp_path: Path) -> None:
     assert c.refused == []
     assert c.wrapped > 1000 and c.still_wrapped >= 0.95 * c.wrapped, c.unwrapped[:20]
     assert c.one_line > 1000 and c.still_one_line == c.one_line
-    assert c.sentences > 0 and c.still_sentences == c.sentences
+    assert c.sentences > 50 and c.still_sentences >= 0.95 * c.sentences
 
 
 def test_wide_characters_count_two_columns() -> None:
