@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markdown_it.token import Token
 
@@ -26,6 +26,7 @@ from locflow.connectors.markdown_tokens import (
     table_cells,
     walk,
 )
+from locflow.connectors.markdown_wrap import hard_break, layout, source_shape
 
 _BREAKS = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t\r\n]*")
 _LINE_BREAK = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t]*")
@@ -157,22 +158,26 @@ def _render(doc: Document, block: DocBlock, text: str) -> str:
     lines[1:] = ["\\" + ln if _UNDERLINE.fullmatch(ln) else ln for ln in lines[1:]]
     if _DEFINITION.match(lines[0]):
         lines[0] = "\\" + lines[0]  # `[x]: y` joined onto one line reads as a definition
+    # soft breaks as the source had them: re-wrapped, one sentence per line, or none
+    shape = source_shape(
+        src[line_start : _line_end(src, block.end)], block.segment.msgid.count("\n")
+    )
+    if block.kind == "heading":
+        shape = replace(shape, wrapped=False)
+    runs = [layout(ln, shape, len(prefix)) for ln in lines]
     following = _next_line(src, block.end)
-    if (
-        "|" in lines[-1]
-        and _TABLE_DELIMITER.fullmatch(following)
-        and _starts_table(lines[-1], following)
-    ):
+    last = runs[-1][-1]
+    if "|" in last and _TABLE_DELIMITER.fullmatch(following) and _starts_table(last, following):
         # the last line and the next one would read as a table's header and delimiter row
         # (the source's soft breaks, now spaces, kept it from matching the column count):
         # escaped pipes change the count; `&#124;` leaves no pipe at all (both show `|`)
-        for fixed in (_escape_pipes(lines[-1], False), _escape_pipes(lines[-1], True)):
+        for fixed in (_escape_pipes(last, False), _escape_pipes(last, True)):
             if not _starts_table(fixed, following):
-                lines[-1] = fixed
+                runs[-1][-1] = fixed
                 break
-    # an empty line between two breaks keeps a backslash, or it would end the paragraph
-    ended = [ln + (marker if ln else "\\") for ln in lines[:-1]]
-    return (eol + prefix).join([*ended, lines[-1]])
+    sep = eol + prefix
+    ended = [sep.join([*run[:-1], hard_break(run[-1], marker)]) for run in runs[:-1]]
+    return sep.join([*ended, sep.join(runs[-1])])
 
 
 def _next_line(text: str, offset: int) -> str:
@@ -197,6 +202,11 @@ def _escape_pipes(line: str, entity: bool) -> str:
         out += [re.sub(pattern, repl, line[pos:a]), line[a:b]]
         pos = b
     return "".join(out)
+
+
+def _line_end(text: str, offset: int) -> int:
+    m = EOL.search(text, offset)
+    return m.start() if m else len(text)
 
 
 def _line_start(text: str, offset: int) -> int:

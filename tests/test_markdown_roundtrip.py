@@ -92,7 +92,7 @@ def test_untranslated_blocks_keep_their_bytes() -> None:
 # --- rendering of each kind ------------------------------------------------------------
 
 RENDER = [
-    ("soft wrap joined", "one\ntwo\n", {"one two": "un deux"}, "un deux\n"),
+    ("soft wrap at the source width", "one\ntwo\n", {"one two": "un deux"}, "un\ndeux\n"),
     ("hard break kept", "one  \ntwo\n", {"one\ntwo": "un\ndeux"}, "un  \ndeux\n"),
     ("backslash break", "a\\\nb\n", {"a\nb": "x\ny"}, "x\\\ny\n"),
     ("list continuation", "- one\\\n  two\n", {"one\ntwo": "un\ndeux"}, "- un\\\n  deux\n"),
