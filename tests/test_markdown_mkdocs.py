@@ -57,7 +57,8 @@ def test_an_admonition_keeps_its_keyword_and_indentation_and_translates_title_an
     }
     lines = out.splitlines()
     assert lines[0].startswith('!!! note "⟦Ŕéɱéɱƀéŕ') and lines[0].endswith('⟧"')
-    assert all(ln.startswith("    ⟦") for ln in lines[1:] if ln)
+    assert all(ln.startswith("    ") and ln[4] != " " for ln in lines[1:] if ln)
+    assert lines[1].startswith("    ⟦Áðɱöñíţíöñ") and not lines[2].startswith("    ⟦")
     # CommonMark reads the same page as one paragraph whose keyword is prose
     commonmark = parse_markdown(ADMONITION, "docs/page.md")
     assert any(b.segment.msgid.startswith("!!! note") for b in commonmark.blocks)
