@@ -111,7 +111,9 @@ def measure(roots: list[Path]) -> Counts:
     counts = Counts()
     for root in roots:
         for path in pages(root):
-            doc = parse_markdown(path.read_bytes(), str(path.relative_to(root.parent)))
+            doc = parse_markdown(
+                path.read_bytes(), str(path.relative_to(root.parent)), dialect="mkdocs"
+            )
             measure_page(doc, counts)
     return counts
 
