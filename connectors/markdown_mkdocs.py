@@ -76,6 +76,7 @@ def use_mkdocs_rules(md: MarkdownIt) -> None:
     md.block.ruler.before("fence", "mk_verbatim", _verbatim, alt)
     md.block.ruler.before("fence", "mk_abbr", _abbreviation, alt)
     md.block.ruler.before("html_block", "mk_html", _md_in_html, alt)
+    md.block.ruler.before("html_block", "mk_raw_html", _raw_html, alt)
     footnote_plugin(md, inline=False)
     deflist_plugin(md)
 
@@ -306,4 +307,43 @@ def _md_in_html(state: StateBlock, start_line: int, end_line: int, silent: bool)
     end.info = state.src[_line(state, close)[0] : state.eMarks[close]].strip()
     end.map = [close, close + 1]
     state.line = close + 1
+    return True
+
+
+_BLOCK_TAG = re.compile(
+    r"<(?P<tag>address|article|aside|blockquote|details|dialog|div|dl|fieldset|figure|footer"
+    r"|form|h[1-6]|header|hr|iframe|main|nav|noscript|ol|p|pre|script|section|style|table"
+    r"|ul|video|canvas|math|svg)(?=[\s/>])",
+    re.IGNORECASE,
+)
+
+
+def _raw_html(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """Python-Markdown keeps a block-level element as raw HTML up to its closing tag, blank
+    lines included (CommonMark ends it at the first blank line and reads on as Markdown)."""
+    if state.sCount[start_line] != state.blkIndent:
+        return False
+    start, stop = _line(state, start_line)
+    m = _BLOCK_TAG.match(state.src, start, stop)
+    if m is None or _MD_HTML.match(state.src[start:stop]):
+        return False
+    opening = re.compile(rf"<{m['tag']}(?=[\s/>])", re.IGNORECASE)
+    closing = re.compile(rf"</{m['tag']}\s*>", re.IGNORECASE)
+    depth, blank_seen = 0, False
+    for n in range(start_line, end_line):
+        row = state.src[_line(state, n)[0] : state.eMarks[n]]
+        blank_seen = blank_seen or not row.strip()
+        depth += len(opening.findall(row)) - len(closing.findall(row))
+        if depth <= 0:
+            break
+    else:
+        return False
+    if not blank_seen:
+        return False  # CommonMark's own html_block reads it the same way
+    if silent:
+        return True
+    token = state.push("html_block", "", 0)
+    token.map = [start_line, n + 1]
+    token.content = state.getLines(start_line, n + 1, state.blkIndent, True)
+    state.line = n + 1
     return True
