@@ -1,5 +1,6 @@
-"""Translated MkDocs Material sites build: the demo's docs (examples/demo: docs/en/ the
-source, docs/<locale>/ written by `locflow run`, mkdocs-static-i18n's folder structure) and
+"""Translated MkDocs Material sites build: the demo's docs (examples/demo: docs/*.md the
+English pages, docs/<locale>/ written by `locflow run`, mkdocs-static-i18n's folder
+structure) and
 the real corpus pages pseudo-translated (tests/support/mkdocs_site.py), each with
 `mkdocs build --strict` (slow tier), no WARNING line, and every translated page carrying
 what the extensions made in its source (admonitions, tabs, details, footnotes, keys, ...).
@@ -29,7 +30,7 @@ from tests.support.mkdocs_site import (
 from tests.support.real_docs import PROJECTS, pages
 
 DEMO = ROOT / "examples" / "demo"
-SOURCE_DOCS = DEMO / "docs" / "en"
+SOURCE_DOCS = DEMO / "docs"
 
 
 # --- the demo (fast) ------------------------------------------------------------------------
@@ -60,8 +61,8 @@ def test_the_demo_guide_shows_the_mkdocs_syntax():
 def test_the_demo_translates_its_docs_where_its_site_reads_them():
     config = load_config(DEMO / "locflow.toml", env={})
     docs = {d.name: d for d in discover_docs(config)}
-    assert set(docs) == {"docs/en/guide.md", "docs/en/index.md"}
-    assert [docs["docs/en/guide.md"].output(loc) for loc in config.locales] == [
+    assert set(docs) == {"docs/guide.md", "docs/index.md"}
+    assert [docs["docs/guide.md"].output(loc) for loc in config.locales] == [
         f"docs/{loc}/guide.md" for loc in config.locales
     ]
 
@@ -132,7 +133,7 @@ def test_the_demo_site_builds_strict_in_every_locale(tmp_path: Path):
     problems = []
     for locale in config.locales:
         for page in ("index.md", "guide.md"):
-            source = (site / "docs" / "en" / page).read_text("utf-8")
+            source = (site / "docs" / page).read_text("utf-8")
             target = (site / "docs" / locale / page).read_text("utf-8")
             problems += [
                 f"{page} [{locale}]: {p}"
