@@ -24,6 +24,7 @@ from tests.support.real_docs import (
     PROJECTS,
     PageResult,
     Project,
+    failure_kinds,
     judge_project,
     pages,
     soft_break_share,
@@ -186,6 +187,24 @@ def test_pseudo_translations_keep_inline_code_and_links():
     (translated,) = translations(doc).values()
     assert "`code`" in translated and "](https://example.com)" in translated
     assert "Body" not in translated
+
+
+def test_failures_are_counted_by_kind():
+    renamed = page_skeleton(damaged("!!! note", "!!! remarque"))
+    results = [
+        PageResult("a.md", None, marker_difference("///\n", "")),
+        PageResult(
+            "b.md",
+            first_difference(page_skeleton(PAGE), renamed),
+            marker_difference("!!! note\n", ""),
+        ),
+    ]
+    kinds = failure_kinds(results)
+    assert kinds == {
+        "markers lost ///": 1,
+        "markers lost !!!": 1,
+        'skeleton replace <div class="admonition note"': 1,
+    }
 
 
 def test_soft_break_share_of_no_wrapped_paragraph_is_full():

@@ -151,7 +151,7 @@ def judge_project(
 _SKELETON_KIND = re.compile(
     r"(\w+) at #\d+: source (?:\d+ *)?(<\w+(?: class=\"[^\"]*\")?|text|\(nothing\))"
 )
-_MARKER_KIND = re.compile(r"(\w+): line \d+ '[ \t]*(\S+)")
+_MARKER_KIND = re.compile(r"(\w+): line \d+ '[ \t]*([^\s']+)")
 
 
 def failure_kinds(results: Sequence[PageResult]) -> Counter[str]:
