@@ -12,14 +12,18 @@ it (the pseudo engine's `pseudo_localise`), unmask, `rebuild`, then
 - soft breaks: a soft-wrapped source paragraph is still wrapped in the translation.
 
 The pages are read from the cached sdists and never committed. To see where the parser
-stands (pages kept on each oracle, the first failure of each page):
+stands (pages kept on each oracle, the first failure of each page; exit 1 while a page fails
+an oracle or fewer than 95 % of wrapped paragraphs stay wrapped), and one page in full (its
+translation and every skeleton difference):
 
     .venv/bin/python -m tests.support.real_docs [--dialect commonmark] [--all-failures]
+    .venv/bin/python -m tests.support.real_docs --show pymdown-extensions/extensions/tabbed.md
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import re
 import sys
 import tempfile
@@ -171,11 +175,39 @@ def soft_break_share(results: Sequence[PageResult]) -> float:
     return 100.0 * sum(r.still_wrapped for r in results) / wrapped if wrapped else 100.0
 
 
+def show(name: str, dialect: str) -> int:
+    """One page (`project/path`): its translation, then the unified diff of the skeletons."""
+    project_name, _, page = name.partition("/")
+    project = next((p for p in PROJECTS if p.name == project_name), None)
+    if project is None:
+        print(f"unknown project {project_name!r}; one of {[p.name for p in PROJECTS]}")
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        pages(project, Path(tmp), cached_only=True)
+        root = Path(tmp) / project.name
+        if not (root / page).is_file():
+            print(f"no page {page!r} in {project.name}")
+            return 2
+        text = (root / page).read_text("utf-8")
+        _, out = pseudo_translate(text, page, dialect)
+        snippets = root / project.snippets if project.snippets else None
+        a = page_skeleton(text, snippets, project.auto_append)
+        b = page_skeleton(out, snippets, project.auto_append)
+    print(out)
+    print("--- skeleton: source / +++ translation")
+    print("\n".join(difflib.unified_diff(a, b, "source", "translation", lineterm="", n=2)))
+    print(f"markers: {marker_difference(text, out) or 'kept'}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dialect", default="mkdocs", choices=("commonmark", "mkdocs"))
     parser.add_argument("--all-failures", action="store_true", help="every failing page")
+    parser.add_argument("--show", metavar="PROJECT/PAGE", help="one page in full")
     args = parser.parse_args(argv)
+    if args.show:
+        return show(args.show, args.dialect)
     every: list[PageResult] = []
     with tempfile.TemporaryDirectory() as tmp:
         for project in PROJECTS:
@@ -194,7 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"soft breaks kept {soft_break_share(every):.1f} % "
         f"({sum(r.still_wrapped for r in every)}/{sum(r.wrapped for r in every)})"
     )
-    return 0
+    failing = any(r.skeleton or r.markers for r in every)
+    return 1 if failing or soft_break_share(every) < 95.0 or not every else 0
 
 
 def _print_project(project: Project, results: Sequence[PageResult], every: bool) -> None:
