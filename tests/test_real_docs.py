@@ -63,6 +63,10 @@ Press ++ctrl+c++ to copy[^1], ==marked== and {++added++}.
 ::: pkg.mod
     options:
       show_source: false
+
+--8<--
+help.md
+--8<--
 """
 
 FRENCH = {
@@ -154,6 +158,7 @@ def test_the_skeleton_sees_damage(old: str, new: str, seen: str):
         ("*[HTML]:", "*[HTML5]:", "'*[ HTML'"),
         ("      show_source: false", "      montrer_source: false", "':::"),
         ("::: pkg.mod", "::: pkg.module", "':::"),
+        ("--8<--\nhelp.md", "--8<--\naide.md", "'--8<--"),
     ],
 )
 def test_the_extension_lines_oracle_sees_damage(old: str, new: str, seen: str):

@@ -203,9 +203,11 @@ class Marker:
 
 def markers(text: str) -> list[Marker]:
     """The extension-syntax lines of a document, with what must not be translated in them
-    (for `:::`, the identifier and the more-indented option lines under it)."""
+    (for `:::`, the identifier and the more-indented option lines under it; for a block of
+    snippets between two bare `--8<--` lines, the file names in it)."""
     lines = text.splitlines()
     out = []
+    in_snippets = False
     for n, line in enumerate(lines):
         m = _MARKERS.match(line)
         if m is None:
@@ -215,8 +217,20 @@ def markers(text: str) -> list[Marker]:
         keyword = (m.groupdict().get(f"{kind}_kw") or "").strip()
         if kind == "api":
             keyword += "".join("\n" + o for o in _options(lines, n + 1, len(m["indent"])))
+        if kind == "snip" and not keyword:
+            if not in_snippets:
+                keyword = "\n".join(_snippet_block(lines, n + 1))
+            in_snippets = not in_snippets
         out.append(Marker(n + 1, m["indent"], m[kind], keyword))
     return out
+
+
+def _snippet_block(lines: list[str], start: int) -> Iterator[str]:
+    for line in lines[start:]:
+        m = _MARKERS.match(line)
+        if m is not None and m["snip"] and not m["snip_kw"].strip():
+            return
+        yield line.strip()
 
 
 def _options(lines: list[str], start: int, indent: int) -> Iterator[str]:

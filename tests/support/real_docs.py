@@ -51,6 +51,9 @@ class Project:
     snippets: str = ""
     """The snippets folder below `docs` (pymdownx.snippets' base path), if the site has one."""
     auto_append: tuple[str, ...] = ()
+    """Snippets appended to every page (pymdownx.snippets' auto_append). Link definitions
+    yes (their targets are compared); abbreviation lists no: a translation cannot know the
+    terms a file outside the page defines, so only a page's own `*[X]:` terms are judged."""
 
 
 PROJECTS = (
@@ -61,7 +64,7 @@ PROJECTS = (
         "13.1.2",
         "docs/src/markdown",
         ".snippets",
-        ("refs.md",),
+        ("links.md",),  # the site appends refs.md (links.md + abbr.md): see below
     ),
     Project("mkdocstrings", "mkdocstrings", "1.0.8", "docs"),
 )
