@@ -33,6 +33,7 @@ from locflow.db import repo
 from locflow.pipeline.docs import (
     changed_since,
     discover_docs,
+    discover_sites,
     plan_docs,
     segment_docs,
     sync_docs,
@@ -95,8 +96,8 @@ def cmd_docs(args: argparse.Namespace, out: Output) -> int:
 def dry_run(config: Config, locales: list[str], ref: str | None) -> dict[str, Any]:
     """What a run would do, from a transaction that is rolled back: nothing is sent or
     written."""
-    docs = discover_docs(config)
-    selected = sorted(changed_since(config, ref, docs)) if ref else None
+    docs, sites = discover_docs(config), discover_sites(config)
+    selected = sorted(changed_since(config, ref, docs, sites)) if ref else None
     with sessions(config.database_url)() as s:
         s.begin()
         try:
@@ -117,7 +118,9 @@ def dry_run(config: Config, locales: list[str], ref: str | None) -> dict[str, An
     return {
         "dry_run": True,
         "changed_since": ref,
-        "selected": selected if selected is not None else [d.name for d in docs],
+        "selected": selected
+        if selected is not None
+        else [d.name for d in docs] + [x.file for x in sites],
         "sync": synced.as_dict(),
         "docs": rows,
         "failed": [
