@@ -40,6 +40,7 @@ from locflow.pipeline.docs import (
     verify_ref,
 )
 from locflow.pipeline.docs_export import export_docs
+from locflow.pipeline.results import docs_spend_line
 from locflow.pipeline.summary import STOPPED
 from locflow.pipeline.units import engine_scope, sessions
 from locflow.settings import Config
@@ -155,12 +156,10 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
             f"{d['source_text']} untranslated -> {d['path']}: {state}"
         )
     if not dry:
-        requests = sum(v["requests"] for v in result.get("locales", {}).values())
-        paid = sum(v.get("paid_requests", 0) for v in result.get("locales", {}).values())
         written = sum(1 for d in result["docs"] if d["written"])
         lines.append(
-            f"{written} of {len(result['docs'])} documents written, {requests} requests "
-            f"({paid} paid)"
-            f" (run {result.get('run_id', '')}, {result.get('status', '')})"
+            f"{written} of {len(result['docs'])} documents written; "
+            + docs_spend_line(result.get("totals") or {})
+            + f" (run {result.get('run_id', '')}, {result.get('status', '')})"
         )
     return lines
