@@ -6,6 +6,8 @@ include = ["docs/**/*.md"]                # globs relative to the config file
 exclude = ["docs/drafts/**"]              # optional
 output = "build/docs/{locale}/{path}"     # {path}: relative to the include's base folder
 front_matter = ["title", "description"]   # optional (this is the default)
+dialect = "mkdocs"                        # optional; default: from the MkDocs site
+include_hidden = false                    # optional: wildcards walk into .hidden folders
 ```
 
 Each document is a `Source` (kind "md", name = its path relative to the config root) whose
@@ -14,7 +16,10 @@ checkout. Sync reconciles blocks with the .po sync's own reconciler (pipeline/sy
 ones are inserted, changed ones (a new kind of block) get a new source version and stale
 translations, vanished ones become obsolete (kept), a reworded paragraph is linked to its
 predecessor (same msgctxt and plural-ness, as for .po entries) whose translation is offered
-as a stale suggestion. Outputs are never taken as sources.
+as a stale suggestion. Outputs are never taken as sources: any path an output pattern may
+produce for a configured locale is left out, orphaned outputs included. The MkDocs site an
+entry maps to (pipeline/mkdocs_site.py) gives the dialect, and its name and nav titles are
+one more source (kind "mkdocs", named by the yml).
 Writing translated documents is in `docs_export`.
 """
 

@@ -6,6 +6,7 @@ has no fuzzy marker, so "fuzzy" publishes unreviewed text), and its source text 
 "omit". Stale translations never go out. The result must keep the source's structure
 (`verify_structure`): a document that does not is not written and each problem is
 reported on one line. Writes are atomic and skipped when the bytes would not change.
+An MkDocs site's own texts (its name, nav titles) go to `mkdocs.{locale}.yml` (`export_site`).
 """
 
 from __future__ import annotations
