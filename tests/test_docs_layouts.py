@@ -5,11 +5,15 @@ patterns and must never be read back as sources."""
 
 from __future__ import annotations
 
+import html
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from locflow.db import repo
 from locflow.pipeline.docs import discover_docs
@@ -187,3 +191,48 @@ def test_a_second_sync_never_takes_outputs_as_sources(
     second = export(Session, config)
     assert not any(r.written for r in second)
     assert stamp == {r.path: os.stat(root / r.path).st_mtime_ns for r in second}
+
+
+# --- the real plugin ------------------------------------------------------------------------
+
+SITE_YML = """\
+site_name: Notes
+docs_dir: docs
+nav:
+  - Home: index.md
+  - Guide:
+      - Setup: guide/setup.md
+  - release.v2.md
+"""
+
+
+@pytest.mark.slow  # `mkdocs build` in a subprocess: ~3-5 s
+def test_mkdocs_static_i18n_builds_the_suffix_layout(Session, db_url: str, tmp_path: Path) -> None:
+    """The suffix outputs and `mkdocs.fr.yml` as mkdocs-static-i18n takes them: a strict
+    build has the French pages, under the translated nav and site name."""
+    root = make_site(tmp_path / "site", {**PAGES, "mkdocs.yml": SITE_YML})
+    config = config_for(root, db_url, output="docs/{path_stem}.{locale}.md")
+    translate_all(Session, config)
+    assert all(not r.problems for r in export(Session, config))
+    fr = yaml.safe_load((root / "mkdocs.fr.yml").read_text(encoding="utf-8"))
+    languages = [
+        {"locale": "en", "default": True, "name": "English", "build": True},
+        {"locale": "fr", "name": "Français", "build": True, **fr},
+    ]
+    build = yaml.safe_load(SITE_YML)
+    build["plugins"] = [{"i18n": {"docs_structure": "suffix", "languages": languages}}]
+    (root / "build.yml").write_text(yaml.safe_dump(build, allow_unicode=True), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", "build.yml", "-d", "out"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    page = (root / "out/fr/guide/setup/index.html").read_text(encoding="utf-8")
+    heading = (root / "docs/guide/setup.fr.md").read_text(encoding="utf-8").splitlines()[0]
+    assert html.escape(heading.removeprefix("# "), quote=False) in page
+    assert html.escape(fr["nav_translations"]["Guide"], quote=False) in page
+    assert html.escape(fr["site_name"], quote=False) in page
+    assert not (root / "out/fr/guide/setup.fr").exists()  # the outputs were not pages of their own
