@@ -20,6 +20,7 @@ from locflow.pipeline.docs import discover_docs
 from locflow.settings import Config, ConfigError, config_from_mapping
 from locflow.settings_types import DocsSpec
 from tests.support.docs_run import export, sync, translate_all
+from tests.support.real_data import extract, sdist
 
 PAGES = {
     "docs/index.md": "# Welcome\n\nNotes keeps your ideas in one place.\n",
@@ -236,3 +237,15 @@ def test_mkdocs_static_i18n_builds_the_suffix_layout(Session, db_url: str, tmp_p
     assert html.escape(fr["nav_translations"]["Guide"], quote=False) in page
     assert html.escape(fr["site_name"], quote=False) in page
     assert not (root / "out/fr/guide/setup.fr").exists()  # the outputs were not pages of their own
+
+
+def test_pymdown_extensions_snippets_are_taken_only_when_named(tmp_path: Path) -> None:
+    """pymdown-extensions 13.1.2 (sdist) keeps its snippets in docs/src/markdown/.snippets."""
+    root = extract(sdist("pymdown_extensions", "13.1.2"), "docs/src/markdown", tmp_path / "md")
+    out = {"output": "../out/{locale}/{path}"}
+    assert len(names(config_for(root, include=["**/*.md"], **out))) == 50  # 4 snippets skipped
+    named = config_for(root, include=["**/*.md", ".snippets/*.md"], **out)
+    snippets = [n for n in names(named) if n.startswith(".snippets/")]
+    assert snippets == [f".snippets/{n}.md" for n in ("abbr", "links", "refs", "uml")]
+    hidden = config_for(root, include=["**/*.md"], include_hidden=True, **out)
+    assert len(names(hidden)) == 54

@@ -5,6 +5,7 @@ blocks and written to `mkdocs.{locale}.yml` for mkdocs-static-i18n."""
 from __future__ import annotations
 
 import os
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from locflow.pipeline.mkdocs_site import MkDocsError, parse_site
 from locflow.settings import Config, ConfigError, config_from_mapping
 from locflow.settings_types import DIALECTS as SETTINGS_DIALECTS
 from tests.support.docs_run import export, sync, translate_all
+from tests.support.real_data import sdist
 
 MATERIAL = """\
 site_name: !ENV [SITE_NAME, "Notes"]
@@ -229,3 +231,28 @@ def test_a_yml_no_docs_entry_maps_to_is_not_synced(Session, db_url: str, tmp_pat
     assert (report.docs, report.sites) == (1, 0)
     export(Session, config)
     assert not (tmp_path / "mkdocs.fr.yml").exists()
+
+
+def test_python_markdowns_own_mkdocs_yml(Session, db_url: str, tmp_path: Path) -> None:
+    """Python-Markdown 3.11.4's real mkdocs.yml (sdist): `!!python/name` tags, extensions
+    with options, 64 nav titles, some with `<code>` and `&#8203;` in them."""
+    archive = sdist("markdown", "3.11.4")
+    with tarfile.open(archive) as tar:
+        files = {
+            name: tar.extractfile(f"markdown-3.11.4/{name}").read().decode()  # type: ignore[union-attr]
+            for name in ("mkdocs.yml", "docs/index.md")
+        }
+    root = make(tmp_path / "pymd", files)
+    table = {"include": ["docs/**/*.md"], "output": "docs/{path_stem}.{locale}.md"}
+    data = {"project": {"name": "pymd", "locales": ["fr"]}, "docs": [table]}
+    config = config_from_mapping(data, root=root, env={"LOCFLOW_DATABASE_URL": db_url})
+    assert dialects(config) == {"docs/index.md": "mkdocs"}
+    (site,) = discover_sites(config)
+    assert (site.site_name, len(site.nav)) == ("Python-Markdown", 64)
+    translate_all(Session, config)
+    results = {r.doc: r for r in export(Session, config)}
+    assert results["mkdocs.yml"].written and results["mkdocs.yml"].localised == 65
+    fr = yaml.safe_load((root / "mkdocs.fr.yml").read_text(encoding="utf-8"))
+    assert len(fr["nav_translations"]) == 64
+    code = fr["nav_translations"]["<code>markdown.&#8203;util</code>"]
+    assert code.startswith("[<code>") and "&#8203;" in code and "</code>" in code  # kept
