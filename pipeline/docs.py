@@ -240,11 +240,9 @@ def sync_site(
     data = (config.root / site.file).read_bytes()
     source = repo.get_or_create_source(s, project, site.file, SITE_KIND)
     digest = hashlib.sha256(b"mkdocs\0" + data).hexdigest()
-    if source.content_hash == digest:
-        report.unchanged += 1
-        return
-    report.add(reconcile(s, source, site_segments(site)))
-    source.content, source.content_hash = data, digest
+    if source.content_hash != digest:
+        report.add(reconcile(s, source, site_segments(site)))
+        source.content, source.content_hash = data, digest
 
 
 def doc_sources(

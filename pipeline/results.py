@@ -212,7 +212,6 @@ class DocsRunResult:
             "selected": list(self.selected),
             "locales": {k: v.docs_dict() for k, v in self.locales.items()},
             "docs": [d.to_dict() for d in self.docs],
-            "totals": self.totals(),
         }
         if self.sync is not None:
             out["sync"] = self.sync.as_dict()
@@ -220,6 +219,7 @@ class DocsRunResult:
             out["message"] = self.message
         out["failed"] = self.failures()
         out["gaps"] = [g.line() for g in self.gaps()]
+        out["totals"] = self.totals()
         return out
 
     def recorded_counts(self) -> dict[str, Any]:
