@@ -33,12 +33,14 @@ from locflow.db import repo
 from locflow.pipeline.docs import (
     changed_since,
     discover_docs,
+    discover_sites,
     plan_docs,
     segment_docs,
     sync_docs,
     verify_ref,
 )
 from locflow.pipeline.docs_export import export_docs
+from locflow.pipeline.results import docs_spend_line
 from locflow.pipeline.summary import STOPPED
 from locflow.pipeline.units import engine_scope, sessions
 from locflow.settings import Config
@@ -95,8 +97,8 @@ def cmd_docs(args: argparse.Namespace, out: Output) -> int:
 def dry_run(config: Config, locales: list[str], ref: str | None) -> dict[str, Any]:
     """What a run would do, from a transaction that is rolled back: nothing is sent or
     written."""
-    docs = discover_docs(config)
-    selected = sorted(changed_since(config, ref, docs)) if ref else None
+    docs, sites = discover_docs(config), discover_sites(config)
+    selected = sorted(changed_since(config, ref, docs, sites)) if ref else None
     with sessions(config.database_url)() as s:
         s.begin()
         try:
@@ -117,7 +119,9 @@ def dry_run(config: Config, locales: list[str], ref: str | None) -> dict[str, An
     return {
         "dry_run": True,
         "changed_since": ref,
-        "selected": selected if selected is not None else [d.name for d in docs],
+        "selected": selected
+        if selected is not None
+        else [d.name for d in docs] + [x.file for x in sites],
         "sync": synced.as_dict(),
         "docs": rows,
         "failed": [
@@ -152,12 +156,10 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
             f"{d['source_text']} untranslated -> {d['path']}: {state}"
         )
     if not dry:
-        requests = sum(v["requests"] for v in result.get("locales", {}).values())
-        paid = sum(v.get("paid_requests", 0) for v in result.get("locales", {}).values())
         written = sum(1 for d in result["docs"] if d["written"])
         lines.append(
-            f"{written} of {len(result['docs'])} documents written, {requests} requests "
-            f"({paid} paid)"
-            f" (run {result.get('run_id', '')}, {result.get('status', '')})"
+            f"{written} of {len(result['docs'])} documents written; "
+            + docs_spend_line(result.get("totals") or {})
+            + f" (run {result.get('run_id', '')}, {result.get('status', '')})"
         )
     return lines

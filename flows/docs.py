@@ -92,6 +92,7 @@ def translate_docs(
     finally:
         try:
             result.docs = units.doc_summaries(config, run_id, docs)  # a failing run too
+            result.usage = units.run_spent(config, run_id)  # requests and tokens: the ledger's
             result.settle()  # completed, or partial when docs or blocks were left undone
         finally:
             units.finish_run(

@@ -11,7 +11,7 @@ from typing import Any
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from locflow.pipeline.progress import RunProgress
-from locflow.pipeline.results import DocsRunResult, RunResult
+from locflow.pipeline.results import DocsRunResult, RunResult, docs_spend_line
 from locflow.pipeline.summary import PARTIAL, LocaleSummary
 
 ProgressHook = Callable[[RunProgress], None]
@@ -135,6 +135,7 @@ def docs_markdown_summary(result: DocsRunResult) -> str:
             f"| {d.doc} | {d.locale} | {d.blocks} | {x.translated} | {x.reused} "
             f"| {d.source_text} | {'yes' if d.written else 'no'} | {len(d.problems)} |"
         )
+    lines += ["", docs_spend_line(result.totals())]
     failed = result.failures()
     if failed:
         lines += ["", "Failures:"] + [f"- {p}" for p in failed]

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from locflow.database_url import PASSWORD_ENV, database_url_problem, redacted, with_password
+from locflow.settings_docs import parse_docs
 from locflow.settings_locales import (
     LocaleOptions,
     outside_cldr,
@@ -28,7 +29,6 @@ from locflow.settings_locales import (
     use_locale_options,
 )
 from locflow.settings_types import (
-    DEFAULT_FRONT_MATTER,
     CatalogSource,
     CatalogSpec,
     DocsSpec,
@@ -350,24 +350,7 @@ def _export(where: str, table: Mapping[str, Any]) -> ExportSettings:
 
 
 def _docs(where: str, table: Mapping[str, Any]) -> DocsSpec:
-    include = _strings(where, "include", table.get("include"))
-    if not include:
-        raise ConfigError(f"{where}: include needs at least one glob")
-    output = table.get("output")
-    if not isinstance(output, str) or "{locale}" not in output or "{path}" not in output:
-        raise ConfigError(f"{where}: output must be a path with {{locale}} and {{path}}")
-    try:
-        output.format(locale="xx", path="p")
-    except (KeyError, IndexError, ValueError):
-        raise ConfigError(f"{where}: output may use only {{locale}} and {{path}}") from None
-    return DocsSpec(
-        include=include,
-        exclude=_strings(where, "exclude", table.get("exclude", [])),
-        output=output,
-        front_matter=_strings(
-            where, "front_matter", table.get("front_matter", list(DEFAULT_FRONT_MATTER))
-        ),
-    )
+    return parse_docs(where, table, ConfigError)
 
 
 def _glossary(where: str, table: Mapping[str, Any], root: Path) -> Path:

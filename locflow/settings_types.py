@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import os
+import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 DEFAULT_FRONT_MATTER = ("title", "description")
+DIALECTS = ("commonmark", "mkdocs")
+"""`[[docs]] dialect` values: connectors.markdown_parse.DIALECTS (a test keeps them equal)."""
+OUTPUT_FIELDS = ("locale", "path", "path_stem")
+"""The placeholders of `[[docs]] output`."""
 
 
 @dataclass(frozen=True)
@@ -98,8 +103,15 @@ class DocsSpec:
     include: tuple[str, ...]
     exclude: tuple[str, ...] = ()
     output: str = ""
-    """A path with `{locale}` and `{path}` (relative to the include's base folder)."""
+    """A path with `{locale}` and `{path}` (relative to the include's base folder) or
+    `{path_stem}` (the same without its extension: `docs/{path_stem}.{locale}.md`)."""
     front_matter: tuple[str, ...] = DEFAULT_FRONT_MATTER
+    dialect: str | None = None
+    """"commonmark" | "mkdocs"; None: decided by the MkDocs site holding the docs
+    (pipeline/mkdocs_site.py), CommonMark without one."""
+    include_hidden: bool = False
+    """Whether `*` and `**` also walk into hidden files and folders (a pattern naming one,
+    `docs/.snippets/*.md`, takes it anyway)."""
 
     def base_of(self, name: str) -> str | None:
         """The base folder of the first include that matches `name` (a root-relative posix
@@ -110,7 +122,23 @@ class DocsSpec:
 
     def output_for(self, name: str, base: str, locale: str) -> str:
         rel = name[len(base) + 1 :] if base else name
-        return os.path.normpath(self.output.format(locale=locale, path=rel)).replace(os.sep, "/")
+        stem = posixpath.splitext(rel)[0]
+        out = self.output.format(locale=locale, path=rel, path_stem=stem)
+        return os.path.normpath(out).replace(os.sep, "/")
+
+    def output_regex(self, locales: tuple[str, ...] | list[str]) -> re.Pattern[str]:
+        """Every path this spec may write for these locales, whether its source still exists
+        or not (`docs/old.fr.md` after `docs/old.md` was deleted): such files are outputs,
+        never sources."""
+        template = posixpath.normpath(self.output.replace(os.sep, "/"))
+        any_locale = "(?:" + "|".join(re.escape(x) for x in locales) + ")" if locales else "(?!)"
+        parts = {"locale": any_locale, "path": ".+", "path_stem": ".+"}
+        out, pos = [], 0
+        for m in re.finditer(r"\{(locale|path_stem|path)\}", template):
+            out += [re.escape(template[pos : m.start()]), parts[m.group(1)]]
+            pos = m.end()
+        out.append(re.escape(template[pos:]))
+        return re.compile("".join(out).removeprefix("\\./"))
 
 
 @dataclass(frozen=True)

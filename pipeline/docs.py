@@ -6,6 +6,8 @@ include = ["docs/**/*.md"]                # globs relative to the config file
 exclude = ["docs/drafts/**"]              # optional
 output = "build/docs/{locale}/{path}"     # {path}: relative to the include's base folder
 front_matter = ["title", "description"]   # optional (this is the default)
+dialect = "mkdocs"                        # optional; default: from the MkDocs site
+include_hidden = false                    # optional: wildcards walk into .hidden folders
 ```
 
 Each document is a `Source` (kind "md", name = its path relative to the config root) whose
@@ -14,7 +16,10 @@ checkout. Sync reconciles blocks with the .po sync's own reconciler (pipeline/sy
 ones are inserted, changed ones (a new kind of block) get a new source version and stale
 translations, vanished ones become obsolete (kept), a reworded paragraph is linked to its
 predecessor (same msgctxt and plural-ness, as for .po entries) whose translation is offered
-as a stale suggestion. Outputs are never taken as sources.
+as a stale suggestion. Outputs are never taken as sources: any path an output pattern may
+produce for a configured locale is left out, orphaned outputs included. The MkDocs site an
+entry maps to (pipeline/mkdocs_site.py) gives the dialect, and its name and nav titles are
+one more source (kind "mkdocs", named by the yml).
 Writing translated documents is in `docs_export`.
 """
 
@@ -23,6 +28,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import re
 import subprocess
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -34,11 +40,15 @@ from sqlalchemy.orm import Session
 from locflow.connectors.markdown import MarkdownError, parse_markdown
 from locflow.db import repo, segment_repo
 from locflow.db.models import Project, Source, Translation
+from locflow.pipeline.mkdocs_site import MkDocsSite, site_for, site_segments
 from locflow.pipeline.plan import Key, LocalePlan, WorkItem, plan_locale
 from locflow.pipeline.sync import Reconciled, reconcile
 from locflow.settings import Config, DocsSpec
+from locflow.settings_types import base_folder
 
 KIND = "md"
+SITE_KIND = "mkdocs"
+"""A site's own texts (nav titles, site_name) from its mkdocs.yml: see mkdocs_site."""
 
 
 class DocsError(ValueError):
@@ -54,68 +64,83 @@ class DocFile:
     """Path relative to the config root (posix): the source's identity."""
     spec: DocsSpec
     base: str
+    dialect: str = "commonmark"
+    """The spec's `dialect`, else the one its MkDocs site implies (`dialect_of`)."""
 
     def output(self, locale: str) -> str:
         return self.spec.output_for(self.name, self.base, locale)
 
 
 def discover_docs(config: Config) -> list[DocFile]:
-    """Every document the `[[docs]]` tables take, in name order; outputs excluded."""
-    specs = config.docs
+    """Every document the `[[docs]]` tables take, in name order. Outputs are never sources:
+    any file an output pattern could have written for a configured locale is left out,
+    whether its source still exists or not."""
     found: dict[str, DocFile] = {}
-    for spec in specs:
+    for spec in config.docs:
         for pattern in spec.include:
-            for p in sorted(glob.glob(str(config.root / pattern), recursive=True)):
+            hidden = spec.include_hidden
+            paths = glob.glob(str(config.root / pattern), recursive=True, include_hidden=hidden)
+            for p in sorted(paths):
                 if not os.path.isfile(p):
                     continue
                 name = Path(os.path.relpath(p, config.root)).as_posix()
-                base = spec.base_of(name)
-                if base is not None and name not in found:
-                    found[name] = DocFile(name, spec, base)
-    outputs = {d.output(loc) for d in found.values() for loc in config.locales}
-    roots = _output_roots(specs, config.locales)
-    return [
-        d
-        for name, d in sorted(found.items())
-        if name not in outputs and not any(name.startswith(r) for r in roots)
-    ]
+                if name not in found:
+                    doc = doc_file(config, name)
+                    if doc is not None:
+                        found[name] = doc
+    outputs = output_matchers(config)
+    return [d for name, d in sorted(found.items()) if not any(m.fullmatch(name) for m in outputs)]
 
 
-def _output_roots(specs: Iterable[DocsSpec], locales: Iterable[str]) -> set[str]:
-    """Folders only outputs live in: the output pattern before {path}, per locale."""
-    roots = set()
-    for spec in specs:
-        head = spec.output.split("{path}", 1)[0]
-        folder = head[: head.rfind("/") + 1]
-        if "{locale}" not in folder:
-            continue  # no folder of its own per locale: exact output paths are excluded
-        for loc in locales:
-            rel = os.path.normpath(folder.format(locale=loc)).replace(os.sep, "/")
-            if rel not in (".", ""):
-                roots.add(rel + "/")
-    return roots
+def output_matchers(config: Config) -> list[re.Pattern[str]]:
+    """What each `[[docs]]` output pattern may write, for the configured locales."""
+    return [spec.output_regex(config.locales) for spec in config.docs]
 
 
-def doc_file(specs: Sequence[DocsSpec], name: str) -> DocFile | None:
-    """What a stored doc name maps to under the current config (no file system needed)."""
-    for spec in specs:
+def doc_file(config: Config, name: str) -> DocFile | None:
+    """What a doc name (root-relative) maps to under the current config."""
+    for spec in config.docs:
         base = spec.base_of(name)
         if base is not None:
-            return DocFile(name, spec, base)
+            return DocFile(name, spec, base, dialect_of(config, spec, base))
     return None
+
+
+def dialect_of(config: Config, spec: DocsSpec, base: str) -> str:
+    """An explicit `dialect` wins; else the MkDocs site holding `base` decides (through its
+    markdown_extensions); CommonMark without one."""
+    if spec.dialect is not None:
+        return spec.dialect
+    site = site_for(config.root, base)
+    return site.dialect if site is not None else "commonmark"
+
+
+def discover_sites(config: Config) -> list[MkDocsSite]:
+    """The MkDocs sites a `[[docs]]` include maps to (by its base folder), in file order."""
+    sites: dict[str, MkDocsSite] = {}
+    for spec in config.docs:
+        for pattern in spec.include:
+            site = site_for(config.root, base_folder(pattern))
+            if site is not None:
+                sites.setdefault(site.file, site)
+    return [sites[k] for k in sorted(sites)]
 
 
 # --- git ------------------------------------------------------------------------------------
 
 
-def changed_since(config: Config, ref: str, docs: Sequence[DocFile]) -> set[str]:
-    """Names of the docs that differ from git `ref` (committed or not, or untracked)."""
+def changed_since(
+    config: Config, ref: str, docs: Sequence[DocFile], sites: Sequence[MkDocsSite] = ()
+) -> set[str]:
+    """Names of the docs (and site ymls) that differ from git `ref` (committed or not, or
+    untracked)."""
     verify_ref(config, ref)
     pathspecs = [f":(glob){p}" for spec in config.docs for p in spec.include]
+    pathspecs += [f":(literal){site.file}" for site in sites]
     diff = _git(config.root, "diff", "--name-only", "--relative", "-z", ref, "--", *pathspecs)
     untracked = _git(config.root, "ls-files", "--others", "--exclude-standard", "-z", "--")
     names = {n for n in (diff + untracked).split("\0") if n}
-    return {d.name for d in docs if d.name in names}
+    return {d.name for d in docs if d.name in names} | {x.file for x in sites if x.file in names}
 
 
 def verify_ref(config: Config, ref: str) -> None:
@@ -154,6 +179,8 @@ class DocsSyncReport:
     linked: int = 0
     removed: int = 0
     problems: list[str] = field(default_factory=list)
+    sites: int = 0
+    """MkDocs sites whose nav titles and site name were synced (a source each)."""
 
     def add(self, done: Reconciled) -> None:
         """A doc's reconciled blocks (stale versions are not counted for docs)."""
@@ -167,7 +194,8 @@ class DocsSyncReport:
 
 
 def sync_docs(s: Session, config: Config, docs: Sequence[DocFile] | None = None) -> DocsSyncReport:
-    """Read every doc into the database; docs no longer found lose their live segments."""
+    """Read every doc (and the texts of the MkDocs sites they belong to) into the
+    database; docs no longer found lose their live segments."""
     docs = discover_docs(config) if docs is None else docs
     project = repo.get_or_create_project(s, config.project, config.source_locale)
     report = DocsSyncReport()
@@ -175,19 +203,26 @@ def sync_docs(s: Session, config: Config, docs: Sequence[DocFile] | None = None)
         report.docs += 1
         data = (config.root / doc.name).read_bytes()
         source = repo.get_or_create_source(s, project, doc.name, KIND)
-        # the front-matter keys decide the blocks as much as the bytes do
-        digest = hashlib.sha256(repr(doc.spec.front_matter).encode() + b"\0" + data).hexdigest()
+        # the front-matter keys and the dialect decide the blocks as much as the bytes do
+        settings = repr((doc.spec.front_matter, doc.dialect)).encode()
+        digest = hashlib.sha256(settings + b"\0" + data).hexdigest()
         if source.content_hash == digest:
             report.unchanged += 1
             continue
         try:
-            parsed = parse_markdown(data, doc.name, front_matter_keys=doc.spec.front_matter)
+            parsed = parse_markdown(
+                data, doc.name, front_matter_keys=doc.spec.front_matter, dialect=doc.dialect
+            )
         except MarkdownError as exc:
             report.problems.append(str(exc))
             continue
         report.add(reconcile(s, source, [b.segment for b in parsed.blocks]))
         source.content, source.content_hash = data, digest
-    present = {d.name for d in docs}
+    sites = discover_sites(config)
+    for site in sites:
+        report.sites += 1
+        sync_site(s, config, project, site, report)
+    present = {d.name for d in docs} | {site.file for site in sites}
     for source in doc_sources(s, project):
         if source.name not in present and source.content is not None:
             for row in segment_repo.segment_rows(s, source.id, include_obsolete=False):
@@ -198,12 +233,27 @@ def sync_docs(s: Session, config: Config, docs: Sequence[DocFile] | None = None)
     return report
 
 
-def doc_sources(s: Session, project: Project) -> list[Source]:
-    return [x for x in repo.sources_of(s, project) if x.kind == KIND]
+def sync_site(
+    s: Session, config: Config, project: Project, site: MkDocsSite, report: DocsSyncReport
+) -> None:
+    """A site's name and nav titles, as the segments of a source named by its yml."""
+    data = (config.root / site.file).read_bytes()
+    source = repo.get_or_create_source(s, project, site.file, SITE_KIND)
+    digest = hashlib.sha256(b"mkdocs\0" + data).hexdigest()
+    if source.content_hash != digest:
+        report.add(reconcile(s, source, site_segments(site)))
+        source.content, source.content_hash = data, digest
+
+
+def doc_sources(
+    s: Session, project: Project, kinds: tuple[str, ...] = (KIND, SITE_KIND)
+) -> list[Source]:
+    """The project's documents and MkDocs sites (`kinds`), as sources."""
+    return [x for x in repo.sources_of(s, project) if x.kind in kinds]
 
 
 def segment_docs(s: Session, project: Project) -> dict[int, str]:
-    """The doc name of every live doc segment, by segment id."""
+    """The doc (or site yml) name of every live doc segment, by segment id."""
     return {
         r.id: source.name
         for source in doc_sources(s, project)

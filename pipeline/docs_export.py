@@ -6,6 +6,7 @@ has no fuzzy marker, so "fuzzy" publishes unreviewed text), and its source text 
 "omit". Stale translations never go out. The result must keep the source's structure
 (`verify_structure`): a document that does not is not written and each problem is
 reported on one line. Writes are atomic and skipped when the bytes would not change.
+An MkDocs site's own texts (its name, nav titles) go to `mkdocs.{locale}.yml` (`export_site`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from locflow.connectors.po import write_po_atomic
 from locflow.db import repo, segment_repo
 from locflow.db.models import SegmentRow, Source, Translation
 from locflow.db.states import State
-from locflow.pipeline.docs import doc_file, doc_sources
+from locflow.pipeline.docs import KIND, SITE_KIND, discover_sites, doc_file, doc_sources
+from locflow.pipeline.mkdocs_site import parse_site, site_texts_yaml
 from locflow.settings import Config
 
 
@@ -68,13 +70,18 @@ def doc_text(versions: Sequence[Translation], row: SegmentRow, machine: str) -> 
 def export_doc(
     s: Session, config: Config, source: Source, locale: str, *, dry_run: bool = False
 ) -> DocResult | None:
-    doc = doc_file(config.docs, source.name)
+    if source.kind == SITE_KIND:
+        return export_site(s, config, source, locale, dry_run=dry_run)
+    doc = doc_file(config, source.name)
     if doc is None or source.content is None:
         return None  # no longer configured, or gone from the checkout at the last sync
     out_rel = doc.output(locale)
     try:
         parsed = parse_markdown(
-            source.content, source.name, front_matter_keys=doc.spec.front_matter
+            source.content,
+            source.name,
+            front_matter_keys=doc.spec.front_matter,
+            dialect=doc.dialect,
         )
     except MarkdownError as exc:
         return DocResult(source.name, locale, out_rel, 0, 0, 0, 0, False, False, (str(exc),))
@@ -89,16 +96,7 @@ def export_doc(
             approved += is_approved
     rendered = rebuild(parsed, translations)
     problems = tuple(verify_structure(parsed, rendered))
-    data = rendered.encode("utf-8")
-    path = config.root / out_rel
-    try:
-        changed = path.read_bytes() != data
-    except FileNotFoundError:
-        changed = True
-    written = False
-    if not problems and changed and not dry_run:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        written = write_po_atomic(path, data)
+    changed, written = write_output(config, out_rel, rendered, problems, dry_run)
     return DocResult(
         doc=source.name,
         locale=locale,
@@ -110,6 +108,61 @@ def export_doc(
         changed=changed,
         written=written,
         problems=problems,
+    )
+
+
+def write_output(
+    config: Config, out_rel: str, text: str, problems: Sequence[str], dry_run: bool
+) -> tuple[bool, bool]:
+    """(changed, written): written atomically, only when the bytes change and all is well."""
+    data = text.encode("utf-8")
+    path = config.root / out_rel
+    try:
+        changed = path.read_bytes() != data
+    except FileNotFoundError:
+        changed = True
+    written = False
+    if not problems and changed and not dry_run:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written = write_po_atomic(path, data)
+    return changed, written
+
+
+def export_site(
+    s: Session, config: Config, source: Source, locale: str, *, dry_run: bool = False
+) -> DocResult | None:
+    """A site's `mkdocs.{locale}.yml`: its translated name and `nav_translations`; titles
+    with nothing to go out are left out (MkDocs shows the source title)."""
+    if source.content is None or source.name not in {x.file for x in discover_sites(config)}:
+        return None
+    site = parse_site(source.name, source.content)
+    rows = segment_repo.segment_rows(s, source.id, include_obsolete=False)
+    current = repo.current_versions(s, [r.id for r in rows], locale)
+    texts: dict[str, str] = {}
+    approved = 0
+    problems: list[str] = []
+    for row in rows:
+        text, is_approved = doc_text(current.get(row.id, ()), row, config.export.machine)
+        if text and ("\n" in text.strip() or not text.strip()):
+            problems.append(f"{source.name}: translation of {row.msgid!r} is not one line")
+        elif text:
+            texts[row.msgid], approved = text.strip(), approved + is_approved
+    name = texts.get(site.site_name, site.site_name) if site.site_name else None
+    nav = {t: texts[t] for t in site.nav if t in texts}
+    out_rel = site.output(locale)
+    rendered = site_texts_yaml(site, locale, name, nav)
+    changed, written = write_output(config, out_rel, rendered, problems, dry_run)
+    return DocResult(
+        doc=source.name,
+        locale=locale,
+        path=out_rel,
+        blocks=len(rows),
+        localised=len(texts),
+        approved=approved,
+        source_text=len(rows) - len(texts),
+        changed=changed,
+        written=written,
+        problems=tuple(problems),
     )
 
 
@@ -139,7 +192,7 @@ def versions_stored_by_doc(s: Session, run_id: int) -> dict[tuple[str, str], dic
         select(Source.name, Translation.locale, Translation.origin, Translation.issues)
         .join(SegmentRow, SegmentRow.id == Translation.segment_id)
         .join(Source, Source.id == SegmentRow.source_id)
-        .where(Translation.run_id == run_id, Source.kind == "md")
+        .where(Translation.run_id == run_id, Source.kind.in_((KIND, SITE_KIND)))
     )
     out: dict[tuple[str, str], dict[str, int]] = {}
     for name, locale, origin, issues in s.execute(q):

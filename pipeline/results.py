@@ -8,9 +8,11 @@ part of the CLI's output: keep it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from locflow.db.run_repo import UsageTotals
 from locflow.pipeline.docs import DocsSyncReport
 from locflow.pipeline.docs_export import DocResult
 from locflow.pipeline.export import FileResult
@@ -141,9 +143,41 @@ class DocsRunResult:
     sync: DocsSyncReport | None = None
     locales: dict[str, LocaleSummary] = field(default_factory=dict)
     docs: list[DocSummary] = field(default_factory=list)
+    usage: UsageTotals | None = None
+    """What the run spent, all locales together, from the usage ledger (`run_spent`);
+    None: not read yet (the locales' own ledger numbers are added up instead)."""
 
     def stop(self, message: str) -> None:
         self.status, self.message = STOPPED, message
+
+    def totals(self) -> dict[str, Any]:
+        """The run in numbers, blocks apart from requests: blocks are what was translated,
+        requests the HTTP attempts sent (a packed request carries several blocks, a retried
+        block takes several requests, a block from memory none), tokens the paid usage."""
+        xs = list(self.locales.values())
+        usage = self.usage
+        if usage is None:
+            usage = UsageTotals(
+                requests=sum(x.requests for x in xs),
+                paid_requests=sum(x.paid_requests for x in xs),
+                tokens_in=sum(x.tokens_in for x in xs),
+                tokens_out=sum(x.tokens_out for x in xs),
+                cost=sum(x.cost for x in xs),
+            )
+        return {
+            "blocks_translated": sum(
+                x.counts.machine + x.counts.needs_review - x.engine_errors for x in xs
+            ),
+            "blocks_from_memory": sum(x.counts.reused for x in xs),
+            "blocks_refused": sum(x.engine_errors for x in xs),
+            "blocks_deferred": sum(x.counts.deferred for x in xs),
+            "texts_sent": usage.strings,
+            "requests": usage.requests,
+            "paid_requests": usage.paid_requests,
+            "tokens_in": usage.tokens_in,
+            "tokens_out": usage.tokens_out,
+            "cost": round(usage.total_cost, 6),
+        }
 
     def fail(self, error: BaseException) -> None:
         self.status, self.message = FAILED, str(error).split("\n")[0]
@@ -185,17 +219,36 @@ class DocsRunResult:
             out["message"] = self.message
         out["failed"] = self.failures()
         out["gaps"] = [g.line() for g in self.gaps()]
+        out["totals"] = self.totals()
         return out
 
     def recorded_counts(self) -> dict[str, Any]:
         """What the run's `runs` row keeps in `counts`."""
+        totals = self.totals()
         return {
-            "requests": sum(x.requests for x in self.locales.values()),
-            "paid_requests": sum(x.paid_requests for x in self.locales.values()),
+            "requests": totals["requests"],
+            "paid_requests": totals["paid_requests"],
+            "blocks": totals["blocks_translated"],
+            "tokens_in": totals["tokens_in"],
+            "tokens_out": totals["tokens_out"],
             "locales": {k: v.docs_dict() for k, v in self.locales.items()},
             "docs_written": sum(1 for d in self.docs if d.doc.written),
             "docs_failed": sum(1 for d in self.docs if d.doc.failed),
         }
+
+
+def docs_spend_line(totals: Mapping[str, Any]) -> str:
+    """A docs run's `totals` in words: blocks (what was translated) apart from HTTP requests
+    (what was sent) and tokens, never one for the other."""
+    n = totals.get
+    line = (
+        f"{n('blocks_translated', 0)} blocks translated by the engine, "
+        f"{n('blocks_from_memory', 0)} from memory; "
+        f"{n('requests', 0)} HTTP requests ({n('paid_requests', 0)} paid), "
+        f"{n('tokens_in', 0) + n('tokens_out', 0):,} tokens, ${n('cost', 0.0):.4f}"
+    )
+    refused = n("blocks_refused", 0)
+    return line + (f"; {refused} blocks refused" if refused else "")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from locflow.pipeline.docs import (
     DocsSyncReport,
     changed_since,
     discover_docs,
+    discover_sites,
     plan_docs,
     sync_docs,
 )
@@ -186,9 +187,9 @@ def has_run(config: Config, run_id: int, flow_run_id: str) -> bool:
 
 def find_docs(config: Config, ref: str | None) -> tuple[list[str], list[str] | None]:
     """All doc names, and those changed since git `ref` (None: no ref given)."""
-    docs = discover_docs(config)
-    names = [d.name for d in docs]
-    return names, (sorted(changed_since(config, ref, docs)) if ref else None)
+    docs, sites = discover_docs(config), discover_sites(config)
+    names = [d.name for d in docs] + [x.file for x in sites]
+    return names, (sorted(changed_since(config, ref, docs, sites)) if ref else None)
 
 
 def sync_documents(config: Config, on_wait: Notify | None = None) -> DocsSyncReport:

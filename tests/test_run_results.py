@@ -102,7 +102,7 @@ def test_docs_failures_name_structure_problems_refusals_and_a_stop() -> None:
     d = result.to_dict()
     assert list(d) == [
         "run_id", "flow_run_id", "status", "changed_since", "selected", "locales", "docs",
-        "sync", "message", "failed", "gaps",
+        "sync", "message", "failed", "gaps", "totals",
     ]  # fmt: skip
     assert [(x["translated"], x["reused"], x["engine_errors"]) for x in d["docs"]] == [
         (1, 1, 1),
