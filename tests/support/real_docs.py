@@ -101,13 +101,14 @@ def pseudo_translate(text: str, path: str, dialect: str = "mkdocs") -> tuple[obj
 def translations(doc: object) -> dict[str, str]:
     """msgid -> mask, the pseudo engine's transform, unmask (as pipeline/translate does)."""
     from locflow.catalog.placeholders import mask, unmask
-    from locflow.connectors.engines.pseudo import pseudo_localise
+    from locflow.connectors.engines.pseudo import MARKDOWN_BRACKETS, pseudo_localise
 
     out = {}
     for block in doc.blocks:  # type: ignore[attr-defined]
         seg = block.segment
         masked = mask(seg.msgid, seg.flags, markdown="markdown" in seg.flags)
-        out[seg.msgid] = unmask(masked, pseudo_localise(masked.text)) if masked.text else seg.msgid
+        framed = pseudo_localise(masked.text, (), MARKDOWN_BRACKETS)
+        out[seg.msgid] = unmask(masked, framed) if masked.text else seg.msgid
     return out
 
 
