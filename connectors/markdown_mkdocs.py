@@ -58,7 +58,7 @@ _MD_HTML = re.compile(
     r"<(?P<tag>[A-Za-z][\w-]*)(?=[\s>])[^<>]*?\smarkdown(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|\w+))?"
     r"[^<>]*>[ \t]*$"
 )
-_MKDOCSTRINGS = re.compile(r":::[ \t]+\S")
+_MKDOCSTRINGS = re.compile(r"(?:#{1,6}[ \t]+)?:::[ \t]+\S")
 _SNIPPET_LINE = re.compile(r";*-{1,}8<-{1,}[ \t]+\S")
 _SNIPPET_FENCE = re.compile(r";*-{1,}8<-{1,}[ \t]*$")
 _MATH_BEGIN = re.compile(r"\\begin\{(?P<env>[^{}\n]+)\}|\\\[[ \t]*$")

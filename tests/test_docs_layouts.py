@@ -172,7 +172,7 @@ def test_a_second_sync_never_takes_outputs_as_sources(
     results = export(Session, config)
     assert len(results) == 6 and all(r.written and not r.problems for r in results)
     text = (root / written).read_text(encoding="utf-8")
-    assert text.startswith("# [Šéţûþ") and text != PAGES["docs/guide/setup.md"]
+    assert text.startswith("# ⟦Šéţûþ") and text != PAGES["docs/guide/setup.md"]
     # a translation whose source was deleted stays on disk: still an output, not a source
     (root / "docs" / "index.md").unlink()
     orphan = config.docs[0].output_for("docs/index.md", "docs", "de")

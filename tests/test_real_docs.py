@@ -237,14 +237,34 @@ def _listing(failures: list[tuple[str, str]]) -> str:
     return "\n".join(f"{page}: {problem}" for page, problem in failures[:25])
 
 
+KNOWN_DIFFERENCES = {
+    # Python-Markdown resolves references where CommonMark (our parser) does not, so the
+    # link text is translated as prose and Python-Markdown's link is lost
+    ("markdown", "extensions/api.md"): "an undefined [text][label] falls back to [text]",
+    ("markdown", "sanitization.md"): "[`text`] + line break + [label] is one link",
+    ("markdown", "contributing.md"): "in[`code`] (no space before) is a shortcut link",
+    # pymdown-extensions pages that demonstrate their own extensions' parsing quirks
+    ("pymdown-extensions", "extensions/fancylists.md"): "fancylists' list markers",
+    ("pymdown-extensions", "extensions/quotes.md"): "a fence that a blockquote breaks",
+    # the oracle compares <pre> text verbatim; `/// html | pre` renders translated Markdown
+    ("pymdown-extensions", "extensions/blocks/plugins/html.md"): "Markdown inside <pre>",
+}
+"""Pages whose rendering differs for a reason named here: each is a case where Python-Markdown
+reads the *source* differently from CommonMark, or an oracle artifact. A page that fails and
+is not listed fails the test; a listed page that passes fails it too (drop it from here)."""
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
 def test_real_pages_keep_their_rendered_skeleton(project: Project, judged):
     results = judged(project)
     assert len(results) >= 10
     failures = [(r.page, r.skeleton) for r in results if r.skeleton]
-    if failures:
-        pytest.fail(f"{len(failures)}/{len(results)} pages:\n{_listing(failures)}")
+    unexpected = [(p, why) for p, why in failures if (project.name, p) not in KNOWN_DIFFERENCES]
+    if unexpected:
+        pytest.fail(f"{len(unexpected)}/{len(results)} pages:\n{_listing(unexpected)}")
+    known = {p for name, p in KNOWN_DIFFERENCES if name == project.name}
+    assert known == {p for p, _ in failures}, "a known difference is gone: update the list"
 
 
 @pytest.mark.slow

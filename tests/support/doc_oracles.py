@@ -120,7 +120,10 @@ class _Skeleton(HTMLParser):
         while self.stack:
             top, recorded = self.stack.pop()
             if self.raw is not None and len(self.stack) < self.raw_depth:
-                self.events.append(f"{self.depth}  text {''.join(self.raw)!r}")
+                text = "".join(self.raw)
+                if top == "code" and not any(t == "pre" for t, _ in self.stack):
+                    text = " ".join(text.split())  # inline code: a line break shows as a space
+                self.events.append(f"{self.depth}  text {text!r}")
                 self.raw = None
             if recorded:
                 self.depth -= 1
