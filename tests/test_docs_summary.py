@@ -9,17 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from locflow.connectors.engines.registry import create_engine
-from locflow.pipeline import units
-from locflow.pipeline.batches import translate_batch
-from locflow.pipeline.budget import Budget
-from locflow.pipeline.results import DocsRunResult, docs_spend_line
-from locflow.pipeline.runner import LoopRunner
-from locflow.pipeline.summary import LocaleSummary
-from locflow.pipeline.translate import jobs_of
+from locflow.pipeline.results import docs_spend_line
 from locflow.settings import load_config
 from tests.fakes.qwen_sim import QwenSim
-from tests.support.docs_run import sync
+from tests.support.docs_run import docs_run, sync
 
 KEY = "sk-docs-summary-0123456789"
 PAGE = """\
@@ -51,25 +44,6 @@ rpm = 60000
 @pytest.fixture(autouse=True)
 def _api_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
-
-
-def docs_run(config, locales: list[str]) -> DocsRunResult:
-    """What the translate_docs flow does, with the plain step functions (no Prefect)."""
-    run_id = units.start_run(config, "translate_docs")
-    result = DocsRunResult(run_id, "")
-    engine = create_engine(config.engine)
-    with LoopRunner() as runner:
-        for locale in locales:
-            summary = result.locales[locale] = LocaleSummary(locale)
-            plan = units.plan_documents(config, locale, None)
-            summary.planned(plan)
-            done = translate_batch(config, engine, runner, jobs_of(plan), run_id, Budget(None))
-            summary.add(done)
-    result.docs = units.doc_summaries(config, run_id, units.export_documents(config, locales))
-    result.usage = units.run_spent(config, run_id)
-    result.settle()
-    units.finish_run(config, run_id, result.status, result.recorded_counts(), result.message)
-    return result
 
 
 def test_blocks_requests_and_tokens_are_counted_apart(Session, db_url: str, tmp_path: Path) -> None:
