@@ -30,6 +30,7 @@ demo: $(STAMP)
 	cd $(DEMO) && $(if $(ENGINE),LOCFLOW_ENGINE_NAME=$(ENGINE) ,LOCFLOW_ENGINE_NAME=pseudo )../../$(BIN)/locflow run --config locflow.toml
 	@echo
 	@echo "Output: $(DEMO)/locale/<locale>/LC_MESSAGES/messages.po (and .mo)"
+	@echo "Docs:   $(DEMO)/docs/<locale>/*.md; the site: cd $(DEMO) && ../../$(BIN)/mkdocs build --strict"
 	@echo "Try:    cd $(DEMO) && ../../$(BIN)/locflow stats"
 
 demo-clean:
