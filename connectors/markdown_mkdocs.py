@@ -89,6 +89,13 @@ def _line(state: StateBlock, n: int) -> tuple[int, int]:
     return state.bMarks[n] + state.tShift[n], state.eMarks[n]
 
 
+def _marker_start(state: StateBlock, n: int) -> int | None:
+    """Where line n's content starts, or None when its indentation makes it code."""
+    if state.sCount[n] - state.blkIndent >= 4:
+        return None
+    return state.bMarks[n] + state.tShift[n]
+
+
 def _blank(state: StateBlock, n: int) -> bool:
     return state.bMarks[n] + state.tShift[n] >= state.eMarks[n]
 
@@ -128,9 +135,9 @@ def _title_meta(state: StateBlock, start: int, match: re.Match[str]) -> dict[str
 
 def _container(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
     """`!!!`, `???`, `???+` and `===` with a body indented by four more columns."""
-    if state.sCount[start_line] - state.blkIndent >= 4:
+    if (start := _marker_start(state, start_line)) is None:
         return False
-    start, stop = _line(state, start_line)
+    stop = state.eMarks[start_line]
     if state.src[start : start + 3] not in ("!!!", "???", "==="):
         return False
     row = state.src[start:stop]
@@ -163,9 +170,9 @@ def _container(state: StateBlock, start_line: int, end_line: int, silent: bool) 
 
 def _block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
     """`/// type | title`, its indented options, a body, and the same `///` closing it."""
-    if state.sCount[start_line] - state.blkIndent >= 4:
+    if (start := _marker_start(state, start_line)) is None:
         return False
-    start, stop = _line(state, start_line)
+    stop = state.eMarks[start_line]
     if not state.src.startswith("///", start):
         return False
     m = _BLOCK.match(state.src[start:stop])
@@ -207,9 +214,9 @@ def _block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> b
 
 def _verbatim(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
     """Lines that are not prose: mkdocstrings, snippets, Jinja statements, `[TOC]`."""
-    if state.sCount[start_line] - state.blkIndent >= 4:
+    if (start := _marker_start(state, start_line)) is None:
         return False
-    start, stop = _line(state, start_line)
+    stop = state.eMarks[start_line]
     row = state.src[start:stop]
     last = start_line + 1
     if _MKDOCSTRINGS.match(row):
@@ -250,9 +257,9 @@ def _verbatim(state: StateBlock, start_line: int, end_line: int, silent: bool) -
 
 
 def _abbreviation(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-    if state.sCount[start_line] - state.blkIndent >= 4:
+    if (start := _marker_start(state, start_line)) is None:
         return False
-    start, stop = _line(state, start_line)
+    stop = state.eMarks[start_line]
     m = _ABBR.match(state.src[start:stop])
     if m is None:
         return False
@@ -276,9 +283,9 @@ def _abbreviation(state: StateBlock, start_line: int, end_line: int, silent: boo
 
 def _md_in_html(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
     """`<div markdown>` … `</div>`: the tag lines stay, the inside is Markdown."""
-    if state.sCount[start_line] - state.blkIndent >= 4:
+    if (start := _marker_start(state, start_line)) is None:
         return False
-    start, stop = _line(state, start_line)
+    stop = state.eMarks[start_line]
     m = _MD_HTML.match(state.src[start:stop])
     if m is None:
         return False
