@@ -170,6 +170,7 @@ def test_wrong_passwords_get_429_with_retry_after_then_the_right_one_works(demo)
         refused = _try(client, "fanny", PASSWORD)  # even the right one, during the wait
         assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
         assert "Try again in 1 second." in refused.text
+        assert _try(client, "FANNY", "wrong password").status_code == 429  # one account
         assert "script-src 'nonce-" in refused.headers["content-security-policy"]
         assert SESSION_COOKIE not in client.cookies
         assert _try(client, "dieter", PASSWORD).status_code == 303  # others sign in

@@ -35,21 +35,21 @@ def login_page(request: Request, ui: Ui) -> Response:
 @router.post("/login")
 def login(request: Request, ui: Ui, form: LoginForm) -> Response:
     name, password = str(form.get("name", ""))[:64], str(form.get("password", ""))
-    address = client_of(request, ui)
-    if ui.throttle.wait(name, address) > 0:
-        return too_many(request, ui, name, ui.throttle.retry_after(name, address))
+    account, address = name.casefold(), client_of(request, ui)
+    if ui.throttle.wait(account, address) > 0:
+        return too_many(request, ui, name, ui.throttle.retry_after(account, address))
     if not ui.checks.acquire():
         return too_many(request, ui, name, 2)
     try:
-        if ui.throttle.wait(name, address) > 0:  # failures recorded while this one waited
-            return too_many(request, ui, name, ui.throttle.retry_after(name, address))
+        if ui.throttle.wait(account, address) > 0:  # failures recorded while this one waited
+            return too_many(request, ui, name, ui.throttle.retry_after(account, address))
         with ui.db() as s, s.begin():
             user = authenticate(s, name, password) if name and password else None
             if user is not None:
-                ui.throttle.succeeded(name, address)
+                ui.throttle.succeeded(account, address)
                 return signed_in_response(request, ui, s, user)
         if name and password:
-            ui.throttle.failed(name, address)
+            ui.throttle.failed(account, address)
     finally:
         ui.checks.release()
     token, _ = login_csrf(request, ui.secret)
