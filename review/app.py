@@ -7,6 +7,9 @@ data), every POST needs a CSRF token, and the only script is ours (CSP nonce).
 
 The routes live in `review.routes` (one router per screen); sign-in and CSRF are their
 dependencies (`review.routes.deps`), and what they share is one `ReviewUi` on `app.state`.
+Every error is a page with the security headers too (`web.Hardened` and the handlers
+below): a framework 404/405/400, a bad id (404), a body over `[ui] max_body_bytes` (413),
+a server error (500). Sign-in is throttled (`review.throttle`, used by `routes.auth`).
 """
 
 from __future__ import annotations

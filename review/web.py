@@ -4,6 +4,9 @@ Sessions are server-side (`ui_sessions`): the cookie holds a random token, the t
 its HMAC under the UI secret, so a copied database opens no session and a new secret ends
 them all. Every POST carries a CSRF token: the session's own once signed in, and on the
 sign-in form a double-submit token (a random cookie and its HMAC in the form).
+
+The UI secret is required (32+ bytes) beyond loopback. `Hardened`, an ASGI middleware, puts
+the security headers on every response, errors included, and refuses oversized bodies.
 """
 
 from __future__ import annotations
