@@ -246,7 +246,7 @@ class Hardened:
     It sits inside Starlette's outermost error middleware, so a 500 does not pass here:
     the app's 500 handler renders its page with the same headers itself."""
 
-    def __init__(self, app: ASGIApp, *, hsts: bool, max_body: int, error_page: ErrorPage):
+    def __init__(self, app: ASGIApp, *, hsts: bool, max_body: int, error_page: ErrorPage) -> None:
         self.app = app
         self.headers = [(k.lower().encode(), v.encode()) for k, v in default_headers(hsts).items()]
         self.max_body = max_body
