@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ import uvicorn
 from locflow.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
+    EXIT_USAGE,
     Output,
     Parents,
     Subparsers,
@@ -273,13 +275,38 @@ def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_ui(args: argparse.Namespace, out: Output) -> int:
+    """Serve the UI; beyond loopback only with a real secret, and warn about plain HTTP.
+
+    Uvicorn's own proxy-header handling is off: `[ui] trusted_proxies` alone decides whose
+    `X-Forwarded-For` is believed, and `[ui] secure_cookies` whether a TLS proxy is in front.
+    """
     # The web app loads FastAPI and its stack (about a second): only `ui` needs it.
     from locflow.review.app import create_app, ui_secret
+    from locflow.review.web import SecretError, is_loopback
 
     config = load_settings(args)
     host = args.host or config.ui.host
     port = args.port or config.ui.port
-    app = create_app(config, secret=ui_secret(os.environ))
+    try:
+        secret = ui_secret(os.environ, host)
+    except SecretError as exc:
+        fail(str(exc))
+        return EXIT_USAGE
+    if not is_loopback(host) and not config.ui.secure_cookies:
+        print(
+            f"locflow ui: warning: serving plain HTTP on {host}: passwords and sessions cross "
+            "the network in clear; put a TLS-terminating proxy in front and set "
+            "[ui] secure_cookies = true",
+            file=sys.stderr,
+        )
+    app = create_app(config, secret=secret)
     out.say(f"locflow review UI on http://{host}:{port}/ (Ctrl-C stops it)")
-    uvicorn.run(app, host=host, port=port, log_level="warning" if args.quiet else "info")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning" if args.quiet else "info",
+        proxy_headers=False,
+        server_header=False,
+    )
     return EXIT_OK

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import glob
+import ipaddress
 import os
 import tomllib
 from collections.abc import Collection, Iterator, Mapping
@@ -78,7 +79,12 @@ _ENGINE_KINDS = {
     "retries": "a whole number",
     "shared_limits": "true or false",
 }
-_UI_KINDS = {"host": "a string", "port": "a whole number"}
+_UI_KINDS = {
+    "host": "a string",
+    "port": "a whole number",
+    "secure_cookies": "true or false",
+    "max_body_bytes": "a whole number",
+}
 
 
 class ConfigError(ValueError):
@@ -390,4 +396,14 @@ def _schedule(where: str, table: Mapping[str, Any]) -> ScheduleSpec:
 
 
 def _ui(where: str, table: Mapping[str, Any]) -> UiSettings:
-    return UiSettings(**{k: _typed(where, k, v, _UI_KINDS[k]) for k, v in table.items()})
+    values = {k: _typed(where, k, v, _UI_KINDS[k]) for k, v in table.items() if k in _UI_KINDS}
+    if values.get("max_body_bytes", 1024) < 1024:
+        raise ConfigError(f"{where}: max_body_bytes must be at least 1024")
+    proxies = table.get("trusted_proxies", [])
+    if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
+        raise ConfigError(f"{where}: trusted_proxies must be a list of strings, not {proxies!r}")
+    try:
+        networks = tuple(str(ipaddress.ip_network(p.strip(), strict=False)) for p in proxies)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: trusted_proxies: {exc}") from None
+    return UiSettings(**values, trusted_proxies=networks)

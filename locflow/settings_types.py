@@ -156,10 +156,18 @@ class ScheduleSpec:
 
 @dataclass(frozen=True)
 class UiSettings:
-    """The `[ui]` table: where `locflow ui` listens unless --host/--port say otherwise."""
+    """The `[ui]` table: where `locflow ui` listens unless --host/--port say otherwise, and
+    how it sits behind a proxy."""
 
     host: str = "127.0.0.1"
     port: int = 8765
+    secure_cookies: bool = False
+    """Cookies get `Secure` and pages `Strict-Transport-Security`: set it when a proxy in
+    front terminates TLS (the UI itself speaks plain HTTP)."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Networks (`"10.0.0.0/8"`) whose `X-Forwarded-For` is believed, for sign-in throttling."""
+    max_body_bytes: int = 1024 * 1024
+    """A larger request body is refused (413) before it is read."""
 
 
 def base_folder(pattern: str) -> str:

@@ -246,4 +246,4 @@ def test_a_malformed_item_address_asks_for_a_session_first(client):
     response = client.get("/item/abc", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/login"
     sign_in(client, "fanny")
-    assert client.get("/item/abc").status_code == 422
+    assert client.get("/item/abc").status_code == 404  # a page that does not exist

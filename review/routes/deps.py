@@ -10,16 +10,18 @@ request ends with 403 before the route runs.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from locflow.db import repo
 from locflow.review.actions import PermissionDenied
+from locflow.review.throttle import PasswordChecks, SignInThrottle
 from locflow.review.views import GlossaryCache
 from locflow.review.web import (
     WebUser,
@@ -50,6 +52,8 @@ class ReviewUi:
     templates: Environment
     secret: bytes
     glossary: GlossaryCache
+    throttle: SignInThrottle = field(default_factory=SignInThrottle)
+    checks: PasswordChecks = field(default_factory=PasswordChecks)
 
     @property
     def locales(self) -> tuple[str, ...]:
@@ -64,8 +68,13 @@ class ReviewUi:
             nonce=nonce, project=self.config.project, locales=self.locales, **context
         )
         response = HTMLResponse(html, status_code=status)
-        security_headers(response, nonce)
+        security_headers(response, nonce, hsts=self.secure)
         return response
+
+    @property
+    def secure(self) -> bool:
+        """A TLS proxy is declared: cookies get `Secure`, pages HSTS."""
+        return self.config.ui.secure_cookies
 
     def project_id(self, s: Session) -> int | None:
         project = repo.find_project(s, self.config.project)
@@ -150,8 +159,10 @@ async def to_login(request: Request, exc: Exception) -> Response:
 
 
 async def http_error_page(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    return ui_of(request).page("error.html", exc.status_code, message=str(exc.detail))
+    assert isinstance(exc, StarletteHTTPException)  # FastAPI's, and the router's 404/405
+    response = ui_of(request).page("error.html", exc.status_code, message=str(exc.detail))
+    response.headers.update(exc.headers or {})  # Allow on a 405, Retry-After on a 429
+    return response
 
 
 async def denied_page(request: Request, exc: Exception) -> Response:
