@@ -239,10 +239,10 @@ def set_role(s: Session, name: str, role: Role | str, *, by: Actor = "cli") -> U
     old = Role(user.role)
     if new == old:
         raise UserError(f"{name} is already a {new.value}")
-    if new != Role.ADMIN and not user.locales:
-        raise UserError(f"{name} has no locale: set-locales first, then make them a {new.value}")
     if old == Role.ADMIN:
         _keeps_an_admin(s, user, "make")
+    if new != Role.ADMIN and not user.locales:
+        raise UserError(f"{name} has no locale: set-locales first, then make them a {new.value}")
     user.role, user.updated_at = new.value, utcnow()
     return _changed(s, user, actor, "set-role", f"{old.value} -> {new.value}")
 

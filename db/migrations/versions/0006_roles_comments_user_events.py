@@ -1,6 +1,7 @@
 """roles (reviewer < lead < admin), deactivation, forced password change, comments, user events
 
-`users.is_admin` becomes `users.role` (admin where it was set, reviewer otherwise).
+`users.is_admin` becomes `users.role` (admin where it was set, reviewer otherwise). Every
+UI session ends (the rights they were opened with change).
 
 Revision ID: 0006
 Revises: 0005
@@ -21,6 +22,10 @@ _ROLE_CHECK = "role IN ('reviewer', 'lead', 'admin')"
 
 
 def upgrade() -> None:
+    # What a signed-in user may do changes with roles: everyone signs in again. (SQLite's
+    # batch rebuild of `users` would cascade to the sessions anyway; this makes both
+    # databases alike.)
+    op.execute(sa.text("DELETE FROM ui_sessions"))
     with op.batch_alter_table("users") as batch:
         batch.add_column(
             sa.Column("role", sa.String(length=20), nullable=False, server_default="reviewer")
@@ -37,7 +42,7 @@ def upgrade() -> None:
     op.execute(users.update().where(users.c.is_admin.is_(sa.true())).values(role="admin"))
     with op.batch_alter_table("users") as batch:
         batch.drop_column("is_admin")
-        batch.create_check_constraint("ck_users_role", _ROLE_CHECK)
+        batch.create_check_constraint(op.f("ck_users_role"), _ROLE_CHECK)
     op.create_table(
         "user_events",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -87,7 +92,7 @@ def downgrade() -> None:
     users = sa.table("users", sa.column("role", sa.String()), sa.column("is_admin", sa.Boolean()))
     op.execute(users.update().where(users.c.role == "admin").values(is_admin=True))
     with op.batch_alter_table("users") as batch:
-        batch.drop_constraint("ck_users_role", type_="check")
+        batch.drop_constraint(op.f("ck_users_role"), type_="check")
         batch.drop_column("must_change_password")
         batch.drop_column("active")
         batch.drop_column("role")
