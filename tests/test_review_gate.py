@@ -255,3 +255,47 @@ def test_overridden_strings_export_fuzzy_msgfmt_passes_and_gettext_works(
     compiled = demo_project / "fr.mo"
     assert _msgfmt(msgfmt, _po(demo_project, "fr"), str(compiled)).returncode == 0
     assert_the_application_runs(compiled)
+
+
+@pytest.mark.slow
+def test_the_cli_gate_then_locflow_export_exits_5_and_msgfmt_passes(
+    demo_project, prefect_server, msgfmt
+):
+    from tests.support.env import run_cli
+    from tests.support.review_demo import add_users, make_demo
+
+    demo = make_demo(demo_project)
+    add_users(demo)  # fanny reviews fr, lea leads fr
+    env = {**demo.env, "PREFECT_API_URL": prefect_server}
+
+    def review(*args: str, user: str):
+        return run_cli("review", *args, cwd=demo.root, env={**env, "LOCFLOW_USER": user})
+
+    target = str(demo.version_of(DELETED, "fr").id)
+    kept = review("edit", target, "--text", BROKEN_DELETED[0], user="fanny")
+    assert kept.returncode == 0 and "kept for review" in kept.stdout, kept.stderr
+    broken = str(demo.version_of(DELETED, "fr").id)
+    refused = review("approve", broken, "--override", "--reason", "fine", user="fanny")
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1
+    assert f"permission denied: fanny may not approve #{broken} despite failing checks " in (
+        refused.stderr
+    )
+    assert "(placeholders)" in refused.stderr
+    bare = review("approve", broken, "--override", user="lea")
+    assert bare.returncode == 1 and "needs a reason" in bare.stderr
+    done = review("approve", broken, "--override", "--reason", "ship it", user="lea")
+    assert done.returncode == 0 and "approved" in done.stdout, done.stderr
+    shown = review("show", broken, user="lea").stdout
+    assert "lea approve v2 (needs_review → approved): override: ship it [despite" in shown
+    assert review("comment", broken, "count it twice?", user="fanny").returncode == 0
+    assert "fanny on v2: count it twice?" in review("show", broken, user="fanny").stdout
+    too_long = review("edit", broken, "--text", "x" * 10_000, user="lea")
+    assert too_long.returncode == 1 and "max_translation_chars = 2000" in too_long.stderr
+
+    exported = run_cli("export", "-l", "fr", cwd=demo.root, env=env)
+    assert exported.returncode == 5, exported.stdout + exported.stderr
+    assert f"{DELETED!r} written as fuzzy: msgfmt -c would reject it" in exported.stdout
+    po = _po(demo.root, "fr")
+    assert _msgfmt(msgfmt, po).returncode == 0
+    with po.with_suffix(".mo").open("rb") as f:
+        assert gettext.GNUTranslations(f).gettext(DELETED) % (1, 2) == "Deleted 1 of 2 notes"
