@@ -308,7 +308,7 @@ def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
                 return fail(f"project {config.project!r} is not in the database: run locflow sync")
             actor = actor_for(s, name)
             for f in _filters(args, config):
-                result = bulk_approve(s, actor, pid, f)
+                result = bulk_approve(s, actor, pid, f, limits=config.review)
                 summary[f.locale] = {"approved": list(result.approved), "skipped": result.skipped}
                 out.say(
                     f"{f.locale}: approved {len(result.approved)}; left {result.skipped} "

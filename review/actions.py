@@ -249,20 +249,30 @@ def revert(
 
 
 def bulk_approve(
-    s: Session, actor: UserInfo, project_id: int, queue: QueueFilter, *, limit: int | None = None
+    s: Session,
+    actor: UserInfo,
+    project_id: int,
+    queue: QueueFilter,
+    *,
+    limit: int | None = None,
+    limits: ReviewSettings = DEFAULT_LIMITS,
 ) -> BulkResult:
     """Approve every current machine or needs-review version in the queue with no issue at
-    all, made for today's source text, not empty (a lead's or an admin's action)."""
+    all, made for today's source text, not empty, within the size limits (a lead's or an
+    admin's action)."""
     authorise_bulk(actor, queue.locale)
     states = tuple(x for x in queue.states or (State.MACHINE, State.NEEDS_REVIEW) if x in _BULK)
     f = QueueFilter(queue.locale, states or _BULK, queue.issue, queue.source, queue.search)
     if queue.issue:  # a filter on issues leaves nothing without issues
         return BulkResult((), review_repo.queue_count(s, project_id, f))
     candidates = review_repo.queue_versions(s, project_id, f)
-    hashes = _source_hashes(s, [t.segment_id for t in candidates])
+    sources = _sources(s, [t.segment_id for t in candidates])
     done: list[int] = []
     for t in candidates:
-        if t.issues or not any(t.forms) or t.source_hash != hashes.get(t.segment_id):
+        source_hash, source_chars = sources.get(t.segment_id, ("", 0))
+        if t.issues or not any(t.forms) or t.source_hash != source_hash:
+            continue
+        if any(len(f) > limits.max_form_chars(source_chars) for f in t.forms):
             continue
         repo.transition(s, t, State.APPROVED, actor=actor.name, action="bulk-approve")
         done.append(t.id)
@@ -379,10 +389,12 @@ def _store(
     return _result(action, new, created=True)
 
 
-def _source_hashes(s: Session, segment_ids: Sequence[int]) -> dict[int, str]:
-    out: dict[int, str] = {}
+def _sources(s: Session, segment_ids: Sequence[int]) -> dict[int, tuple[str, int]]:
+    """Per segment: its source hash and the length of its longer source text."""
+    out: dict[int, tuple[str, int]] = {}
     for i in range(0, len(segment_ids), 900):
         chunk = list(segment_ids[i : i + 900])
-        q = select(SegmentRow.id, SegmentRow.source_hash).where(SegmentRow.id.in_(chunk))
-        out.update({sid: h for sid, h in s.execute(q)})
+        q = select(SegmentRow.id, SegmentRow.source_hash, SegmentRow.msgid, SegmentRow.msgid_plural)
+        for sid, h, msgid, plural in s.execute(q.where(SegmentRow.id.in_(chunk))):
+            out[sid] = (h, max(len(msgid), len(plural or "")))
     return out

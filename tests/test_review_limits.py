@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from locflow.db.models import Translation
+from locflow.db.review_repo import QueueFilter
 from locflow.db.states import State
 from locflow.review import actions
 from locflow.review.actions import ActionError, PermissionDenied
@@ -72,6 +73,9 @@ def test_approving_a_stored_oversized_version_is_refused(world):
         vid = _machine(s, t.segment_id, t.source_hash, "fr", (TEN_K,))
     with world.Session() as s, pytest.raises(ActionError, match="10,000 characters"):
         actions.approve(s, world.actor(s, "root"), vid, override=True, comment="x")
+    with world.Session() as s, s.begin():
+        bulk = actions.bulk_approve(s, world.actor(s, "lea"), world.project_id, QueueFilter("fr"))
+    assert vid not in bulk.approved and len(bulk.approved) == 3 and bulk.skipped == 1
     assert world.state(vid) == State.MACHINE
 
 
