@@ -1,9 +1,10 @@
-"""`locflow review list | show | approve | reject | edit | bulk-approve | revert` and
-`locflow ui` (the reviewer web UI).
+"""`locflow review list | show | approve | reject | edit | bulk-approve | revert | comment`
+and `locflow ui` (the reviewer web UI).
 
 IDs are the version ids `review list` prints. Actions run as `--user NAME` (else
-`$LOCFLOW_USER`); the action layer decides what that user may do. Exit 1 when any of them
-was refused or did not apply.
+`$LOCFLOW_USER`); the action layer decides what that user may do (a reviewer, a lead or an
+admin; overriding failing checks takes a lead or an admin and a `--reason`) and holds the
+`[review]` limits. Exit 1 when any of them was refused or did not apply.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from locflow.review.actions import (
     ActionError,
     PermissionDenied,
     actor_for,
+    add_comment,
     approve,
     bulk_approve,
     edit,
@@ -42,6 +44,7 @@ from locflow.review.actions import (
     revert,
 )
 from locflow.review.detail import detail_lines, load_detail, row_line
+from locflow.settings_review import ReviewSettings
 
 STATES = ("pending", "needs_review", "machine", "stale", "approved", "all")
 
@@ -68,8 +71,7 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
     show.set_defaults(handler=cmd_show)
     ap = rsub.add_parser("approve", parents=[*common, acting], help="approve versions")
     ap.add_argument("ids", type=int, nargs="+", metavar="ID")
-    ap.add_argument("--override", action="store_true", help="approve despite failing checks")
-    ap.add_argument("--comment", default="", help="a note for the history")
+    _override_options(ap)
     ap.set_defaults(handler=cmd_approve)
     rj = rsub.add_parser(
         "reject", parents=[*common, acting], help="reject versions (with a reason)"
@@ -85,8 +87,7 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
     ed.add_argument(
         "--form", type=int, action="append", metavar="N", help="msgstr index each --text is for"
     )
-    ed.add_argument("--override", action="store_true", help="approve despite failing checks")
-    ed.add_argument("--comment", default="", help="a note for the history")
+    _override_options(ed)
     ed.set_defaults(handler=cmd_edit)
     bulk = rsub.add_parser(
         "bulk-approve",
@@ -97,8 +98,29 @@ def add_parsers(sub: Subparsers, parents: Parents) -> None:
     rv = rsub.add_parser("revert", parents=[*common, acting], help="restore an earlier version")
     rv.add_argument("id", type=int, metavar="ID", help="any version id of the string")
     rv.add_argument("--to", type=int, required=True, metavar="N", help="the version number")
-    rv.add_argument("--override", action="store_true", help="approve despite failing checks")
+    _override_options(rv)
     rv.set_defaults(handler=cmd_revert)
+    cm = rsub.add_parser(
+        "comment", parents=[*common, acting], help="comment on a string (shown in its history)"
+    )
+    cm.add_argument("id", type=int, metavar="ID", help="a version id of the string")
+    cm.add_argument("text", metavar="TEXT", help="the comment")
+    cm.set_defaults(handler=cmd_comment)
+
+
+def _override_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--override",
+        action="store_true",
+        help="approve despite failing checks (a lead or an admin, with --reason)",
+    )
+    parser.add_argument(
+        "--reason",
+        "--comment",
+        dest="comment",
+        default="",
+        help="why (required with --override); kept in the history",
+    )
 
 
 def add_ui_parser(sub: Subparsers, parents: Parents) -> None:
@@ -181,9 +203,12 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
 
 
 def _act(
-    args: argparse.Namespace, out: Output, ids: list[int], fn: Callable[[Any, Any, int], Any]
+    args: argparse.Namespace,
+    out: Output,
+    ids: list[int],
+    fn: Callable[[Any, Any, int, ReviewSettings], Any],
 ) -> int:
-    """Run `fn(session, actor, id)` per id, each in its own transaction."""
+    """Run `fn(session, actor, id, limits)` per id, each in its own transaction."""
     config = load_settings(args)
     factory = open_sessions(config)
     name = args.user or os.environ.get("LOCFLOW_USER")
@@ -191,7 +216,7 @@ def _act(
     for vid in ids:
         try:
             with factory() as s, s.begin():
-                result = fn(s, actor_for(s, name), vid)
+                result = fn(s, actor_for(s, name), vid, config.review)
         except PermissionDenied as exc:
             failed += 1
             fail(f"permission denied: {exc}")
@@ -211,12 +236,19 @@ def cmd_approve(args: argparse.Namespace, out: Output) -> int:
         args,
         out,
         args.ids,
-        lambda s, actor, vid: approve(s, actor, vid, override=args.override, comment=args.comment),
+        lambda s, actor, vid, limits: approve(
+            s, actor, vid, override=args.override, comment=args.comment, limits=limits
+        ),
     )
 
 
 def cmd_reject(args: argparse.Namespace, out: Output) -> int:
-    return _act(args, out, args.ids, lambda s, actor, vid: reject(s, actor, vid, args.reason))
+    return _act(
+        args,
+        out,
+        args.ids,
+        lambda s, actor, vid, limits: reject(s, actor, vid, args.reason, limits=limits),
+    )
 
 
 def cmd_edit(args: argparse.Namespace, out: Output) -> int:
@@ -232,8 +264,8 @@ def cmd_edit(args: argparse.Namespace, out: Output) -> int:
         args,
         out,
         [args.id],
-        lambda s, actor, vid: edit(
-            s, actor, vid, forms, override=args.override, comment=args.comment
+        lambda s, actor, vid, limits: edit(
+            s, actor, vid, forms, override=args.override, comment=args.comment, limits=limits
         ),
     )
 
@@ -243,8 +275,26 @@ def cmd_revert(args: argparse.Namespace, out: Output) -> int:
         args,
         out,
         [args.id],
-        lambda s, actor, vid: revert(s, actor, vid, args.to, override=args.override),
+        lambda s, actor, vid, limits: revert(
+            s, actor, vid, args.to, override=args.override, comment=args.comment, limits=limits
+        ),
     )
+
+
+def cmd_comment(args: argparse.Namespace, out: Output) -> int:
+    config = load_settings(args)
+    name = args.user or os.environ.get("LOCFLOW_USER")
+    try:
+        with open_sessions(config)() as s, s.begin():
+            actor = actor_for(s, name)
+            done = add_comment(s, actor, args.id, args.text, limits=config.review)
+    except PermissionDenied as exc:
+        return fail(f"permission denied: {exc}")
+    except ActionError as exc:
+        return fail(str(exc))
+    out.say(f"comment #{done.id} by {done.author} on #{args.id}")
+    out.data(done.as_dict())
+    return EXIT_OK
 
 
 def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
@@ -260,7 +310,7 @@ def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
                 return fail(f"project {config.project!r} is not in the database: run locflow sync")
             actor = actor_for(s, name)
             for f in _filters(args, config):
-                result = bulk_approve(s, actor, pid, f)
+                result = bulk_approve(s, actor, pid, f, limits=config.review)
                 summary[f.locale] = {"approved": list(result.approved), "skipped": result.skipped}
                 out.say(
                     f"{f.locale}: approved {len(result.approved)}; left {result.skipped} "

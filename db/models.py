@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -18,6 +19,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -223,20 +226,71 @@ class GlossaryVersion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+ROLES = ("reviewer", "lead", "admin")
+"""Users' roles, least to most: a reviewer approves, edits and rejects in their locales; a
+lead may also override failing checks and bulk-approve there; an admin may do all of that in
+every locale and manage users (review.users.Role)."""
+
+
 class User(Base):
-    """A person who reviews: an admin, or a reviewer of some locales."""
+    """A person who reviews. Deactivated, never deleted while their history matters."""
 
     __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('reviewer', 'lead', 'admin')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     """argon2id, in the PHC string format (never the password itself)."""
-    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    role: Mapped[str] = mapped_column(String(20), default="reviewer", server_default="reviewer")
     locales: Mapped[list[str]] = mapped_column(JSON, default=list)
     """The locales this user reviews (an admin reviews every locale)."""
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """False once deactivated: cannot sign in or act; their reviews and comments stay."""
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    """Set by a password reset: the one-time password must be replaced at the next sign-in."""
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class UserEvent(Base):
+    """The audit trail of user management: who changed which user, how, and when. Names,
+    not foreign keys, so the trail outlives a removed user."""
+
+    __tablename__ = "user_events"
+    __table_args__ = (Index("ix_user_events_user_at", "user_name", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    """Who: an admin's name, or `cli:NAME` for the command line (database access)."""
+    user_name: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(30))
+    """add | set-role | set-locales | deactivate | activate | reset-password | passwd |
+    remove"""
+    detail: Mapped[str] = mapped_column(Text, default="")
+    """What changed, e.g. `reviewer -> lead` (never a password)."""
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Comment(Base):
+    """A note on a string in one locale, for its reviewers (not exported)."""
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_segment_locale", "segment_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(35))
+    translation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("translations.id", ondelete="SET NULL")
+    )
+    """The version that was current when the comment was written (None: none was)."""
+    author: Mapped[str] = mapped_column(String(64))
+    """The user's name (kept when the user is removed, like reviews.reviewer)."""
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class UiSession(Base):

@@ -1,5 +1,5 @@
 """Review queries: the review queue, what a string had before its source changed, and one
-string's versions and reviews. Users and UI sessions are in `user_repo`.
+string's versions, reviews and comments. Users and UI sessions are in `user_repo`.
 
 Session first, never commits (callers own transactions). State changes still go through
 `repo.transition()`; `record_review` only notes an action that changes no state (an edit kept
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from locflow.catalog.segment import Segment
 from locflow.db.base import utcnow
-from locflow.db.models import Review, SegmentRow, Source, Translation
+from locflow.db.models import Comment, Review, SegmentRow, Source, Translation
 from locflow.db.repo import ever_approved
 from locflow.db.states import State
 
@@ -354,6 +354,34 @@ def record_review(
             at=utcnow(),
         )
     )
+
+
+def add_comment(
+    s: Session, segment_id: int, locale: str, translation_id: int | None, author: str, text: str
+) -> Comment:
+    comment = Comment(
+        segment_id=segment_id,
+        locale=locale,
+        translation_id=translation_id,
+        author=author,
+        text=text,
+        created_at=utcnow(),
+    )
+    s.add(comment)
+    s.flush()
+    return comment
+
+
+def comments_of(s: Session, segment_id: int, locale: str) -> list[tuple[Comment, int | None]]:
+    """The comments on (segment, locale), oldest first, with the version n each was written
+    on (None: there was no current version)."""
+    q = (
+        select(Comment, Translation.n)
+        .outerjoin(Translation, Translation.id == Comment.translation_id)
+        .where(Comment.segment_id == segment_id, Comment.locale == locale)
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return [(c, n) for c, n in s.execute(q)]
 
 
 def source_names(s: Session, project_id: int) -> list[str]:

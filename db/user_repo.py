@@ -1,4 +1,5 @@
-"""Reviewer accounts and their sign-in sessions for the web UI (`ui_sessions`).
+"""Reviewer accounts, the audit trail of changes to them (`user_events`), and their sign-in
+sessions for the web UI (`ui_sessions`).
 
 Session first, never commits (callers own transactions). The review queue and a string's
 history are in `review_repo`.
@@ -13,7 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from locflow.db.base import utcnow
-from locflow.db.models import UiSession, User
+from locflow.db.models import UiSession, User, UserEvent
 
 # --- users ------------------------------------------------------------------------------
 
@@ -27,9 +28,9 @@ def list_users(s: Session) -> list[User]:
 
 
 def insert_user(
-    s: Session, name: str, password_hash: str, *, is_admin: bool, locales: Sequence[str]
+    s: Session, name: str, password_hash: str, *, role: str, locales: Sequence[str]
 ) -> User:
-    user = User(name=name, password_hash=password_hash, is_admin=is_admin, locales=list(locales))
+    user = User(name=name, password_hash=password_hash, role=role, locales=list(locales))
     s.add(user)
     s.flush()
     return user
@@ -40,15 +41,36 @@ def delete_user(s: Session, name: str) -> bool:
 
 
 def set_password_hash(
-    s: Session, user: User, password_hash: str, *, end_sessions: bool = True
+    s: Session,
+    user: User,
+    password_hash: str,
+    *,
+    end_sessions: bool = True,
+    must_change: bool = False,
 ) -> None:
     user.password_hash, user.updated_at = password_hash, utcnow()
+    user.must_change_password = must_change
     if end_sessions:  # a new password signs the user out everywhere
-        s.execute(delete(UiSession).where(UiSession.user_id == user.id))
+        end_ui_sessions(s, user.id)
 
 
 def count_admins(s: Session) -> int:
-    return s.scalar(select(func.count()).select_from(User).where(User.is_admin.is_(True))) or 0
+    """Active admins."""
+    q = select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True))
+    return s.scalar(q) or 0
+
+
+def add_event(s: Session, actor: str, user_name: str, action: str, detail: str = "") -> None:
+    s.add(UserEvent(actor=actor, user_name=user_name, action=action, detail=detail, at=utcnow()))
+    s.flush()
+
+
+def events(s: Session, user_name: str | None = None) -> list[UserEvent]:
+    """The audit trail, oldest first (of one user, or of all)."""
+    q = select(UserEvent).order_by(UserEvent.at, UserEvent.id)
+    if user_name is not None:
+        q = q.where(UserEvent.user_name == user_name)
+    return list(s.scalars(q))
 
 
 # --- UI sessions ------------------------------------------------------------------------
@@ -71,9 +93,18 @@ def find_ui_session(
     row = s.execute(
         select(UiSession, User)
         .join(User, User.id == UiSession.user_id)
-        .where(UiSession.token_hash == token_hash, UiSession.expires_at > (now or utcnow()))
+        .where(
+            UiSession.token_hash == token_hash,
+            UiSession.expires_at > (now or utcnow()),
+            User.active.is_(True),
+        )
     ).first()
     return (row[0], row[1]) if row else None
+
+
+def end_ui_sessions(s: Session, user_id: int) -> int:
+    """Sign a user out everywhere (after any change to their account)."""
+    return s.execute(delete(UiSession).where(UiSession.user_id == user_id)).rowcount
 
 
 def delete_ui_session(s: Session, token_hash: str) -> None:

@@ -29,6 +29,7 @@ from locflow.settings_locales import (
     parse_locales,
     use_locale_options,
 )
+from locflow.settings_review import REVIEW_KEYS, ReviewSettings, parse_review
 from locflow.settings_types import (
     CatalogSource,
     CatalogSpec,
@@ -110,6 +111,7 @@ class Config:
     glossaries: tuple[Path, ...] = ()
     schedules: tuple[ScheduleSpec, ...] = ()
     ui: UiSettings = field(default_factory=UiSettings)
+    review: ReviewSettings = field(default_factory=ReviewSettings)
     locale_options: Mapping[str, LocaleOptions] = field(default_factory=dict)
     """The `[locales.X]` tables by locale (settings_locales); read them with `options_for`."""
     warnings: tuple[str, ...] = ()
@@ -155,6 +157,7 @@ TABLES: dict[str, tuple[bool, frozenset[str]]] = {
     "glossaries": (True, frozenset({"path"})),
     "schedules": (True, _keys(ScheduleSpec)),
     "ui": (False, _keys(UiSettings)),
+    "review": (False, REVIEW_KEYS),
     "locales": (False, frozenset()),  # keyed by locale: settings_locales checks it
 }
 """Each section of locflow.toml: (is it an array of tables, its keys)."""
@@ -208,6 +211,7 @@ def config_from_mapping(
         glossaries=tuple(_glossary(w, t, root) for w, t in _numbered(label, data, "glossaries")),
         schedules=_schedules(_numbered(label, data, "schedules")),
         ui=_ui(f"{label}: [ui]", data.get("ui", {})),
+        review=parse_review(f"{label}: [review]", data.get("review", {}), ConfigError),
         locale_options=options,
         warnings=outside_cldr(label, locales),
     )

@@ -1,12 +1,16 @@
-"""Review actions, shared by the CLI and the web UI: approve, reject, edit, bulk-approve, revert.
+"""Review actions, shared by the CLI and the web UI: approve, reject, edit, bulk-approve,
+revert, comment.
 
-Permissions are enforced here, not only in the front ends: a reviewer acts on their own
-locales, an admin on every locale (`PermissionDenied` otherwise). Every action leaves a
-`reviews` row with who and when: state moves through `repo.transition()`, edits that stay
-in review through `review_repo.record_review()`. Versions are never changed or deleted: an
-edit or a revert appends a new version, and the checks run on it again.
+Permissions, the approval gate and the size limits are enforced here (review.gate), not only
+in the front ends: a reviewer acts on their own locales, a lead also overrides failing checks
+(with a reason) and bulk-approves there, an admin does all of it everywhere
+(`PermissionDenied` otherwise). Every action leaves a `reviews` row with who and when: state
+moves through `repo.transition()`, edits that stay in review through
+`review_repo.record_review()`. Versions are never changed or deleted: an edit or a revert
+appends a new version, and the checks run on it again.
 
-Each function takes the session first and never commits.
+Each function takes the session first and never commits. `limits` defaults to the `[review]`
+defaults; the CLI passes the project's (`config.review`).
 """
 
 from __future__ import annotations
@@ -23,28 +27,27 @@ from locflow.db.models import Project, SegmentRow, Source, Translation
 from locflow.db.review_repo import QueueFilter
 from locflow.db.states import State, TransitionError
 from locflow.pipeline.plan import plural_for
+from locflow.review.comments import CommentEntry as CommentEntry
+from locflow.review.comments import add_comment as add_comment
+from locflow.review.comments import comments_for as comments_for
+from locflow.review.gate import (
+    DEFAULT_LIMITS,
+    ActionError,
+    NotFound,
+    PermissionDenied,
+    authorise,
+    authorise_bulk,
+    check_note,
+    check_sizes,
+    is_error,
+    needs_override,
+    override_note,
+    reasons,
+)
+from locflow.review.gate import NeedsOverride as NeedsOverride
 from locflow.review.recheck import check_forms
 from locflow.review.users import UserInfo, get_user
-
-
-class PermissionDenied(Exception):
-    """The user may not act on this locale (or is unknown)."""
-
-
-class ActionError(ValueError):
-    """The action does not apply (one line, shown to the reviewer)."""
-
-
-class NotFound(ActionError):
-    pass
-
-
-class NeedsOverride(ActionError):
-    """Error-level checks fail; approving anyway needs `override=True`."""
-
-    def __init__(self, message: str, issues: Sequence[Mapping[str, Any]]) -> None:
-        super().__init__(message)
-        self.issues = tuple(dict(i) for i in issues)
+from locflow.settings_review import ReviewSettings
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,8 @@ class ActionResult:
             return f"{self.action}: {what} approved"
         if self.state == State.REJECTED:
             return f"{self.action}: {what} rejected"
-        reasons = "; ".join(i.get("message", "") for i in self.issues if _is_error(i))
-        return f"{self.action}: {what} kept for review: {reasons}"
+        why = "; ".join(i.get("message", "") for i in self.issues if is_error(i))
+        return f"{self.action}: {what} kept for review: {why}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,35 +89,41 @@ class BulkResult:
 
 
 def actor_for(s: Session, name: str | None) -> UserInfo:
-    """The acting user; PermissionDenied when there is none or it is unknown."""
+    """The acting user; PermissionDenied when there is none, it is unknown or deactivated."""
     if not name:
         raise PermissionDenied("no acting user: pass --user NAME or set LOCFLOW_USER")
     user = get_user(s, name)
     if user is None:
         raise PermissionDenied(f"unknown user {name!r}")
+    if not user.active:
+        raise PermissionDenied(f"{name} is deactivated")
     return user
-
-
-def authorise(actor: UserInfo, locale: str) -> None:
-    if not actor.can_review(locale):
-        raise PermissionDenied(f"{actor.name} does not review {locale} ({actor.role})")
 
 
 # --- actions ----------------------------------------------------------------------------
 
 
 def approve(
-    s: Session, actor: UserInfo, version_id: int, *, override: bool = False, comment: str = ""
+    s: Session,
+    actor: UserInfo,
+    version_id: int,
+    *,
+    override: bool = False,
+    comment: str = "",
+    limits: ReviewSettings = DEFAULT_LIMITS,
 ) -> ActionResult:
     """Approve the current version. One made for an earlier source text is confirmed as a
-    new version for today's text (checked again); errors need `override`."""
+    new version for today's text (checked again). A version failing error-level checks
+    needs `override` by a lead or admin, with `comment` as the reason."""
     t, seg, project = _load(s, version_id)
     authorise(actor, t.locale)
+    comment = check_note(comment, "the comment", limits)
     _require_current(s, t)
     if t.state == State.APPROVED:
         raise ActionError(f"#{t.id} is already approved")
     if not any(t.forms):
         raise ActionError(f"#{t.id} is empty: edit it instead")
+    check_sizes(seg.msgid, seg.msgid_plural, t.forms, limits)
     if t.source_hash != seg.source_hash:
         return _store(
             s,
@@ -124,27 +133,39 @@ def approve(
             t.locale,
             tuple(t.forms),
             action="approve",
+            what=f"#{t.id}",
             override=override,
-            comment=comment or f"confirmed v{t.n} for the new source text",
+            comment=comment,
+            note=f"confirmed v{t.n} for the new source text",
             like=t,
+            limits=limits,
         )
-    errors = [i for i in t.issues or () if _is_error(i)]
+    errors = [i for i in t.issues or () if is_error(i)]
     if errors and not override:
-        raise NeedsOverride(_override_message(t, errors), errors)
-    note = comment or ("approved despite: " + _reasons(errors) if errors else "")
-    repo.transition(s, t, State.APPROVED, actor=actor.name, action="approve", comment=note)
+        raise needs_override(actor, f"#{t.id}", errors, t.locale)
+    if errors:
+        comment = override_note(actor, f"#{t.id}", errors, t.locale, comment, limits)
+    repo.transition(s, t, State.APPROVED, actor=actor.name, action="approve", comment=comment)
     return _result("approve", t)
 
 
-def reject(s: Session, actor: UserInfo, version_id: int, reason: str) -> ActionResult:
+def reject(
+    s: Session,
+    actor: UserInfo,
+    version_id: int,
+    reason: str,
+    *,
+    limits: ReviewSettings = DEFAULT_LIMITS,
+) -> ActionResult:
     """Reject a version (a reason is required); the string is translated again next run."""
-    if not reason or not reason.strip():
-        raise ActionError("a rejection needs a reason")
     t, _, _ = _load(s, version_id)
     authorise(actor, t.locale)
+    reason = check_note(reason or "", "the reason", limits)
+    if not reason:
+        raise ActionError("a rejection needs a reason")
     if t.state == State.REJECTED:
         raise ActionError(f"#{t.id} is already rejected")
-    _move(s, t, State.REJECTED, actor, "reject", reason.strip())
+    _move(s, t, State.REJECTED, actor, "reject", reason)
     return _result("reject", t)
 
 
@@ -156,18 +177,22 @@ def edit(
     *,
     override: bool = False,
     comment: str = "",
+    limits: ReviewSettings = DEFAULT_LIMITS,
 ) -> ActionResult:
     """A new human version (author = the reviewer) of the current version. All forms, or
     {msgstr index: text} for some of them. Approved when no error-level check fails;
-    otherwise kept for review with the reasons, unless `override`."""
+    otherwise kept for review with the reasons, unless a lead or admin overrides (with
+    `comment` as the reason)."""
     t, seg, project = _load(s, version_id)
     authorise(actor, t.locale)
+    comment = check_note(comment, "the comment", limits)
     _require_current(s, t)
     new_forms = _merge_forms(s, t, seg, forms)
+    check_sizes(seg.msgid, seg.msgid_plural, new_forms, limits)
     if new_forms == tuple(t.forms) and t.source_hash == seg.source_hash:
         if t.state == State.APPROVED:
             raise ActionError(f"#{t.id} already reads like this and is approved")
-        return approve(s, actor, version_id, override=override, comment=comment)
+        return approve(s, actor, version_id, override=override, comment=comment, limits=limits)
     return _store(
         s,
         actor,
@@ -176,24 +201,35 @@ def edit(
         t.locale,
         new_forms,
         action="edit",
+        what=f"the edit of #{t.id}",
         override=override,
         comment=comment,
         origin="human",
+        limits=limits,
     )
 
 
 def revert(
-    s: Session, actor: UserInfo, version_id: int, to_n: int, *, override: bool = False
+    s: Session,
+    actor: UserInfo,
+    version_id: int,
+    to_n: int,
+    *,
+    override: bool = False,
+    comment: str = "",
+    limits: ReviewSettings = DEFAULT_LIMITS,
 ) -> ActionResult:
     """A new version copying the forms of version `to_n` of the same string (nothing is
     deleted); checked like an edit."""
     t, seg, project = _load(s, version_id)
     authorise(actor, t.locale)
+    comment = check_note(comment, "the comment", limits)
     target = next((v for v in repo.versions(s, t.segment_id, t.locale) if v.n == to_n), None)
     if target is None:
         raise NotFound(f"this string has no version {to_n} in {t.locale}")
     if not any(target.forms):
         raise ActionError(f"version {to_n} is empty")
+    check_sizes(seg.msgid, seg.msgid_plural, target.forms, limits)
     return _store(
         s,
         actor,
@@ -202,28 +238,41 @@ def revert(
         t.locale,
         tuple(target.forms),
         action="revert",
+        what=f"the revert of #{t.id} to v{to_n}",
         override=override,
-        comment=f"reverted to v{to_n}",
+        comment=comment,
+        note=f"reverted to v{to_n}",
         origin="human",
         like=target,
+        limits=limits,
     )
 
 
 def bulk_approve(
-    s: Session, actor: UserInfo, project_id: int, queue: QueueFilter, *, limit: int | None = None
+    s: Session,
+    actor: UserInfo,
+    project_id: int,
+    queue: QueueFilter,
+    *,
+    limit: int | None = None,
+    limits: ReviewSettings = DEFAULT_LIMITS,
 ) -> BulkResult:
     """Approve every current machine or needs-review version in the queue with no issue at
-    all, made for today's source text, not empty."""
-    authorise(actor, queue.locale)
+    all, made for today's source text, not empty, within the size limits (a lead's or an
+    admin's action)."""
+    authorise_bulk(actor, queue.locale)
     states = tuple(x for x in queue.states or (State.MACHINE, State.NEEDS_REVIEW) if x in _BULK)
     f = QueueFilter(queue.locale, states or _BULK, queue.issue, queue.source, queue.search)
     if queue.issue:  # a filter on issues leaves nothing without issues
         return BulkResult((), review_repo.queue_count(s, project_id, f))
     candidates = review_repo.queue_versions(s, project_id, f)
-    hashes = _source_hashes(s, [t.segment_id for t in candidates])
+    sources = _sources(s, [t.segment_id for t in candidates])
     done: list[int] = []
     for t in candidates:
-        if t.issues or not any(t.forms) or t.source_hash != hashes.get(t.segment_id):
+        source_hash, source_chars = sources.get(t.segment_id, ("", 0))
+        if t.issues or not any(t.forms) or t.source_hash != source_hash:
+            continue
+        if any(len(f) > limits.max_form_chars(source_chars) for f in t.forms):
             continue
         repo.transition(s, t, State.APPROVED, actor=actor.name, action="bulk-approve")
         done.append(t.id)
@@ -236,18 +285,6 @@ _BULK = (State.MACHINE, State.NEEDS_REVIEW)
 
 
 # --- helpers ----------------------------------------------------------------------------
-
-
-def _is_error(issue: Mapping[str, Any]) -> bool:
-    return issue.get("severity") == "error"
-
-
-def _reasons(issues: Sequence[Mapping[str, Any]]) -> str:
-    return "; ".join(f"{i.get('check')}: {i.get('message')}" for i in issues)
-
-
-def _override_message(t: Translation, errors: Sequence[Mapping[str, Any]]) -> str:
-    return f"#{t.id} fails checks ({_reasons(errors)}); approve with override to accept it"
 
 
 def _load(s: Session, version_id: int) -> tuple[Translation, SegmentRow, Project]:
@@ -310,14 +347,20 @@ def _store(
     *,
     action: str,
     override: bool,
+    what: str,
     comment: str = "",
+    note: str = "",
     origin: str | None = None,
     like: Translation | None = None,
+    limits: ReviewSettings = DEFAULT_LIMITS,
 ) -> ActionResult:
     """Check `forms`, append them as a new version; approve it unless an error-level check
-    fails and there is no override."""
+    fails and there is no override. `comment` is the user's (the reason of an override),
+    `note` locflow's own. A refused override writes nothing."""
     issues, terms_hash, glossary_hash = check_forms(s, seg, project, locale, forms)
-    errors = [i for i in issues if _is_error(i)]
+    errors = [i for i in issues if is_error(i)]
+    if errors and override:
+        comment = override_note(actor, what, errors, locale, comment, limits)
     new_id = repo.add_version(
         s,
         repo.NewVersion(
@@ -337,20 +380,21 @@ def _store(
     )
     new = s.get(Translation, new_id)
     assert new is not None
+    text = "; ".join(x for x in (note, comment) if x)
     if errors and not override:
-        note = "; ".join(x for x in (comment, "kept for review: " + _reasons(errors)) if x)
-        review_repo.record_review(s, new, actor.name, action, note)
+        text = "; ".join(x for x in (text, "kept for review: " + reasons(errors)) if x)
+        review_repo.record_review(s, new, actor.name, action, text)
     else:
-        if errors:
-            comment = "; ".join(x for x in (comment, "approved despite: " + _reasons(errors)) if x)
-        repo.transition(s, new, State.APPROVED, actor=actor.name, action=action, comment=comment)
+        repo.transition(s, new, State.APPROVED, actor=actor.name, action=action, comment=text)
     return _result(action, new, created=True)
 
 
-def _source_hashes(s: Session, segment_ids: Sequence[int]) -> dict[int, str]:
-    out: dict[int, str] = {}
+def _sources(s: Session, segment_ids: Sequence[int]) -> dict[int, tuple[str, int]]:
+    """Per segment: its source hash and the length of its longer source text."""
+    out: dict[int, tuple[str, int]] = {}
     for i in range(0, len(segment_ids), 900):
         chunk = list(segment_ids[i : i + 900])
-        q = select(SegmentRow.id, SegmentRow.source_hash).where(SegmentRow.id.in_(chunk))
-        out.update({sid: h for sid, h in s.execute(q)})
+        q = select(SegmentRow.id, SegmentRow.source_hash, SegmentRow.msgid, SegmentRow.msgid_plural)
+        for sid, h, msgid, plural in s.execute(q.where(SegmentRow.id.in_(chunk))):
+            out[sid] = (h, max(len(msgid), len(plural or "")))
     return out

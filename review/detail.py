@@ -1,5 +1,6 @@
-"""One string as a reviewer sees it (version, history with diffs, reviews, provenance,
-plural forms), shared by `locflow review show` and the web UI, plus its text rendering."""
+"""One string as a reviewer sees it (version, history with diffs, reviews with their
+reasons and overrides, comments, provenance, plural forms), shared by `locflow review show`
+and the web UI, plus its text rendering."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from locflow.db.models import Project, Translation
 from locflow.db.review_repo import Earlier, QueueRow
 from locflow.db.states import State
 from locflow.pipeline.plan import plural_for
+from locflow.review.comments import CommentEntry, comment_entries
 from locflow.review.present import (
     DiffPiece,
     diff_text,
@@ -68,6 +70,8 @@ class Detail:
     earlier: Earlier | None
     """The translation from before the source changed (shown next to the new source)."""
     rtl: bool
+    comments: tuple[CommentEntry, ...] = ()
+    """The reviewers' comments on this string in this locale, oldest first."""
 
     @property
     def is_current(self) -> bool:
@@ -128,6 +132,7 @@ class Detail:
                 }
                 for e in self.reviews
             ],
+            "comments": [c.as_dict() for c in self.comments],
         }
 
 
@@ -180,6 +185,7 @@ def load_detail(s: Session, version_id: int) -> Detail | None:
         reviews=reviews,
         earlier=earlier,
         rtl=is_rtl(row.locale),
+        comments=tuple(comment_entries(s, row.segment_id, row.locale)),
     )
 
 
@@ -247,4 +253,9 @@ def detail_lines(d: Detail) -> list[str]:
             f"  {e.at:%Y-%m-%d %H:%M} {e.reviewer} {e.action} v{e.n} "
             f"({e.from_state.name.lower()} → {e.to_state.name.lower()}){note}"
         )
+    if d.comments:
+        lines.append("comments:")
+    for c in d.comments:
+        on = f" on v{c.n}" if c.n is not None else ""
+        lines.append(f"  {c.at:%Y-%m-%d %H:%M} {c.author}{on}: {c.text}")
     return lines

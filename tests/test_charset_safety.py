@@ -132,7 +132,7 @@ def test_export_writes_everything_else_in_the_legacy_charset_run_after_run(
 
 def reviewer(s):
     if get_user(s, "rita") is None:
-        add_user(s, "rita", "correct horse", locales=["fr", "ro", "de"])
+        add_user(s, "rita", "correct horse", role="lead", locales=["fr", "ro", "de"])
     return get_user(s, "rita")
 
 
@@ -148,7 +148,7 @@ def test_a_reviewer_edit_the_charset_cannot_encode_is_flagged_and_kept_out(
     assert done.state == State.NEEDS_REVIEW
     assert "'’' (U+2019), 'ţ' (U+0163)" in done.message and "ISO-8859-15" in done.message
     with Session() as s, s.begin():
-        actions.approve(s, reviewer(s), done.version_id, override=True)
+        actions.approve(s, reviewer(s), done.version_id, override=True, comment="on purpose")
         fine = actions.edit(s, reviewer(s), ro_required, ("Acest câmp este obligatoriu ţ.",))
     assert fine.state == State.APPROVED  # ro's catalogue is UTF-8
     files = {f.locale: f for f in export(Session, config)}

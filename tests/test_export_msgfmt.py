@@ -167,13 +167,14 @@ def _current(s, msgid: str, locale: str) -> int:
 
 def _reviewer(s):
     if get_user(s, "rita") is None:
-        add_user(s, "rita", "correct horse", locales=list(LOCALES))
+        add_user(s, "rita", "correct horse", role="lead", locales=list(LOCALES))
     return get_user(s, "rita")
 
 
 def _edit(Session, msgid: str, locale: str, forms: tuple[str, ...], *, override: bool) -> None:
     with Session() as s, s.begin():
-        done = actions.edit(s, _reviewer(s), _current(s, msgid, locale), forms, override=override)
+        vid = _current(s, msgid, locale)
+        done = actions.edit(s, _reviewer(s), vid, forms, override=override, comment="on purpose")
         assert done.state == State.APPROVED
 
 
@@ -204,7 +205,7 @@ def test_entries_msgfmt_would_reject_are_written_fuzzy_and_every_file_passes_msg
         )  # fmt: skip
         with pytest.raises(actions.NeedsOverride):
             actions.approve(s, _reviewer(s), vid)
-        actions.approve(s, _reviewer(s), vid, override=True)
+        actions.approve(s, _reviewer(s), vid, override=True, comment="on purpose")
         # an approved plural made for another Plural-Forms (fr has 3 forms in CLDR 46)
         row = _row(s, SELECTED)
         repo.add_version(

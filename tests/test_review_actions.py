@@ -49,6 +49,7 @@ def world(Session):
         add_user(s, "root", "correct horse", admin=True)
         add_user(s, "franz", "correct horse", locales=["de"])
         add_user(s, "fanny", "correct horse", locales=["fr", "ru"])
+        add_user(s, "lea", "correct horse", role="lead", locales=["fr"])
     return {"project_id": project.id, "ids": ids, "rows": {k: r.id for k, r in rows.items()}}
 
 
@@ -143,7 +144,7 @@ def test_edit_reruns_checks_broken_placeholder_stays_in_review(Session, world):
         assert review.action == "edit" and review.reviewer == "fanny"
         assert review.from_state == review.to_state == State.NEEDS_REVIEW
         assert "placeholders" in review.comment
-    # approving it as is needs an explicit override
+    # approving it as is needs an explicit override, by a lead (tests/test_review_gate.py)
     with Session() as s, s.begin():
         with pytest.raises(NeedsOverride) as err:
             actions.approve(s, _actor(s, "fanny"), kept.version_id)
@@ -152,16 +153,21 @@ def test_edit_reruns_checks_broken_placeholder_stays_in_review(Session, world):
         forced = actions.edit(
             s, _actor(s, "fanny"), kept.version_id, ["{user} est connecté (ici)"], override=True
         )
-    assert forced.state == State.APPROVED and forced.issues == ()
+    assert forced.state == State.APPROVED and forced.issues == ()  # clean: nothing to override
     with Session() as s, s.begin():
         again = actions.edit(
-            s, _actor(s, "fanny"), forced.version_id, ["Connecté: {nom}"], override=True
+            s,
+            _actor(s, "lea"),
+            forced.version_id,
+            ["Connecté: {nom}"],
+            override=True,
+            comment="the app passes nom",
         )
     assert again.state == State.APPROVED
     assert [i["check"] for i in again.issues] == ["placeholders"]  # kept on the record
     with Session() as s:
         (review,) = _reviews(s, again.version_id)
-        assert "approved despite" in review.comment
+        assert review.comment.startswith("override: the app passes nom [despite placeholders")
 
 
 def test_edit_one_plural_form_keeps_the_others(Session, world):
@@ -252,7 +258,7 @@ def test_unknown_or_missing_actor_is_denied(Session, world):
             actions.actor_for(s, "mallory")
         with pytest.raises(PermissionDenied, match="LOCFLOW_USER"):
             actions.actor_for(s, None)
-        assert actions.actor_for(s, "root").is_admin
+        assert actions.actor_for(s, "root").can_manage_users
 
 
 def test_bulk_approve_takes_only_clean_current_versions(Session, world):
@@ -267,20 +273,20 @@ def test_bulk_approve_takes_only_clean_current_versions(Session, world):
             ({"check": "placeholders", "severity": "error", "message": "missing {user}"},),
         )
     with Session() as s, s.begin():
-        result = actions.bulk_approve(s, _actor(s, "fanny"), world["project_id"], QueueFilter("fr"))
+        result = actions.bulk_approve(s, _actor(s, "lea"), world["project_id"], QueueFilter("fr"))
     assert result.approved == (world["ids"]["fr:open"],)
     assert result.skipped == 1
     with Session() as s:
         assert s.get(Translation, flagged).state == State.NEEDS_REVIEW
         assert s.get(Translation, world["ids"]["ru:plural"]).state == State.MACHINE  # other locale
         (review,) = _reviews(s, world["ids"]["fr:open"])
-        assert (review.action, review.reviewer) == ("bulk-approve", "fanny")
+        assert (review.action, review.reviewer) == ("bulk-approve", "lea")
 
 
 def test_bulk_approve_honours_filters(Session, world):
     with Session() as s, s.begin():
         result = actions.bulk_approve(
-            s, _actor(s, "fanny"), world["project_id"], QueueFilter("fr", search="signed in")
+            s, _actor(s, "lea"), world["project_id"], QueueFilter("fr", search="signed in")
         )
     assert result.approved == (world["ids"]["fr:greeting"],)
 

@@ -34,9 +34,9 @@ def test_user_add_list_passwd_remove(demo):
     )
     assert second.returncode == 0, second.stderr
     listed = _cli(demo, "user", "list", "--json")
-    assert [(u["name"], u["admin"], u["locales"]) for u in json.loads(listed.stdout)] == [
-        ("fanny", False, ["fr", "ru"]),
-        ("root", True, []),
+    assert [(u["name"], u["role"], u["locales"]) for u in json.loads(listed.stdout)] == [
+        ("fanny", "reviewer", ["fr", "ru"]),
+        ("root", "admin", []),
     ]
     assert PASSWORD not in listed.stdout
 
@@ -55,7 +55,7 @@ def test_user_add_list_passwd_remove(demo):
         assert authenticate(s, "fanny", PASSWORD) is None
 
     last_admin = _cli(demo, "user", "remove", "root")
-    assert last_admin.returncode == 1 and "last admin" in last_admin.stderr
+    assert last_admin.returncode == 1 and "last active admin" in last_admin.stderr
     removed = _cli(demo, "user", "remove", "fanny")
     assert removed.returncode == 0 and "removed fanny" in removed.stdout
     assert [u["name"] for u in json.loads(_cli(demo, "user", "list", "--json").stdout)] == ["root"]
@@ -177,8 +177,10 @@ def test_bulk_approve_from_the_cli(demo):
     assert needs.returncode == 1 and "--locale" in needs.stderr
     denied = _cli(demo, "review", "bulk-approve", "-l", "fr", user="dieter")
     assert denied.returncode == 1 and "does not review fr" in denied.stderr
+    reviewer = _cli(demo, "review", "bulk-approve", "-l", "fr", user="fanny")
+    assert reviewer.returncode == 1 and "only a lead or an admin" in reviewer.stderr
     before = len(demo.queue_ids("fr"))
-    done = _cli(demo, "review", "bulk-approve", "-l", "fr", "--json", user="fanny")
+    done = _cli(demo, "review", "bulk-approve", "-l", "fr", "--json", user="lea")
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)["fr"]
     assert len(summary["approved"]) + summary["skipped"] == before > 0

@@ -102,9 +102,17 @@ def test_edit_with_a_broken_placeholder_stays_in_review_unless_overridden(client
         "fanny",
     )
     refused = client.post(f"/item/{current.id}/approve", data={"csrf": token})
-    assert refused.status_code == 409 and "approve anyway" in refused.text
+    assert refused.status_code == 409 and "ask a lead of fr" in refused.text
     forced = client.post(f"/item/{current.id}/approve", data={"csrf": token, "override": "1"})
-    assert forced.status_code == 200
+    assert forced.status_code == 403 and "only a lead or an admin of fr" in forced.text
+    assert demo.version_of("Signed in as {user}", "fr").state == State.NEEDS_REVIEW
+    client.post("/logout", data={"csrf": token})
+    sign_in(client, "lea")  # a lead overrides, with a reason
+    token = _csrf(client.get(f"/item/{current.id}").text)
+    bare = client.post(f"/item/{current.id}/approve", data={"csrf": token, "override": "1"})
+    assert bare.status_code == 409 and "needs a reason" in bare.text
+    reason = {"csrf": token, "override": "1", "reason": "the app passes nom"}
+    assert client.post(f"/item/{current.id}/approve", data=reason).status_code == 200
     assert demo.version_of("Signed in as {user}", "fr").state == State.APPROVED
 
 
@@ -159,7 +167,11 @@ def test_untrusted_text_is_escaped_and_pages_carry_security_headers(client, demo
 
 
 def test_bulk_approve_and_sign_out(client, demo):
-    sign_in(client, "fanny")
+    sign_in(client, "fanny")  # a reviewer may not bulk-approve
+    token = _csrf(client.get("/queue/fr").text)
+    assert client.post("/queue/fr/bulk-approve", data={"csrf": token}).status_code == 403
+    client.post("/logout", data={"csrf": token})
+    sign_in(client, "lea")
     token = _csrf(client.get("/queue/de").text)
     assert client.post("/queue/de/bulk-approve", data={"csrf": token}).status_code == 403
     done = client.post("/queue/fr/bulk-approve", data={"csrf": token}, follow_redirects=False)

@@ -25,7 +25,7 @@ from locflow.review.users import (
 def test_add_stores_an_argon2_hash_never_the_password(Session):
     with Session() as s, s.begin():
         info = add_user(s, "alice", "correct horse", locales=["fr,de", "pt-BR"])
-    assert info.locales == ("de", "fr", "pt_BR") and not info.is_admin
+    assert info.locales == ("de", "fr", "pt_BR") and info.role == "reviewer"
     with Session() as s:
         row = s.scalar(select(User).where(User.name == "alice"))
         assert row.password_hash.startswith("$argon2id$")
@@ -36,9 +36,9 @@ def test_roles_decide_who_reviews_what(Session):
     with Session() as s, s.begin():
         admin = add_user(s, "root", "correct horse", admin=True)
         fr = add_user(s, "fanny", "correct horse", locales=["fr"])
-    assert admin.can_review("ja") and admin.role == "admin (every locale)"
+    assert admin.can_review("ja") and admin.summary == "admin (every locale)"
     assert fr.can_review("fr") and not fr.can_review("de")
-    assert fr.role == "reviewer of fr"
+    assert fr.summary == "reviewer of fr"
 
 
 @pytest.mark.parametrize(
@@ -106,7 +106,7 @@ def test_remove_keeps_the_last_admin_while_others_exist(Session):
         add_user(s, "root", "correct horse", admin=True)
         add_user(s, "fanny", "correct horse", locales=["fr"])
     with Session() as s, s.begin():
-        with pytest.raises(UserError, match="last admin"):
+        with pytest.raises(UserError, match="last active admin"):
             remove_user(s, "root")
         remove_user(s, "fanny")
         with pytest.raises(UserError, match="no user"):

@@ -125,8 +125,13 @@ def _override(form: Mapping[str, Any]) -> bool:
     return form.get("override") == "1"
 
 
+def _reason(form: Mapping[str, Any]) -> str:
+    """Why a lead or admin approves anyway (required with an override)."""
+    return str(form.get("reason", ""))
+
+
 def _approve(s: Session, actor: UserInfo, vid: int, form: Mapping[str, Any]) -> ActionResult:
-    return actions.approve(s, actor, vid, override=_override(form))
+    return actions.approve(s, actor, vid, override=_override(form), comment=_reason(form))
 
 
 def _reject(s: Session, actor: UserInfo, vid: int, form: Mapping[str, Any]) -> ActionResult:
@@ -141,14 +146,14 @@ def _edit(s: Session, actor: UserInfo, vid: int, form: Mapping[str, Any]) -> Act
     }
     if not forms:
         raise ActionError("nothing to save")
-    return actions.edit(s, actor, vid, forms, override=_override(form))
+    return actions.edit(s, actor, vid, forms, override=_override(form), comment=_reason(form))
 
 
 def _revert(s: Session, actor: UserInfo, vid: int, form: Mapping[str, Any]) -> ActionResult:
     to = str(form.get("to", ""))
     if not to.isdigit():
         raise ActionError("which version? (to=N)")
-    return actions.revert(s, actor, vid, int(to), override=_override(form))
+    return actions.revert(s, actor, vid, int(to), override=_override(form), comment=_reason(form))
 
 
 @router.post("/item/{vid}/approve")

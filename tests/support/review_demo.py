@@ -65,8 +65,10 @@ def make_demo(project: Path, db_url: str | None = None) -> Demo:
 
 
 def add_users(demo: Demo) -> None:
-    """root (admin), fanny (fr, ru, ar), dieter (de)."""
+    """root (admin), fanny (reviewer of fr, ru, ar), lea (lead of fr, ru, ar), dieter
+    (reviewer of de)."""
     with demo.Session() as s, s.begin():
         add_user(s, "root", PASSWORD, admin=True)
         add_user(s, "fanny", PASSWORD, locales=["fr", "ru", "ar"])
+        add_user(s, "lea", PASSWORD, role="lead", locales=["fr", "ru", "ar"])
         add_user(s, "dieter", PASSWORD, locales=["de"])
