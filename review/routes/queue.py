@@ -1,26 +1,37 @@
-"""The home page, one locale's queue with its filters and pages, and bulk approval."""
+"""The home page (every locale's progress), one locale's queue with its filters and pages,
+and bulk approval of ticked rows or of the filtered view, confirmed with its count."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from locflow.db import review_repo
-from locflow.review import actions
+from locflow.review import bulk
+from locflow.review.actions import ActionError, PermissionDenied, authorise
 from locflow.review.present import is_rtl
-from locflow.review.routes.deps import Locale, Poster, Reviewer, Ui, notice
+from locflow.review.routes.deps import Form, Locale, Poster, Reviewer, ReviewUi, Ui, notice
+from locflow.review.routes.notices import action_notice, progress
 from locflow.review.users import get_user
 from locflow.review.views import ISSUE_CHOICES, PAGE_SIZE, STATE_CHOICES, Filters, queue_rows
+from locflow.review.web import WebUser
 
 router = APIRouter()
 
 
 @router.get("/")
-def home(ui: Ui, me: Reviewer) -> Response:
-    mine = [loc for loc in ui.locales if me.user.can_review(loc)]
-    if mine:
-        return RedirectResponse(f"/queue/{mine[0]}", status_code=303)
-    return ui.page("error.html", 200, me=me, message="You review no locale yet.")
+def home(request: Request, ui: Ui, me: Reviewer) -> Response:
+    with ui.db() as s:
+        pid = ui.project_id(s)
+        counts = progress(ui, s, pid)
+    return ui.page(
+        "home.html",
+        me=me,
+        progress=counts,
+        synced=pid is not None,
+        notice=notice(request),
+    )
 
 
 @router.get("/queue/{locale}")
@@ -36,6 +47,8 @@ def queue(request: Request, locale: Locale, me: Reviewer, ui: Ui) -> Response:
         rows = review_repo.queue_page(s, pid, qf, limit=PAGE_SIZE, offset=offset) if pid else []
         views = queue_rows(s, rows, ui.glossary.view(s, pid))
         sources = review_repo.source_names(s, pid) if pid else []
+        done = action_notice(request, s, pid)
+        counts = progress(ui, s, pid)
     return ui.page(
         "queue.html",
         me=me,
@@ -51,19 +64,80 @@ def queue(request: Request, locale: Locale, me: Reviewer, ui: Ui) -> Response:
         can_act=me.user.can_review(locale),
         rtl=is_rtl(locale),
         synced=pid is not None,
-        notice=notice(request),
-        count=request.query_params.get("count", ""),
+        done=done,
+        on_page={v.row.version_id for v in views},
+        progress=counts,
     )
 
 
+# --- bulk approval ----------------------------------------------------------------------
+
+
 @router.post("/queue/{locale}/bulk-approve")
-def bulk_approve(request: Request, locale: Locale, me: Poster, ui: Ui) -> Response:
+def bulk_approve(request: Request, locale: Locale, me: Poster, form: Form, ui: Ui) -> Response:
+    """Without `confirm`: the confirmation page, stating the count. With it and the count
+    the reviewer saw: the approval, refused (409, nothing approved) when the count changed."""
     f = Filters.parse(request.query_params)
-    with ui.db() as s, s.begin():
-        actor = get_user(s, me.name)
-        pid = ui.project_id(s)
-        if actor is None or pid is None:
-            raise HTTPException(403, "nothing to approve")
-        result = actions.bulk_approve(s, actor, pid, f.queue(locale))
-    query = f.query(page="", notice="bulk", count=len(result.approved))
+    scope = "selected" if form.get("scope") == "selected" else "view"
+    ids = bulk.selected_ids(form)
+    confirmed = str(form.get("count", ""))
+    with ui.db() as s:
+        try:
+            with s.begin():
+                actor = get_user(s, me.name)
+                pid = ui.project_id(s)
+                if actor is None or pid is None:
+                    raise HTTPException(403, "nothing to approve")
+                authorise(actor, locale)
+                if form.get("confirm") != "1" or not confirmed.isdigit():
+                    return _confirm_page(ui, s, me, locale, f, scope, ids, pid)
+                if scope == "selected":
+                    n = bulk.approve_selected(s, actor, pid, locale, ids, int(confirmed))
+                else:
+                    n = bulk.approve_view(s, actor, pid, f.queue(locale), int(confirmed))
+        except PermissionDenied as exc:
+            return _confirm_page(ui, s, me, locale, f, scope, ids, None, 403, f"Not allowed: {exc}")
+        except bulk.CountChanged as exc:
+            pid = ui.project_id(s)
+            message = (
+                f"Nothing was approved: the {'selection' if scope == 'selected' else 'view'} "
+                f"changed since you confirmed ({exc}). Check the list and confirm again."
+            )
+            return _confirm_page(ui, s, me, locale, f, scope, ids, pid, 409, message)
+        except ActionError as exc:
+            pid = ui.project_id(s)
+            return _confirm_page(ui, s, me, locale, f, scope, ids, pid, 409, str(exc))
+    query = f.query(page="", notice="bulk", count=n)
     return RedirectResponse(f"/queue/{locale}?{query}", status_code=303)
+
+
+def _confirm_page(
+    ui: ReviewUi,
+    s: Session,
+    me: WebUser,
+    locale: str,
+    f: Filters,
+    scope: str,
+    ids: tuple[int, ...],
+    pid: int | None,
+    status: int = 200,
+    error: str = "",
+) -> Response:
+    """The confirmation: how many will be approved (and which), which ticked rows will not
+    and why; its form carries the count back."""
+    if pid is None:
+        plan = bulk.BulkPlan(scope, (), (), ids)
+    elif scope == "selected":
+        plan = bulk.plan_selected(s, pid, locale, ids)
+    else:
+        plan = bulk.plan_view(s, pid, f.queue(locale))
+    return ui.page(
+        "bulk.html",
+        status,
+        me=me,
+        locale=locale,
+        f=f,
+        plan=plan,
+        error=error,
+        progress=progress(ui, s, ui.project_id(s)),
+    )
