@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, literal, select, union_all
+from sqlalchemy import exists, func, literal_column, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from locflow.db.models import SegmentRow, Source, Translation
@@ -77,7 +77,7 @@ def locale_progress(s: Session, project_id: int, locales: tuple[str, ...]) -> di
         .group_by(Translation.locale, Translation.state)
     )
     total = (
-        select(literal(""), literal(_TOTAL), func.count())
+        select(literal_column("''"), literal_column(str(_TOTAL)), func.count())
         .select_from(SegmentRow)
         .join(Source, Source.id == SegmentRow.source_id)
         .where(*live)
