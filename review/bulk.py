@@ -3,18 +3,20 @@ filtered view, or the rows a reviewer ticked, with why the others are left alone
 once the reviewer confirmed that count, the approval itself, refused when the count no
 longer holds (someone else acted meanwhile, or the view changed).
 
-The approving is `review.actions`' own: `bulk_approve` for a filtered view, `approve` for
-each ticked row. The count is checked on what the action did, inside its transaction, so a
-mismatch leaves nothing approved (the caller rolls back on `CountChanged`).
+Both steps run `review.actions`' own code: `bulk_approve` for a filtered view, `approve` for
+each ticked row. The first step runs it in a transaction that is rolled back (a dry run), so
+the count it states is what the action would do, whatever rules the action has; the second
+checks the count on what the action did, inside its transaction, so a mismatch leaves
+nothing approved (the caller rolls back on `CountChanged`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from locflow.db import review_repo
 from locflow.db.review_repo import QueueFilter, QueueRow
@@ -24,6 +26,10 @@ from locflow.review.users import UserInfo
 
 MAX_IDS = 1000
 """Ticked rows one request may carry (a page shows 50)."""
+SHOWN = 50
+"""Rows the confirmation lists."""
+
+T = TypeVar("T")
 
 
 class CountChanged(Exception):
@@ -39,15 +45,14 @@ class CountChanged(Exception):
 class BulkPlan:
     scope: str
     """"view": every row of the filtered view without issues; "selected": ticked rows."""
-    approvable: tuple[QueueRow, ...]
-    skipped: tuple[tuple[QueueRow, str], ...]
+    count: int
+    """How many would be approved."""
+    shown: tuple[QueueRow, ...]
+    """The first SHOWN of them."""
+    skipped: tuple[tuple[QueueRow, str], ...] = ()
     """Ticked rows left alone, with the reason."""
     ids: tuple[int, ...] = ()
     """The ticked version ids (scope "selected")."""
-
-    @property
-    def count(self) -> int:
-        return len(self.approvable)
 
 
 def selected_ids(form: Mapping[str, Any]) -> tuple[int, ...]:
@@ -57,25 +62,35 @@ def selected_ids(form: Mapping[str, Any]) -> tuple[int, ...]:
     return tuple(sorted({int(i) for i in ids if i.strip().isdigit()}))[:MAX_IDS]
 
 
-def _view_filter(queue: QueueFilter) -> QueueFilter:
-    """The queue as `actions.bulk_approve` narrows it: machine and needs-review only."""
-    bulk = (State.MACHINE, State.NEEDS_REVIEW)
-    states = tuple(x for x in queue.states or bulk if x in bulk)
-    return QueueFilter(queue.locale, states or bulk, queue.issue, queue.source, queue.search)
+def dry_run(factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
+    """`work` in a transaction that is rolled back, whatever it wrote."""
+    with factory() as s:
+        transaction = s.begin()
+        try:
+            return work(s)
+        finally:
+            transaction.rollback()
 
 
-def plan_view(s: Session, project_id: int, queue: QueueFilter) -> BulkPlan:
-    """What `actions.bulk_approve` would approve in this view: no issue at all, made for
-    today's source text, not empty (a filter on issues leaves nothing)."""
-    if queue.issue:
-        return BulkPlan("view", (), ())
-    rows = review_repo.queue_page(s, project_id, _view_filter(queue), limit=10**9)
-    ok = tuple(r for r in rows if not r.issues and any(r.forms) and not r.outdated)
-    return BulkPlan("view", ok, ())
+def _rows(s: Session, ids: Iterable[int]) -> tuple[QueueRow, ...]:
+    rows = (review_repo.version_with_source(s, vid) for vid in ids)
+    return tuple(r for r in rows if r is not None)
+
+
+def plan_view(
+    factory: sessionmaker[Session], actor: UserInfo, project_id: int, queue: QueueFilter
+) -> BulkPlan:
+    """What `actions.bulk_approve` would approve in this view now (PermissionDenied as the
+    action raises it)."""
+    approved = dry_run(factory, lambda s: actions.bulk_approve(s, actor, project_id, queue))
+    with factory() as s:
+        shown = _rows(s, approved.approved[:SHOWN])
+    return BulkPlan("view", len(approved.approved), shown)
 
 
 def why_not(row: QueueRow, current_id: int | None) -> str:
-    """Why one ticked row will not be approved in bulk ("" when it will)."""
+    """Why one ticked row is left out of a bulk approval ("" when it is not): what the
+    Approve button of its queue row would not approve either."""
     if current_id != row.version_id:
         return f"no longer current (#{current_id} is)" if current_id else "rejected"
     if row.state == State.APPROVED:
@@ -90,25 +105,39 @@ def why_not(row: QueueRow, current_id: int | None) -> str:
     return ""
 
 
-def plan_selected(s: Session, project_id: int, locale: str, ids: Iterable[int]) -> BulkPlan:
-    """Ticked rows of this locale and project: those the Approve button of their row would
-    approve (no error-level check failing, current, for today's source), and the rest."""
-    ok: list[QueueRow] = []
+def approve_ticked(
+    s: Session, actor: UserInfo, project_id: int, locale: str, ids: Iterable[int]
+) -> tuple[list[QueueRow], list[tuple[QueueRow, str]]]:
+    """`actions.approve` on each ticked row of this locale and project that qualifies;
+    (approved, left alone with the reason)."""
+    actions.authorise(actor, locale)
+    done: list[QueueRow] = []
     skipped: list[tuple[QueueRow, str]] = []
-    wanted = tuple(ids)
-    for vid in wanted:
-        row = review_repo.version_with_source(s, vid)
-        if row is None or row.locale != locale:
-            continue
-        if review_repo.project_of_version(s, vid) != project_id:
+    for row in _rows(s, ids):
+        if row.locale != locale or review_repo.project_of_version(s, row.version_id) != project_id:
             continue
         current = review_repo.current_version(s, row.segment_id, row.locale)
         reason = why_not(row, current.id if current is not None else None)
         if reason:
             skipped.append((row, reason))
-        else:
-            ok.append(row)
-    return BulkPlan("selected", tuple(ok), tuple(skipped), wanted)
+        else:  # an ActionError raised here ends the whole transaction (rolled back)
+            actions.approve(s, actor, row.version_id)
+            done.append(row)
+    return done, skipped
+
+
+def plan_selected(
+    factory: sessionmaker[Session],
+    actor: UserInfo,
+    project_id: int,
+    locale: str,
+    ids: tuple[int, ...],
+) -> BulkPlan:
+    """What approving the ticked rows would do now (a dry run of `approve_ticked`)."""
+    done, skipped = dry_run(factory, lambda s: approve_ticked(s, actor, project_id, locale, ids))
+    with factory() as s:  # as they are, not as the dry run left them
+        shown = _rows(s, [r.version_id for r in done[:SHOWN]])
+    return BulkPlan("selected", len(done), shown, tuple(skipped), ids)
 
 
 def approve_view(
@@ -124,12 +153,8 @@ def approve_view(
 def approve_selected(
     s: Session, actor: UserInfo, project_id: int, locale: str, ids: Iterable[int], confirmed: int
 ) -> int:
-    """`actions.approve` on each ticked row that qualifies; CountChanged unless that is
-    `confirmed` rows."""
-    actions.authorise(actor, locale)
-    plan = plan_selected(s, project_id, locale, ids)
-    if plan.count != confirmed:
-        raise CountChanged(confirmed, plan.count)
-    for row in plan.approvable:
-        actions.approve(s, actor, row.version_id)
+    """The ticked rows approved; CountChanged unless that is `confirmed` rows."""
+    done, _ = approve_ticked(s, actor, project_id, locale, ids)
+    if len(done) != confirmed:
+        raise CountChanged(confirmed, len(done))
     return confirmed
