@@ -16,6 +16,7 @@ from locflow.db import progress_repo, repo
 from locflow.db.states import State
 from locflow.review import actions
 from locflow.review.app import create_app
+from locflow.review.suggest import SuggestionCache
 from locflow.review.users import get_user
 from tests.support.review_demo import PASSWORD, Demo, add_users, make_demo
 from tests.support.review_ux import STRINGS, add_strings
@@ -186,8 +187,41 @@ def test_an_approval_makes_a_new_suggestion_appear_without_a_rebuild(client, app
     with demo.Session() as s, s.begin():
         actions.reject(s, get_user(s, "fanny"), vid, "wrong")
     assert suggestions(client.get(f"/item/{item}").text) == []  # withdrawn
+    # a version stored approved (as sync imports a translated catalogue): no review row
+    with demo.Session() as s, s.begin():
+        repo.add_version(
+            s,
+            repo.NewVersion(
+                segment_id=close.segment_id,
+                locale="fr",
+                forms=("Importé",),
+                state=State.APPROVED,
+                origin="human",
+                source_hash=close.source_hash,
+            ),
+        )
+    assert suggestions(client.get(f"/item/{item}").text) == [
+        (91, "Deleted %d of %d notes", ["Importé"])
+    ]
     assert cache.builds(demo.project_id(), "fr") == built  # never rebuilt
     assert suggestions(client.get(f"/item/{demo.version_of('Settings', 'de').id}").text) == []
+
+
+def test_the_memory_is_rebuilt_only_as_a_backstop_after_max_age(demo):
+    now = [0.0]
+    cache = SuggestionCache(clock=lambda: now[0])
+    pid = demo.project_id()
+    key = (None, "Deleted %d of %d notebooks", None)
+    with demo.Session() as s:
+        assert cache.suggest(s, pid, "fr", key) == []
+    approve(demo, "Deleted %d of %d notes", "fr")
+    now[0] += SuggestionCache.MAX_AGE - 1
+    with demo.Session() as s:
+        assert [x.msgid for x in cache.suggest(s, pid, "fr", key)] == ["Deleted %d of %d notes"]
+        assert cache.builds(pid, "fr") == 1
+        now[0] += 2
+        assert len(cache.suggest(s, pid, "fr", key)) == 1
+        assert cache.builds(pid, "fr") == 2
 
 
 def test_plural_strings_are_suggested_with_every_form(client, demo):
