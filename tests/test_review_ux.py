@@ -431,3 +431,16 @@ def test_a_says_why_a_row_with_errors_cannot_be_approved(client, demo):
     )
     other = client.get(f"/item/{demo.version_of('Notes', 'fr').id}").text
     assert 'const blocked = "";' in other
+
+
+def test_ten_approvals_in_a_row_each_land_on_the_next_item(client, demo):
+    """The server side of keyboard review (`a` posts #approve, then the next item loads)."""
+    token = sign_in(client)
+    page = client.get(f"/item/{demo.queue_ids('ru')[0]}")
+    for _ in range(10):
+        here = int(re.search(r"<h1>#(\d+)", page.text).group(1))
+        assert f'<form method="post" action="/item/{here}/approve' in page.text
+        assert re.search(r'<a id="next" href="/item/\d+', page.text)
+        page = client.post(f"/item/{here}/approve", data={"csrf": token})
+        assert text_of(page.text, "done-card").startswith(f"Just done on #{here}")
+    assert len(demo.queue_ids("ru")) == STRINGS - 10
