@@ -94,6 +94,72 @@ class GlossaryView:
         ]
         return expectations_for(matches, locale) if matches else ()
 
+    def hints(self, segment: Segment, locale: str, forms: Sequence[str]) -> list[TermHint]:
+        """The glossary terms found in the source, each once, with what `locale` expects
+        and whether the translation (`forms`) has it or a forbidden word."""
+        if self._index is None:
+            return []
+        markdown = "markdown" in segment.flags
+        texts = [segment.msgid] + ([segment.msgid_plural] if segment.msgid_plural else [])
+        seen: dict[str, TermHint] = {}
+        for text in texts:
+            for m in self._index.match(text, flags=segment.flags, markdown=markdown):
+                key = f"{m.term.source}\x1f{m.term.part_of_speech}\x1f{m.term.note}"
+                if key not in seen:
+                    seen[key] = term_hint(m.term, m.text, locale, forms)
+        return list(seen.values())
+
+
+@dataclass(frozen=True)
+class TermHint:
+    """One glossary term of a string, for the item page's glossary panel."""
+
+    source: str
+    """As it stands in the source text."""
+    targets: tuple[str, ...]
+    """Accepted translations for the locale, preferred first (the source when dnt)."""
+    forbidden: tuple[str, ...]
+    dnt: bool
+    part_of_speech: str
+    note: str
+    used: bool
+    """An accepted form stands in the translation."""
+    forbidden_used: tuple[str, ...]
+    """Forbidden words that stand in the translation."""
+
+
+def _occurs(word: str, forms: Sequence[str], case_sensitive: bool) -> bool:
+    flags = 0 if case_sensitive else re.IGNORECASE
+    pattern = rf"(?<!\w){re.escape(word)}"
+    return bool(word) and any(re.search(pattern, f, flags) for f in forms)
+
+
+def term_hint(term: Term, found: str, locale: str, forms: Sequence[str]) -> TermHint:
+    accepted = term.accepted(locale)
+    forbidden = term.forbidden_for(locale)
+    return TermHint(
+        source=found,
+        targets=accepted,
+        forbidden=forbidden,
+        dnt=term.dnt_for(locale),
+        part_of_speech=term.part_of_speech,
+        note=term.note,
+        used=any(_occurs(a, forms, term.case_sensitive) for a in accepted),
+        forbidden_used=tuple(w for w in forbidden if _occurs(w, forms, term.case_sensitive)),
+    )
+
+
+def origin_label(origin: str, author: str, engine: str) -> str:
+    """Where a version's text came from, in a word or two: "human · fanny", "memory",
+    "pseudo" (the engine's name)."""
+    if origin == "engine":
+        return engine or author or "engine"
+    if origin == "tm":
+        return "memory"
+    if origin == "human":
+        return f"human · {author}" if author else "human"
+    return origin or "unknown"
+
 
 def _term_title(term: Term, locale: str) -> str:
     if term.dnt_for(locale):

@@ -24,6 +24,7 @@ from locflow.review.present import (
     GlossaryView,
     Piece,
     highlight,
+    origin_label,
     target_term_spans,
     word_diff,
 )
@@ -87,6 +88,30 @@ class RowView:
     source_change: list[DiffPiece] | None
     """How the msgid was reworded (old → new), when it was."""
     has_errors: bool
+    origin: str
+    """Where the text came from: "human · fanny", "memory", the engine's name."""
+    why_not: str
+    """Why `a` cannot approve it from the queue ("" when it can)."""
+
+
+def failing_checks(issues: tuple[dict[str, Any], ...]) -> list[str]:
+    """The error-level checks a version fails, each once."""
+    return sorted({str(i.get("check")) for i in issues if i.get("severity") == "error"})
+
+
+def why_not_approvable(row: QueueRow) -> str:
+    """What stops a one-key approval of this row, in words a reviewer acts on."""
+    if row.state == State.APPROVED:
+        return "it is already approved"
+    if not any(row.forms):
+        return "it is empty: open it (o) and write the translation"
+    errors = failing_checks(row.issues)
+    if errors:
+        return (
+            f"it fails the {', '.join(errors)} check{'s' if len(errors) > 1 else ''}: "
+            "open it (o) to fix it, or approve it anyway there"
+        )
+    return ""
 
 
 def row_view(row: QueueRow, glossary: GlossaryView, earlier: Earlier | None) -> RowView:
@@ -107,6 +132,8 @@ def row_view(row: QueueRow, glossary: GlossaryView, earlier: Earlier | None) -> 
         earlier=earlier if earlier is not None and earlier.forms != row.forms else None,
         source_change=source_change(row, earlier),
         has_errors=any(i.get("severity") == "error" for i in row.issues),
+        origin=origin_label(row.origin, row.author, row.engine),
+        why_not=why_not_approvable(row),
     )
 
 

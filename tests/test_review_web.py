@@ -61,7 +61,7 @@ def test_sign_in_needs_the_form_token_and_the_right_password(client):
     cookie = ok.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
     home = client.get("/", follow_redirects=False)
-    assert home.headers["location"] == "/queue/fr"
+    assert home.status_code == 200 and 'href="/queue/fr"' in home.text  # progress per locale
 
 
 def test_pages_need_a_session(client):
@@ -174,7 +174,14 @@ def test_bulk_approve_and_sign_out(client, demo):
     sign_in(client, "lea")
     token = _csrf(client.get("/queue/de").text)
     assert client.post("/queue/de/bulk-approve", data={"csrf": token}).status_code == 403
-    done = client.post("/queue/fr/bulk-approve", data={"csrf": token}, follow_redirects=False)
+    confirm = client.post("/queue/fr/bulk-approve", data={"csrf": token})
+    assert confirm.status_code == 200 and demo.queue_ids("fr") != []  # asks first, with a count
+    count = re.search(r'name="count" value="(\d+)"', confirm.text).group(1)
+    done = client.post(
+        "/queue/fr/bulk-approve",
+        data={"csrf": token, "count": count, "confirm": "1"},
+        follow_redirects=False,
+    )
     assert done.status_code == 303 and "notice=bulk" in done.headers["location"]
     assert demo.queue_ids("fr") == [] and demo.queue_ids("de") != []
     out = client.post("/logout", data={"csrf": token}, follow_redirects=False)
@@ -206,7 +213,9 @@ def test_approving_from_the_queue_stays_on_the_queue(client, demo):
         data={"csrf": _csrf(page.text), "back": "queue"},
         follow_redirects=False,
     )
-    assert done.headers["location"] == f"/queue/fr?q=Settings&notice=approved#v{target.id}"
+    assert done.headers["location"] == (
+        f"/queue/fr?q=Settings&notice=approved&about={target.id}#v{target.id}"
+    )
     assert "Approved." in client.get(done.headers["location"]).text
 
 

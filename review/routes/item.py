@@ -10,13 +10,17 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from locflow.db import review_repo
+from locflow.db import review_repo, tm_repo
+from locflow.db.review_repo import QueueRow
 from locflow.review import actions
 from locflow.review.actions import ActionError, ActionResult, NeedsOverride, PermissionDenied
 from locflow.review.detail import load_detail
-from locflow.review.routes.deps import Form, Poster, Reviewer, ReviewUi, Ui, notice
+from locflow.review.present import origin_label
+from locflow.review.routes.deps import Form, Poster, Reviewer, ReviewUi, Ui
+from locflow.review.routes.notices import action_notice, progress
+from locflow.review.suggest import SuggestionCache
 from locflow.review.users import UserInfo, get_user
-from locflow.review.views import Filters, item_forms, queue_rows
+from locflow.review.views import Filters, failing_checks, item_forms, queue_rows
 from locflow.review.web import WebUser
 
 router = APIRouter()
@@ -30,6 +34,15 @@ NOTICE_OF_ACTION = {
     "edit": "saved",
     "revert": "reverted",
 }
+
+
+def suggestions(request: Request) -> SuggestionCache:
+    """The app's translation-memory cache (one per app, made on first use)."""
+    state = request.app.state
+    cache = getattr(state, "suggestions", None)
+    if cache is None:
+        cache = state.suggestions = SuggestionCache()
+    return cache
 
 
 def item_page(
@@ -48,6 +61,9 @@ def item_page(
     f = Filters.parse(request.query_params)
     qf = f.queue(detail.row.locale)
     glossary = ui.glossary.view(s, pid)
+    r = detail.row
+    key = (r.msgctxt, r.msgid, r.msgid_plural)
+    can_act = me.user.can_review(r.locale)
     return ui.page(
         "item.html",
         status,
@@ -59,11 +75,41 @@ def item_page(
         source=queue_rows(s, [detail.row], glossary)[0],
         next_id=review_repo.queue_neighbour(s, pid, qf, detail.row) if pid else None,
         prev_id=review_repo.queue_neighbour(s, pid, qf, detail.row, after=False) if pid else None,
-        can_act=me.user.can_review(detail.row.locale),
-        has_errors=any(i.get("severity") == "error" for i in detail.row.issues),
+        can_act=can_act,
+        has_errors=any(i.get("severity") == "error" for i in r.issues),
+        blocked=blocked_message(r) if can_act and detail.is_current else "",
+        cannot=cannot_message(r, can_act, detail.current_id),
         error=error,
-        notice=notice(request),
+        done=action_notice(request, s, pid),
+        suggestions=suggestions(request).suggest(s, pid, r.locale, key) if pid else [],
+        others=tm_repo.other_locales(s, r.segment_id, r.locale, ui.locales),
+        terms=glossary.hints(r.segment, r.locale, r.forms),
+        progress=progress(ui, s, pid),
+        origin=origin_label(r.origin, r.author, r.engine),
     )
+
+
+def blocked_message(r: QueueRow) -> str:
+    """What `a` says on an item whose error-level checks fail ("" when none fail)."""
+    errors = [i for i in r.issues if i.get("severity") == "error"]
+    if not errors or r.state.name == "APPROVED":
+        return ""
+    names = failing_checks(r.issues)
+    reasons = "; ".join(f"{i.get('check')}: {i.get('message')}" for i in errors)
+    return (
+        f"#{r.version_id} is not approved: it fails the {', '.join(names)} "
+        f"check{'s' if len(names) > 1 else ''} ({reasons}). Edit it (e), or tick "
+        "“approve anyway” and press a again."
+    )
+
+
+def cannot_message(r: QueueRow, can_act: bool, current_id: int | None) -> str:
+    """What `a` says where there is no Approve button."""
+    if not can_act:
+        return f"#{r.version_id} cannot be approved: you do not review {r.locale}."
+    if current_id != r.version_id:
+        return f"#{r.version_id} is not the current version: open #{current_id} to approve."
+    return f"#{r.version_id} is already approved."
 
 
 @router.get("/item/{vid}")
@@ -104,12 +150,12 @@ def after_action(
     code = NOTICE_OF_ACTION.get(result.action, "approved")
     if result.state.name == "NEEDS_REVIEW":
         code = "kept"
-    query = f.query(page="", notice=code)
+    query = f.query(page="", notice=code, about=result.version_id)
     if code == "kept":
         return RedirectResponse(f"/item/{result.version_id}?{query}", status_code=303)
     row = review_repo.version_with_source(s, result.version_id)
     if back == "queue" and row is not None:  # approved from the list: stay on its page
-        again = f.query(notice=code)
+        again = f.query(notice=code, about=result.version_id)
         return RedirectResponse(f"/queue/{row.locale}?{again}#v{row.version_id}", 303)
     pid = ui.project_id(s)
     nxt = None

@@ -1,26 +1,38 @@
-"""The home page, one locale's queue with its filters and pages, and bulk approval."""
+"""The home page (every locale's progress), one locale's queue with its filters and pages,
+and bulk approval of ticked rows or of the filtered view, confirmed with its count."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from locflow.db import review_repo
-from locflow.review import actions
+from locflow.review import bulk
+from locflow.review.actions import ActionError, PermissionDenied
 from locflow.review.present import is_rtl
-from locflow.review.routes.deps import Locale, Poster, Reviewer, Ui, notice
-from locflow.review.users import get_user
+from locflow.review.routes.deps import Form, Locale, Poster, Reviewer, ReviewUi, Ui, notice
+from locflow.review.routes.notices import action_notice, progress
+from locflow.review.users import UserInfo, get_user
 from locflow.review.views import ISSUE_CHOICES, PAGE_SIZE, STATE_CHOICES, Filters, queue_rows
+from locflow.review.web import WebUser
 
 router = APIRouter()
 
 
 @router.get("/")
-def home(ui: Ui, me: Reviewer) -> Response:
-    mine = [loc for loc in ui.locales if me.user.can_review(loc)]
-    if mine:
-        return RedirectResponse(f"/queue/{mine[0]}", status_code=303)
-    return ui.page("error.html", 200, me=me, message="You review no locale yet.")
+def home(request: Request, ui: Ui, me: Reviewer) -> Response:
+    with ui.db() as s:
+        pid = ui.project_id(s)
+        counts = progress(ui, s, pid)
+    return ui.page(
+        "home.html",
+        me=me,
+        progress=counts,
+        synced=pid is not None,
+        notice=notice(request),
+    )
 
 
 @router.get("/queue/{locale}")
@@ -36,6 +48,8 @@ def queue(request: Request, locale: Locale, me: Reviewer, ui: Ui) -> Response:
         rows = review_repo.queue_page(s, pid, qf, limit=PAGE_SIZE, offset=offset) if pid else []
         views = queue_rows(s, rows, ui.glossary.view(s, pid))
         sources = review_repo.source_names(s, pid) if pid else []
+        done = action_notice(request, s, pid)
+        counts = progress(ui, s, pid)
     return ui.page(
         "queue.html",
         me=me,
@@ -51,19 +65,96 @@ def queue(request: Request, locale: Locale, me: Reviewer, ui: Ui) -> Response:
         can_act=me.user.can_review(locale),
         rtl=is_rtl(locale),
         synced=pid is not None,
-        notice=notice(request),
-        count=request.query_params.get("count", ""),
+        done=done,
+        on_page={v.row.version_id for v in views},
+        progress=counts,
     )
 
 
+# --- bulk approval ----------------------------------------------------------------------
+
+
 @router.post("/queue/{locale}/bulk-approve")
-def bulk_approve(request: Request, locale: Locale, me: Poster, ui: Ui) -> Response:
+def bulk_approve(request: Request, locale: Locale, me: Poster, form: Form, ui: Ui) -> Response:
+    """Without `confirm`: the confirmation page, stating the count (a dry run of the action).
+    With it and the count the reviewer saw: the approval, refused (409, nothing approved)
+    when the count changed. A refusal of the action itself is shown as a notice."""
     f = Filters.parse(request.query_params)
-    with ui.db() as s, s.begin():
+    scope = "selected" if form.get("scope") == "selected" else "view"
+    ids = bulk.selected_ids(form)
+    confirmed = str(form.get("count", ""))
+    with ui.db() as s:
         actor = get_user(s, me.name)
         pid = ui.project_id(s)
-        if actor is None or pid is None:
-            raise HTTPException(403, "nothing to approve")
-        result = actions.bulk_approve(s, actor, pid, f.queue(locale))
-    query = f.query(page="", notice="bulk", count=len(result.approved))
+    if actor is None or pid is None:
+        raise HTTPException(403, "nothing to approve")
+    page = BulkPage(ui, me, actor, locale, f, scope, ids, pid)
+    if form.get("confirm") != "1" or not confirmed.isdigit():
+        return page.confirm()
+    try:
+        with ui.db() as s, s.begin():
+            if scope == "selected":
+                n = bulk.approve_selected(s, actor, pid, locale, ids, int(confirmed))
+            else:
+                n = bulk.approve_view(s, actor, pid, f.queue(locale), int(confirmed))
+    except PermissionDenied as exc:
+        return page.refused(403, f"Not allowed: {exc}")
+    except bulk.CountChanged as exc:
+        what = "selection" if scope == "selected" else "view"
+        return page.confirm(
+            409,
+            f"Nothing was approved: the {what} changed since you confirmed ({exc}). "
+            "Check the list and confirm again.",
+        )
+    except ActionError as exc:
+        return page.confirm(409, f"Nothing was approved: {exc}")
+    query = f.query(page="", notice="bulk", count=n)
     return RedirectResponse(f"/queue/{locale}?{query}", status_code=303)
+
+
+@dataclass(frozen=True)
+class BulkPage:
+    """The confirmation page of one bulk approval."""
+
+    ui: ReviewUi
+    me: WebUser
+    actor: UserInfo
+    locale: str
+    f: Filters
+    scope: str
+    ids: tuple[int, ...]
+    project_id: int
+
+    def confirm(self, status: int = 200, error: str = "") -> Response:
+        """How many will be approved (and which), which ticked rows will not and why; its
+        form carries the count back."""
+        try:
+            if self.scope == "selected":
+                plan = bulk.plan_selected(
+                    self.ui.db, self.actor, self.project_id, self.locale, self.ids
+                )
+            else:
+                queue = self.f.queue(self.locale)
+                plan = bulk.plan_view(self.ui.db, self.actor, self.project_id, queue)
+        except PermissionDenied as exc:
+            return self.refused(403, f"Not allowed: {exc}")
+        except ActionError as exc:
+            return self.refused(409, f"Nothing can be approved in bulk: {exc}")
+        return self.render(plan, status, error)
+
+    def refused(self, status: int, error: str) -> Response:
+        return self.render(bulk.BulkPlan(self.scope, 0, (), (), self.ids), status, error)
+
+    def render(self, plan: bulk.BulkPlan, status: int, error: str) -> Response:
+        with self.ui.db() as s:
+            counts = progress(self.ui, s, self.project_id)
+        return self.ui.page(
+            "bulk.html",
+            status,
+            me=self.me,
+            locale=self.locale,
+            f=self.f,
+            plan=plan,
+            error=error,
+            progress=counts,
+        )

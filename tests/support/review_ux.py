@@ -1,0 +1,122 @@
+"""Shared by the review UX tests (tests/test_review_ux.py in process, test_review_ui_ux.py in
+Chromium): two strings like two of the demo's for the memory to suggest, headless Chromium
+(Debian's /usr/bin/chromium through Playwright) and `locflow ui` as a subprocess.
+
+Without Chromium or Playwright the browser tests skip with the reason; with CI=true they
+fail (as in tests/test_review_ui.py).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.env import IN_CI, ROOT, free_port
+from tests.support.review_demo import Demo
+
+MORE = """
+msgid "%(count)d note deleted"
+msgid_plural "%(count)d notes deleted"
+msgstr[0] ""
+msgstr[1] ""
+
+msgid "Deleted %d of %d notebooks"
+msgstr ""
+"""
+"""Two strings like two of the demo's ("%(count)d note saved", "Deleted %d of %d notes")."""
+STRINGS = 21
+"""The demo's 19 strings and these two."""
+
+CHROMIUM = os.environ.get("LOCFLOW_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+SHOTS = ROOT / "test-output" / "screenshots"
+
+
+def add_strings(project: Path) -> None:
+    pot = project / "locale" / "messages.pot"
+    pot.write_text(pot.read_text(encoding="utf-8") + MORE, encoding="utf-8")
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"CI requires the browser tests to run: {reason}")
+    pytest.skip(reason)
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is not installed (pip install -e '.[test]')")
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@contextmanager
+def ui_server(demo: Demo) -> Iterator[str]:
+    """`locflow ui` on the demo's database; its base URL."""
+    port = free_port()
+    env = {**os.environ, **demo.env, "LOCFLOW_UI_SECRET": "test-secret-" + "x" * 32}
+    with open(demo.root / "ui.log", "wb") as log:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "locflow"), "ui", "--port", str(port)],
+            cwd=demo.root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_for(base, proc, demo.root / "ui.log")
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _wait_for(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/login", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"locflow ui did not start; see {log}")
+        time.sleep(0.2)
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
