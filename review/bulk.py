@@ -22,6 +22,7 @@ from locflow.db import review_repo
 from locflow.db.review_repo import QueueFilter, QueueRow
 from locflow.db.states import State
 from locflow.review import actions
+from locflow.review.gate import authorise_bulk
 from locflow.review.users import UserInfo
 
 MAX_IDS = 1000
@@ -109,8 +110,9 @@ def approve_ticked(
     s: Session, actor: UserInfo, project_id: int, locale: str, ids: Iterable[int]
 ) -> tuple[list[QueueRow], list[tuple[QueueRow, str]]]:
     """`actions.approve` on each ticked row of this locale and project that qualifies;
-    (approved, left alone with the reason)."""
-    actions.authorise(actor, locale)
+    (approved, left alone with the reason). Ticking rows is a bulk approval too: a lead's
+    or an admin's, as for the filtered view."""
+    authorise_bulk(actor, locale)
     done: list[QueueRow] = []
     skipped: list[tuple[QueueRow, str]] = []
     for row in _rows(s, ids):

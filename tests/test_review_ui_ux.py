@@ -169,7 +169,7 @@ def test_memory_suggestion_appears_after_an_approval_and_is_used_with_a_key(demo
 
 
 def test_bulk_approve_ticked_rows_with_a_confirmed_count(demo, page_for):
-    page = page_for("fanny")
+    page = page_for("lea")
     page.goto("/queue/fr?q=Open")
     assert page.locator("tr.item").count() == 3  # "Open" twice, "cannot open file"
     ticked = [int(page.locator("tr.item").nth(i).get_attribute("id")[1:]) for i in (0, 1)]
@@ -191,7 +191,7 @@ def test_bulk_approve_ticked_rows_with_a_confirmed_count(demo, page_for):
 
 
 def test_bulk_approve_of_the_view_refuses_a_count_that_changed(demo, page_for):
-    page = page_for("fanny")
+    page = page_for("lea")
     page.goto("/queue/fr?q=note")
     with page.expect_navigation():
         page.click("#bulk-view")

@@ -279,7 +279,7 @@ def test_the_glossary_panel_lists_terms_with_targets_and_forbidden_words(client,
 
 
 def test_bulk_approval_of_the_view_states_its_count_and_refuses_a_stale_one(client, demo):
-    token = sign_in(client)
+    token = sign_in(client, "lea")
     broken = add_version(
         demo,
         "Signed in as {user}",
@@ -312,7 +312,7 @@ def test_bulk_approval_of_the_view_states_its_count_and_refuses_a_stale_one(clie
 
 
 def test_bulk_approval_of_ticked_rows_skips_those_with_errors(client, demo):
-    token = sign_in(client)
+    token = sign_in(client, "lea")
     broken = add_version(
         demo,
         "Signed in as {user}",
@@ -444,3 +444,14 @@ def test_ten_approvals_in_a_row_each_land_on_the_next_item(client, demo):
         page = client.post(f"/item/{here}/approve", data={"csrf": token})
         assert text_of(page.text, "done-card").startswith(f"Just done on #{here}")
     assert len(demo.queue_ids("ru")) == STRINGS - 10
+
+
+def test_a_reviewer_gets_no_bulk_controls_and_a_bulk_post_is_refused(client, demo):
+    token = sign_in(client, "fanny")  # reviewer of fr: approves one by one
+    page = client.get("/queue/fr").text
+    assert 'id="bulk-view"' not in page and 'name="sel-' not in page
+    ticked = {f"sel-{demo.version_of('Settings', 'fr').id}": "1"}
+    for data in ({"scope": "view"}, {"scope": "selected", **ticked}):
+        refused = client.post("/queue/fr/bulk-approve", data={"csrf": token, **data})
+        assert refused.status_code == 403 and "only a lead or an admin" in refused.text
+    assert demo.version_of("Settings", "fr").state == State.MACHINE

@@ -63,6 +63,7 @@ def queue(request: Request, locale: Locale, me: Reviewer, ui: Ui) -> Response:
         states=STATE_CHOICES,
         issue_kinds=ISSUE_CHOICES,
         can_act=me.user.can_review(locale),
+        can_bulk=me.user.can_bulk(locale),
         rtl=is_rtl(locale),
         synced=pid is not None,
         done=done,
