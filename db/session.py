@@ -67,14 +67,32 @@ def migrate(engine: Engine) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with _one_sqlite_migrator(engine), engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
-        elif MigrationContext.configure(conn).get_current_revision() != head_revision():
-            # SQLite: one migrator at a time (two first runs would both create the tables)
-            conn.exec_driver_sql("BEGIN EXCLUSIVE")
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with _one_sqlite_migrator(engine), engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by rebuilding it: with foreign keys enforced, dropping the
+            # old table would fire ON DELETE (SET NULL, CASCADE) on the rows that point at it.
+            # The pragma only takes effect outside a transaction; it is checked before commit.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()  # ends SQLAlchemy's autobegun transaction (none in SQLite)
+        try:
+            with conn.begin():
+                if not sqlite:
+                    conn.execute(
+                        text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK}
+                    )
+                elif MigrationContext.configure(conn).get_current_revision() != head_revision():
+                    # one migrator at a time (two first runs would both create the tables)
+                    conn.exec_driver_sql("BEGIN EXCLUSIVE")
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                if sqlite and (broken := conn.exec_driver_sql("PRAGMA foreign_key_check").all()):
+                    raise RuntimeError(f"migration left dangling references: {broken[:3]}")
+        finally:
+            if sqlite:
+                conn.rollback()  # a no-op unless the upgrade failed
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
 
 
 def current_revision(engine: Engine) -> str | None:
