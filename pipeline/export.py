@@ -166,7 +166,8 @@ def export_catalog(
     rows = segment_repo.segment_rows(s, source.id, include_obsolete=False)
     wanted, chosen = _wanted(s, rows, locale, config.export.machine)
     utf8 = config.export.charset == "utf-8"
-    out = _render(s, source, locale, rel, stored, rows, wanted, chosen, now, utf8=utf8)
+    omit = config.export.machine == "omit"
+    out = _render(s, source, locale, rel, stored, rows, wanted, chosen, now, utf8=utf8, omit=omit)
     changed = out.changed
     why = drift + (
         database_changes(_stored_catalog(stored, rel), out.catalog) if changed else Why()
@@ -289,6 +290,7 @@ def _render(
     now: datetime,
     *,
     utf8: bool = False,
+    omit: bool = False,
 ) -> Rendered:
     """The catalogue rebuilt on its stored bytes (or a new one), its bytes, and whether they
     changed; the header is kept up only with a change (see export_header). `utf8`: convert a
@@ -303,7 +305,7 @@ def _render(
         base = new_base(source, locale, plural, rel)
     base, converted = _in_charset(base, rows, wanted, utf8)
     wanted, unfit = fit_charset(base, rows, wanted)
-    checked = fit_msgfmt(base, rows, wanted, plural)
+    checked = fit_msgfmt(base, rows, wanted, plural, omit=omit)
     wanted = checked.wanted
     catalog, data, forced = render_fitted(build_catalog(base, rows, wanted, plural))
     changed = stored is None or data != stored.content

@@ -250,12 +250,15 @@ def fit_msgfmt(
     rows: Sequence[SegmentRow],
     wanted: dict[int, Wanted | None],
     plural: PluralInfo,
+    *,
+    omit: bool = False,
 ) -> MsgfmtDecisions:
     """One decision per entry msgfmt -c --check-format would reject (a format directive
     lost, a line break dropped, a wrong number of plural forms), overridden ones included:
     msgfmt skips fuzzy entries, so the entry keeps its previous text when that was a clean
-    translation msgfmt accepts, and is written `#, fuzzy` otherwise. Text already in the
-    catalogue as it stands (imported human work) is never rewritten: it is only reported."""
+    translation msgfmt accepts, and is otherwise written `#, fuzzy` (or, with `omit`, the
+    `[export] machine = "omit"` policy, left out). Text already in the catalogue as it
+    stands (imported human work) is never rewritten: it is only reported."""
     previous = {e.segment.key: e for e in base.entries if not e.segment.obsolete}
     fitted = dict(wanted)
     demoted: list[str] = []
@@ -278,6 +281,9 @@ def fit_msgfmt(
         if before is not None and not before.fuzzy and _clean(seg, tuple(before.forms), plural):
             fitted[row.id] = Wanted(tuple(before.forms), False)
             outcome = "kept its previous text"
+        elif omit:
+            fitted[row.id] = None
+            outcome = "omitted"
         else:
             fitted[row.id] = Wanted(want.forms, True, want.previous_msgid)
             outcome = "written as fuzzy"

@@ -323,3 +323,23 @@ def test_cli_export_dry_run_reports_flagged_entries(demo_project, tmp_path):
         f"locale/fr/LC_MESSAGES/messages.po: {DELETED!r} left as it is (text locflow did not "
         "write), though msgfmt -c would reject it" in done.stdout
     )
+
+
+def test_under_the_omit_policy_an_entry_msgfmt_would_reject_is_left_out(
+    demo_project, Session, db_url, msgfmt
+):
+    toml = demo_project / "locflow.toml"
+    toml.write_text(toml.read_text().replace('machine = "fuzzy"', 'machine = "omit"'))
+    config = config_for(demo_project, db_url)
+    assert config.export.machine == "omit"
+    sync(Session, config)
+    translate(Session, config)
+    _edit(Session, DELETED, "fr", ("Supprimé %d notes",), override=True)
+    _edit(Session, SAVE, "fr", ("Enregistrer ?",), override=False)
+    (fr,) = [f for f in export(Session, config) if f.locale == "fr"]
+    entries = _entries(demo_project, "fr")
+    assert not any(entries[DELETED].forms) and not entries[DELETED].fuzzy  # left out
+    assert entries[SAVE].forms == ("Enregistrer ?",)
+    assert len(fr.demoted) == 1
+    assert fr.demoted[0].startswith(f"{DELETED!r} omitted: msgfmt -c would reject it: ")
+    assert run_msgfmt(msgfmt, po_path(demo_project, "fr")).returncode == 0
