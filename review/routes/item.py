@@ -343,4 +343,5 @@ def comment(request: Request, vid: int, me: Poster, form: Form, ui: Ui) -> Respo
     if isinstance(done, Response):
         return done
     query = Filters.parse(request.query_params).query()
-    return RedirectResponse(f"/item/{vid}?{query}#c{done.id}", status_code=303)
+    here = f"/item/{vid}" + (f"?{query}" if query else "")
+    return RedirectResponse(f"{here}#c{done.id}", status_code=303)
