@@ -159,6 +159,27 @@ def test_the_review_table_of_the_config_holds_on_the_web(demo):
     assert demo.version_of("Notes", "fr").forms == ["z" * 10_000]
 
 
+def test_bulk_approval_on_the_web_keeps_to_the_review_limits(demo):
+    tight = ReviewSettings(max_translation_factor=1, max_translation_chars=1)
+    notes = demo.version_of("Notes", "fr")
+    assert len(notes.forms[0]) > len("Notes")  # the pseudo engine makes texts longer
+    with client_for(demo, tight) as client:
+        token = sign_in(client, "lea")
+        view = client.post("/queue/fr/bulk-approve", data={"csrf": token, "scope": "view"})
+        assert "Nothing to approve in this view" in view.text
+        ticked = {"csrf": token, "scope": "selected", f"sel-{notes.id}": "1"}
+        page = client.post("/queue/fr/bulk-approve", data=ticked)
+        assert "longer than the [review] limit of 5 characters" in html.unescape(page.text)
+        confirmed = {**ticked, "count": "1", "confirm": "1"}
+        refused = client.post("/queue/fr/bulk-approve", data=confirmed)
+        assert refused.status_code == 409 and "Nothing was approved" in refused.text
+    assert demo.version_of("Notes", "fr").state == State.MACHINE
+    with client_for(demo) as client:  # the default limits: the same view approves
+        token = sign_in(client, "lea")
+        view = client.post("/queue/fr/bulk-approve", data={"csrf": token, "scope": "view"})
+        assert re.search(r"Approve <b>\d+</b> items without issues", view.text)
+
+
 # --- comments ---------------------------------------------------------------------------------
 
 
