@@ -100,6 +100,24 @@ def test_a_lead_approves_anyway_with_a_reason_that_history_shows(client, demo):
     assert "override: the app passes nom, not user" in history
 
 
+def test_a_lead_saves_an_edit_anyway_with_a_reason(client, demo):
+    vid = demo.version_of(BROKEN, "fr").id
+    token = sign_in(client, "lea")
+    edit_form = re.search(r'<form [^>]*id="edit".*?</form>', client.get(f"/item/{vid}").text, re.S)
+    assert edit_form and 'name="override"' in edit_form.group(0)
+    assert 'id="edit-reason"' in edit_form.group(0)
+    data = {"csrf": token, "form-0": "Connecté : {nom}", "override": "1"}
+    bare = client.post(f"/item/{vid}/edit", data=data)
+    assert bare.status_code == 409 and "needs a reason" in bare.text
+    done = client.post(f"/item/{vid}/edit", data={**data, "reason": "nom is right here"})
+    assert done.status_code == 200
+    current = demo.version_of(BROKEN, "fr")
+    assert (current.state, current.forms) == (State.APPROVED, ["Connecté : {nom}"])
+    assert "override: nom is right here" in section(
+        client.get(f"/item/{current.id}").text, "history"
+    )
+
+
 def test_a_reviewer_is_told_only_a_lead_or_an_admin_may_override(client, demo):
     vid = broken_version(demo)
     token = sign_in(client, "fanny")
@@ -147,6 +165,7 @@ def test_the_review_table_of_the_config_holds_on_the_web(demo):
         page = client.get(f"/item/{vid}").text
         assert re.search(r'<input [^>]*name="reason"[^>]*maxlength="40"', page)
         assert re.search(r'<textarea [^>]*name="form-0"[^>]*maxlength="100"', page)  # 20 × 5
+        assert re.search(r'<textarea [^>]*name="text"[^>]*maxlength="40"', page)  # a comment
         long = client.post(f"/item/{vid}/reject", data={"csrf": token, "reason": "r" * 41})
         assert long.status_code == 409 and "at most 40 ([review] max_comment_chars)" in long.text
         edit = client.post(f"/item/{vid}/edit", data={"csrf": token, "form-0": "y" * 101})
