@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from locflow.db.session import open_database
 from locflow.review.actions import PermissionDenied
-from locflow.review.present import diff_text, state_name
+from locflow.review.present import diff_text, shorten, shorten_pieces, state_name
 from locflow.review.routes import auth, item, queue
 from locflow.review.routes.deps import (
     NeedsLogin,
@@ -60,6 +60,7 @@ def templates() -> Environment:
         loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined
     )
     env.globals.update(state_name=state_name, diff_text=diff_text, csrf_field=CSRF_FIELD)
+    env.filters.update(short=shorten_pieces, short_text=shorten)  # lists: ~300 characters
     return env
 
 

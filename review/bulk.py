@@ -22,8 +22,9 @@ from locflow.db import review_repo
 from locflow.db.review_repo import QueueFilter, QueueRow
 from locflow.db.states import State
 from locflow.review import actions
-from locflow.review.gate import authorise_bulk
+from locflow.review.gate import DEFAULT_LIMITS, authorise_bulk
 from locflow.review.users import UserInfo
+from locflow.settings_review import ReviewSettings
 
 MAX_IDS = 1000
 """Ticked rows one request may carry (a page shows 50)."""
@@ -79,17 +80,23 @@ def _rows(s: Session, ids: Iterable[int]) -> tuple[QueueRow, ...]:
 
 
 def plan_view(
-    factory: sessionmaker[Session], actor: UserInfo, project_id: int, queue: QueueFilter
+    factory: sessionmaker[Session],
+    actor: UserInfo,
+    project_id: int,
+    queue: QueueFilter,
+    limits: ReviewSettings = DEFAULT_LIMITS,
 ) -> BulkPlan:
     """What `actions.bulk_approve` would approve in this view now (PermissionDenied as the
     action raises it)."""
-    approved = dry_run(factory, lambda s: actions.bulk_approve(s, actor, project_id, queue))
+    approved = dry_run(
+        factory, lambda s: actions.bulk_approve(s, actor, project_id, queue, limits=limits)
+    )
     with factory() as s:
         shown = _rows(s, approved.approved[:SHOWN])
     return BulkPlan("view", len(approved.approved), shown)
 
 
-def why_not(row: QueueRow, current_id: int | None) -> str:
+def why_not(row: QueueRow, current_id: int | None, limits: ReviewSettings = DEFAULT_LIMITS) -> str:
     """Why one ticked row is left out of a bulk approval ("" when it is not): what the
     Approve button of its queue row would not approve either."""
     if current_id != row.version_id:
@@ -103,11 +110,19 @@ def why_not(row: QueueRow, current_id: int | None) -> str:
     errors = sorted({str(i.get("check")) for i in row.issues if i.get("severity") == "error"})
     if errors:
         return "fails " + ", ".join(errors) + ": open it to edit or approve anyway"
+    cap = limits.max_form_chars(max(len(row.msgid), len(row.msgid_plural or "")))
+    if any(len(f) > cap for f in row.forms):
+        return f"longer than the [review] limit of {cap:,} characters: open it to edit"
     return ""
 
 
 def approve_ticked(
-    s: Session, actor: UserInfo, project_id: int, locale: str, ids: Iterable[int]
+    s: Session,
+    actor: UserInfo,
+    project_id: int,
+    locale: str,
+    ids: Iterable[int],
+    limits: ReviewSettings = DEFAULT_LIMITS,
 ) -> tuple[list[QueueRow], list[tuple[QueueRow, str]]]:
     """`actions.approve` on each ticked row of this locale and project that qualifies;
     (approved, left alone with the reason). Ticking rows is a bulk approval too: a lead's
@@ -119,11 +134,11 @@ def approve_ticked(
         if row.locale != locale or review_repo.project_of_version(s, row.version_id) != project_id:
             continue
         current = review_repo.current_version(s, row.segment_id, row.locale)
-        reason = why_not(row, current.id if current is not None else None)
+        reason = why_not(row, current.id if current is not None else None, limits)
         if reason:
             skipped.append((row, reason))
         else:  # an ActionError raised here ends the whole transaction (rolled back)
-            actions.approve(s, actor, row.version_id)
+            actions.approve(s, actor, row.version_id, limits=limits)
             done.append(row)
     return done, skipped
 
@@ -134,29 +149,43 @@ def plan_selected(
     project_id: int,
     locale: str,
     ids: tuple[int, ...],
+    limits: ReviewSettings = DEFAULT_LIMITS,
 ) -> BulkPlan:
     """What approving the ticked rows would do now (a dry run of `approve_ticked`)."""
-    done, skipped = dry_run(factory, lambda s: approve_ticked(s, actor, project_id, locale, ids))
+    done, skipped = dry_run(
+        factory, lambda s: approve_ticked(s, actor, project_id, locale, ids, limits)
+    )
     with factory() as s:  # as they are, not as the dry run left them
         shown = _rows(s, [r.version_id for r in done[:SHOWN]])
     return BulkPlan("selected", len(done), shown, tuple(skipped), ids)
 
 
 def approve_view(
-    s: Session, actor: UserInfo, project_id: int, queue: QueueFilter, confirmed: int
+    s: Session,
+    actor: UserInfo,
+    project_id: int,
+    queue: QueueFilter,
+    confirmed: int,
+    limits: ReviewSettings = DEFAULT_LIMITS,
 ) -> int:
     """`actions.bulk_approve` on the view; CountChanged unless it approved `confirmed`."""
-    result = actions.bulk_approve(s, actor, project_id, queue)
+    result = actions.bulk_approve(s, actor, project_id, queue, limits=limits)
     if len(result.approved) != confirmed:
         raise CountChanged(confirmed, len(result.approved))
     return confirmed
 
 
 def approve_selected(
-    s: Session, actor: UserInfo, project_id: int, locale: str, ids: Iterable[int], confirmed: int
+    s: Session,
+    actor: UserInfo,
+    project_id: int,
+    locale: str,
+    ids: Iterable[int],
+    confirmed: int,
+    limits: ReviewSettings = DEFAULT_LIMITS,
 ) -> int:
     """The ticked rows approved; CountChanged unless that is `confirmed` rows."""
-    done, _ = approve_ticked(s, actor, project_id, locale, ids)
+    done, _ = approve_ticked(s, actor, project_id, locale, ids, limits)
     if len(done) != confirmed:
         raise CountChanged(confirmed, len(done))
     return confirmed

@@ -10,8 +10,9 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TypeVar
 
 from locflow.catalog.locales import UnknownLocale, babel_locale
 from locflow.catalog.placeholders import mask
@@ -25,6 +26,11 @@ from locflow.glossaries.matching import TermIndex, expectations_for
 _TOKEN = re.compile(r"(\[X\d+X\])")
 _WORDS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 _RTL_FALLBACK = {"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "ckb", "dv"}
+SHORT = 300
+"""How many characters of a source, translation or reason a list shows (queue rows, history
+entries): a 2,000-character text would push every other row off the screen. The item page
+itself shows the whole text."""
+ELLIPSIS = "…"
 
 
 @dataclass(frozen=True)
@@ -232,6 +238,36 @@ def forms_diff(old: Sequence[str], new: Sequence[str]) -> list[list[DiffPiece]]:
     return [
         word_diff(old[i] if i < len(old) else "", new[i] if i < len(new) else "") for i in range(n)
     ]
+
+
+P = TypeVar("P", Piece, DiffPiece)
+
+
+def shorten(text: str, limit: int = SHORT) -> str:
+    """`text`, or its first `limit` characters and an ellipsis."""
+    return text if len(text) <= limit else text[:limit].rstrip() + ELLIPSIS
+
+
+def shorten_pieces(pieces: Sequence[P], limit: int = SHORT) -> list[P]:
+    """The pieces holding the first `limit` characters, and an ellipsis when that is not all
+    of them. A placeholder or a term that does not fit whole is left out, not cut."""
+    out: list[P] = []
+    left = limit
+    for p in pieces:
+        if len(p.text) <= left:
+            out.append(p)
+            left -= len(p.text)
+            continue
+        if left > 0 and getattr(p, "kind", "") == "":
+            out.append(replace(p, text=p.text[:left]))
+        out.append(replace(p, text=ELLIPSIS, **_plain(p)))
+        break
+    return out
+
+
+def _plain(p: Piece | DiffPiece) -> dict[str, str]:
+    """The fields that make an ellipsis plain text: not a placeholder, a term or a deletion."""
+    return {"kind": "", "title": ""} if isinstance(p, Piece) else {"op": "="}
 
 
 def diff_text(pieces: Sequence[DiffPiece]) -> str:

@@ -198,7 +198,7 @@ def _filter_the_queue_and_open_the_plural(page) -> None:
 
 
 def _edit_the_third_form(demo: Demo, page, msgid: str) -> Translation:
-    areas = page.locator("textarea")
+    areas = page.locator("#edit textarea")
     assert areas.count() == 3  # Russian: one, few, many
     labels = page.locator(".form label").all_inner_texts()
     assert [label.split(" · ")[1] for label in labels] == ["one", "few", "many"]
@@ -260,7 +260,7 @@ def test_a_script_in_a_translation_renders_as_text(demo, page_for):
     assert evil in page.inner_text("tr.item .tgt .text")
     assert page.locator("tr.item .tgt .issues").inner_text().count("<script>") == 1
     page.goto(f"/item/{vid}")
-    assert page.locator("textarea").input_value() == evil
+    assert page.locator("#edit textarea").input_value() == evil
     assert evil in page.inner_text(".target .shown")
     assert evil in page.inner_text(".target .meta")  # the model name, escaped too
     assert page.locator("script").count() == 1  # ours only
@@ -294,7 +294,7 @@ def test_rtl_locales_edit_right_to_left(demo, page_for):
     page = page_for("fanny")
     item = demo.version_of("%(count)d note saved", "ar")
     page.goto(f"/item/{item.id}")
-    areas = page.locator("textarea")
+    areas = page.locator("#edit textarea")
     assert areas.count() == 6  # Arabic: zero, one, two, few, many, other
     assert {areas.nth(i).get_attribute("dir") for i in range(6)} == {"rtl"}
     assert page.locator(".target .shown").first.get_attribute("dir") == "rtl"
@@ -302,7 +302,7 @@ def test_rtl_locales_edit_right_to_left(demo, page_for):
     page.goto("/queue/ar")
     assert page.locator("tr.item .tgt .text").first.get_attribute("dir") == "rtl"
     page.goto(f"/item/{demo.version_of('Settings', 'fr').id}")
-    assert page.locator("textarea").get_attribute("dir") == "auto"
+    assert page.locator("#edit textarea").get_attribute("dir") == "auto"
 
 
 def test_a_reworded_source_shows_the_text_approved_before(demo, page_for):

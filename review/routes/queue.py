@@ -84,6 +84,7 @@ def bulk_approve(request: Request, locale: Locale, me: Poster, form: Form, ui: U
     scope = "selected" if form.get("scope") == "selected" else "view"
     ids = bulk.selected_ids(form)
     confirmed = str(form.get("count", ""))
+    limits = ui.config.review  # the [review] limits, as on the CLI
     with ui.db() as s:
         actor = get_user(s, me.name)
         pid = ui.project_id(s)
@@ -95,9 +96,9 @@ def bulk_approve(request: Request, locale: Locale, me: Poster, form: Form, ui: U
     try:
         with ui.db() as s, s.begin():
             if scope == "selected":
-                n = bulk.approve_selected(s, actor, pid, locale, ids, int(confirmed))
+                n = bulk.approve_selected(s, actor, pid, locale, ids, int(confirmed), limits)
             else:
-                n = bulk.approve_view(s, actor, pid, f.queue(locale), int(confirmed))
+                n = bulk.approve_view(s, actor, pid, f.queue(locale), int(confirmed), limits)
     except PermissionDenied as exc:
         return page.refused(403, f"Not allowed: {exc}")
     except bulk.CountChanged as exc:
@@ -129,14 +130,15 @@ class BulkPage:
     def confirm(self, status: int = 200, error: str = "") -> Response:
         """How many will be approved (and which), which ticked rows will not and why; its
         form carries the count back."""
+        limits = self.ui.config.review
         try:
             if self.scope == "selected":
                 plan = bulk.plan_selected(
-                    self.ui.db, self.actor, self.project_id, self.locale, self.ids
+                    self.ui.db, self.actor, self.project_id, self.locale, self.ids, limits
                 )
             else:
                 queue = self.f.queue(self.locale)
-                plan = bulk.plan_view(self.ui.db, self.actor, self.project_id, queue)
+                plan = bulk.plan_view(self.ui.db, self.actor, self.project_id, queue, limits)
         except PermissionDenied as exc:
             return self.refused(403, f"Not allowed: {exc}")
         except ActionError as exc:
