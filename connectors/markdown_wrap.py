@@ -190,6 +190,9 @@ def protected(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_RULE_ONLY = re.compile(r"[ \t]*(?:=+|-+|(?:[*_-][ \t]*){3,})[ \t]*")
+
+
 def break_points(run: str, sentences: bool) -> list[tuple[int, int]]:
     """The spaces of `run` a soft line break may replace, as [start, end) ranges."""
     spans = protected(run)
@@ -199,8 +202,8 @@ def break_points(run: str, sentences: bool) -> list[tuple[int, int]]:
         if a == 0 or b == len(run) or any(x < b and a < y for x, y in spans):
             continue
         before, rest = run[:a], run[b:]
-        if ends_hard(before) or unsafe_start(rest) is not None:
-            continue
+        if ends_hard(before) or unsafe_start(rest) is not None or _RULE_ONLY.fullmatch(before):
+            continue  # (`=== more` after a hard break: `===` alone would underline a heading)
         if _LONE_MARK.match(rest) or (sentences and not _sentence_break(before, rest)):
             continue
         out.append((a, b))
