@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from locflow.db.session import open_database
 from locflow.review.app import create_app
+from locflow.review.throttle import SignInThrottle
 from locflow.review.users import MIN_PASSWORD, authenticate, events, get_user
 from tests.support.helpers import config_for
 from tests.support.review_demo import PASSWORD, Demo, add_users
@@ -74,7 +75,9 @@ def trail(demo: Demo, name: str) -> list[tuple[str, str, str]]:
 
 
 def test_only_an_admin_sees_the_users_page_and_the_header_link(client):
-    assert client.get("/admin/users", follow_redirects=False).headers["location"] == "/login"
+    for path in ("/admin/users", "/admin/users/fanny", "/password"):
+        assert client.get(path, follow_redirects=False).headers["location"] == "/login"
+    assert client.post("/password", data={"csrf": "x"}).status_code == 403
     for name in ("fanny", "lea"):
         sign_in(client, name)
         assert 'href="/admin/users"' not in client.get("/").text
@@ -325,5 +328,29 @@ def test_any_user_may_change_their_own_password(client, app, demo):
         assert client.post("/password", data=form).status_code == 200
         gone = elsewhere.get("/", follow_redirects=False)
         assert gone.headers["location"] == "/login"  # the other session ended
+    with demo.Session() as s, s.begin():
+        assert authenticate(s, "lea", NEW) is not None
+
+
+def test_wrong_current_passwords_are_throttled_like_sign_ins(demo):
+    now = [1000.0]
+    app = create_app(
+        demo.config,
+        secret=SECRET,
+        factory=demo.Session,
+        throttle=SignInThrottle(clock=lambda: now[0]),
+    )
+    with TestClient(app) as client:
+        token = sign_in(client, "lea")
+        wrong = {"csrf": token, "current": "not my password", "new": NEW, "repeat": NEW}
+        for _ in range(4):  # three are free, the fourth makes the next one wait
+            assert client.post("/password", data=wrong).status_code == 400
+        right = {**wrong, "current": PASSWORD}
+        waiting = client.post("/password", data=right)
+        assert waiting.status_code == 429 and waiting.headers["retry-after"] == "1"
+        with demo.Session() as s, s.begin():
+            assert authenticate(s, "lea", PASSWORD) is not None  # nothing changed
+        now[0] += 2
+        assert client.post("/password", data=right, follow_redirects=False).status_code == 303
     with demo.Session() as s, s.begin():
         assert authenticate(s, "lea", NEW) is not None
