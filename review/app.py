@@ -29,13 +29,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from locflow.db.session import open_database
 from locflow.review.actions import PermissionDenied
 from locflow.review.present import diff_text, shorten, shorten_pieces, state_name
-from locflow.review.routes import auth, item, queue
+from locflow.review.routes import admin, auth, item, password, queue
 from locflow.review.routes.deps import (
     NeedsLogin,
+    NeedsNewPassword,
     ReviewUi,
     denied_page,
     http_error_page,
     to_login,
+    to_password,
     ui_of,
 )
 from locflow.review.throttle import SignInThrottle
@@ -88,9 +90,10 @@ def create_app(
     )
     app.state.ui = ui
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for router in (auth.router, queue.router, item.router):
+    for router in (auth.router, password.router, queue.router, item.router, admin.router):
         app.include_router(router)
     app.add_exception_handler(NeedsLogin, to_login)
+    app.add_exception_handler(NeedsNewPassword, to_password)
     app.add_exception_handler(StarletteHTTPException, http_error_page)
     app.add_exception_handler(RequestValidationError, invalid_request_page)
     app.add_exception_handler(BodyTooLarge, too_large_page)

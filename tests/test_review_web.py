@@ -240,7 +240,7 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token(demo):
     )
     target = demo.version_of("Notes", "fr")
     queue_before = demo.queue_ids("fr")
-    values = {"vid": str(target.id), "locale": "fr"}
+    values = {"vid": str(target.id), "locale": "fr", "name": "dieter", "action": "deactivate"}
     # what each form would need to do something (sign in, edit, revert, reject, override)
     fields = {"name": "fanny", "password": PASSWORD, "form-0": "x", "to": "1", "reason": "no"}
     with TestClient(app) as client:

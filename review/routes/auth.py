@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from locflow.db import user_repo
-from locflow.review.routes.deps import LoginForm, Poster, ReviewUi, Ui
+from locflow.review.routes.deps import AccountPoster, LoginForm, ReviewUi, Ui
 from locflow.review.throttle import client_address, parse_networks
 from locflow.review.users import UserInfo, authenticate
 from locflow.review.web import end_session, login_csrf, set_login_cookie, start_session
@@ -65,7 +65,9 @@ def client_of(request: Request, ui: ReviewUi) -> str:
 
 
 def signed_in_response(request: Request, ui: ReviewUi, s: Session, user: UserInfo) -> Response:
-    response = RedirectResponse("/", status_code=303)
+    """A new session; a one-time password leads straight to choosing a new one."""
+    target = "/password" if user.password_change_required else "/"
+    response = RedirectResponse(target, status_code=303)
     row = user_repo.get_user(s, user.name)
     assert row is not None
     start_session(s, response, request, ui.secret, row.id, secure=ui.secure)
@@ -89,7 +91,7 @@ def too_many(request: Request, ui: ReviewUi, name: str, seconds: int) -> Respons
 
 
 @router.post("/logout")
-def logout(ui: Ui, me: Poster) -> Response:
+def logout(ui: Ui, me: AccountPoster) -> Response:
     response = RedirectResponse("/login", status_code=303)
     with ui.db() as s, s.begin():
         end_session(s, response, me)

@@ -5,6 +5,10 @@ secret, glossary cache). Pages depend on `Reviewer`: the signed-in user, or a re
 sign in. Every POST depends on `Poster` (a signed-in user whose form carries their session's
 CSRF token) or, for signing in, on `LoginForm` (the double-submit token); without it the
 request ends with 403 before the route runs.
+
+A user who signed in with a one-time password (`password_change_required`) is sent to
+`/password` by `Reviewer` and `Poster` alike, so nothing but choosing a new password (and
+signing out, which use `Account` and `AccountPoster`) is reachable until they have.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ NOTICES = {
     "reverted": "Restored as a new version.",
     "bulk": "Bulk approval done.",
     "signed-out": "Signed out.",
+    "password": "Your password is changed; your other sessions are signed out.",
 }
 
 
@@ -90,6 +95,10 @@ class NeedsLogin(Exception):
     """No session: pages send the visitor to sign in."""
 
 
+class NeedsNewPassword(Exception):
+    """Signed in with a one-time password: every page but `/password` sends them there."""
+
+
 # --- the dependencies -------------------------------------------------------------------
 
 
@@ -117,8 +126,9 @@ def known_locale(locale: str, ui: Ui) -> str:
 Locale = Annotated[str, Depends(known_locale)]
 
 
-def reviewer(request: Request, ui: Ui) -> WebUser:
-    """The signed-in user of a page; without a session, a redirect to sign in."""
+def account(request: Request, ui: Ui) -> WebUser:
+    """The signed-in user, even one who must still choose a new password (for `/password`
+    and signing out); without a session, a redirect to sign in."""
     with ui.db() as s:
         me = signed_in(s, request, ui.secret)
     if me is None:
@@ -126,16 +136,37 @@ def reviewer(request: Request, ui: Ui) -> WebUser:
     return me
 
 
+Account = Annotated[WebUser, Depends(account)]
+
+
+def reviewer(me: Account) -> WebUser:
+    """The signed-in user of a page; one who must choose a new password is sent to do so."""
+    if me.user.password_change_required:
+        raise NeedsNewPassword()
+    return me
+
+
 Reviewer = Annotated[WebUser, Depends(reviewer)]
 
 
-def poster(request: Request, ui: Ui, form: Form) -> WebUser:
+def account_poster(request: Request, ui: Ui, form: Form) -> WebUser:
     """The signed-in user of a POST whose form carries their CSRF token; 403 otherwise."""
     with ui.db() as s:
         me = signed_in(s, request, ui.secret)
     if me is None:
         raise HTTPException(403, "not signed in")
     check_csrf(form, me)
+    return me
+
+
+AccountPoster = Annotated[WebUser, Depends(account_poster)]
+
+
+def poster(me: AccountPoster) -> WebUser:
+    """As `account_poster`; one who must choose a new password is sent to do so (and the
+    action is not done)."""
+    if me.user.password_change_required:
+        raise NeedsNewPassword()
     return me
 
 
@@ -156,6 +187,10 @@ LoginForm = Annotated[dict[str, Any], Depends(login_form)]
 
 async def to_login(request: Request, exc: Exception) -> Response:
     return RedirectResponse("/login", status_code=303)
+
+
+async def to_password(request: Request, exc: Exception) -> Response:
+    return RedirectResponse("/password", status_code=303)
 
 
 async def http_error_page(request: Request, exc: Exception) -> Response:
