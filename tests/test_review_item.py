@@ -7,8 +7,10 @@ test_review_ui_item.py."""
 from __future__ import annotations
 
 import dataclasses
+import gettext
 import html
 import re
+import subprocess
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +21,7 @@ from locflow.review.app import create_app
 from locflow.review.present import highlight, shorten, shorten_pieces, word_diff
 from locflow.review.users import get_user
 from locflow.settings_review import ReviewSettings
+from tests.support.helpers import export
 from tests.support.review_demo import PASSWORD, Demo, add_users, make_demo
 
 SECRET = b"s" * 32
@@ -98,6 +101,23 @@ def test_a_lead_approves_anyway_with_a_reason_that_history_shows(client, demo):
     history = section(client.get(f"/item/{vid}").text, "history")
     assert "lea approve v" in history
     assert "override: the app passes nom, not user" in history
+
+
+def test_a_web_override_goes_out_fuzzy_msgfmt_passes_and_the_app_runs(client, demo, msgfmt):
+    """End to end: the UI's "approve anyway" -> export -> msgfmt -c -> the app's gettext."""
+    vid = broken_version(demo)  # "Connecté : {nom}" for "Signed in as {user}"
+    token = sign_in(client, "lea")
+    override = {"csrf": token, "override": "1", "reason": "the app passes nom"}
+    done = client.post(f"/item/{vid}/approve", data=override, follow_redirects=False)
+    assert done.status_code == 303 and demo.version_of(BROKEN, "fr").state == State.APPROVED
+
+    (fr,) = [f for f in export(demo.Session, demo.config) if f.locale == "fr"]
+    assert fr.written and len(fr.demoted) == 1 and repr(BROKEN) in fr.demoted[0]
+    po = demo.root / "locale" / "fr" / "LC_MESSAGES" / "messages.po"
+    check = [msgfmt, "-c", "--check-format", "-o", "/dev/null", str(po)]
+    assert subprocess.run(check, capture_output=True, text=True).returncode == 0
+    with po.with_suffix(".mo").open("rb") as mo:  # the application's own call
+        assert gettext.GNUTranslations(mo).gettext(BROKEN).format(user="ana") == "Signed in as ana"
 
 
 def test_a_lead_saves_an_edit_anyway_with_a_reason(client, demo):
