@@ -7,16 +7,13 @@ server. Without Chromium these tests skip with the reason; in CI they fail.
 
 from __future__ import annotations
 
-import re
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
 from locflow.review.users import authenticate, events, get_user
-from tests.support.env import ROOT
-from tests.support.review_demo import PASSWORD, Demo, add_users, make_demo
-from tests.support.review_ux import chromium, shot, ui_server
+from tests.support.review_demo import Demo
+from tests.support.review_ux import chromium, demo_copy, shot, signed_in_pages, ui_server
 
 NEW = "nina's own password"
 
@@ -29,13 +26,7 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    root = tmp_path_factory.mktemp("review-admin") / "demo"
-    shutil.copytree(ROOT / "examples" / "demo", root)
-    toml = root / "locflow.toml"
-    toml.write_text(re.sub(r"^\[\[docs\]\]\n(?:(?!\[).*\n)*", "", toml.read_text(), flags=re.M))
-    d = make_demo(root)
-    add_users(d)
-    return d
+    return demo_copy(tmp_path_factory.mktemp("review-admin") / "demo")
 
 
 @pytest.fixture(scope="module")
@@ -45,25 +36,10 @@ def server(demo: Demo) -> Iterator[str]:
 
 
 @pytest.fixture
-def page_for(server, browser) -> Iterator[object]:
-    """A fresh browser page signed in as `user` with `password`."""
-    contexts = []
-
-    def open_as(user: str, password: str = PASSWORD):
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/login")
-        page.fill("input[name=name]", user)
-        page.fill("input[name=password]", password)
-        with page.expect_navigation():
-            page.click("main button[type=submit]")
-        assert not page.url.endswith("/login"), page.inner_text("main")
-        return page
-
-    yield open_as
-    for c in contexts:
-        c.close()
+def page_for(browser, server) -> Iterator[object]:
+    """A page signed in as `user`."""
+    with signed_in_pages(browser, server) as open_as:
+        yield open_as
 
 
 def test_an_added_user_signs_in_chooses_a_password_and_reaches_the_queue(demo, page_for):

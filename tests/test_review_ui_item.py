@@ -8,7 +8,6 @@ tested in process in test_review_item.py."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -16,9 +15,8 @@ import pytest
 from locflow.db.states import State
 from locflow.review import actions
 from locflow.review.users import get_user
-from tests.support.env import ROOT
-from tests.support.review_demo import PASSWORD, Demo, add_users, make_demo
-from tests.support.review_ux import chromium, shot, ui_server
+from tests.support.review_demo import Demo
+from tests.support.review_ux import chromium, demo_copy, shot, signed_in_pages, ui_server
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +27,7 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    root = tmp_path_factory.mktemp("review-item") / "demo"
-    shutil.copytree(ROOT / "examples" / "demo", root)
-    toml = root / "locflow.toml"
-    toml.write_text(re.sub(r"^\[\[docs\]\]\n(?:(?!\[).*\n)*", "", toml.read_text(), flags=re.M))
-    d = make_demo(root)
-    add_users(d)
-    return d
+    return demo_copy(tmp_path_factory.mktemp("review-item") / "demo")
 
 
 @pytest.fixture(scope="module")
@@ -47,24 +39,8 @@ def server(demo: Demo) -> Iterator[str]:
 @pytest.fixture
 def page_for(browser, server) -> Iterator[object]:
     """A page signed in as `user`."""
-    contexts = []
-
-    def open_as(user: str):
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("dialog", lambda d: d.dismiss())
-        page.goto("/login")
-        page.fill("input[name=name]", user)
-        page.fill("input[name=password]", PASSWORD)
-        with page.expect_navigation():
-            page.keyboard.press("Enter")
-        assert not page.url.endswith("/login"), page.inner_text("main")
-        return page
-
-    yield open_as
-    for c in contexts:
-        c.close()
+    with signed_in_pages(browser, server) as open_as:
+        yield open_as
 
 
 def broken(demo: Demo, msgid: str, text: str) -> int:

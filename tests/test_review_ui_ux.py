@@ -7,7 +7,6 @@ browser and server. Without Chromium these tests skip with the reason; in CI the
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -17,9 +16,14 @@ from locflow.db.models import Translation
 from locflow.db.states import State
 from locflow.review import actions
 from locflow.review.users import get_user
-from tests.support.env import ROOT
-from tests.support.review_demo import PASSWORD, Demo, add_users, make_demo
-from tests.support.review_ux import add_strings, chromium, shot, ui_server
+from tests.support.review_demo import Demo
+from tests.support.review_ux import (
+    chromium,
+    demo_copy,
+    shot,
+    signed_in_pages,
+    ui_server,
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,14 +34,7 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    root = tmp_path_factory.mktemp("review-ux") / "demo"
-    shutil.copytree(ROOT / "examples" / "demo", root)
-    toml = root / "locflow.toml"
-    toml.write_text(re.sub(r"^\[\[docs\]\]\n(?:(?!\[).*\n)*", "", toml.read_text(), flags=re.M))
-    add_strings(root)
-    d = make_demo(root)
-    add_users(d)
-    return d
+    return demo_copy(tmp_path_factory.mktemp("review-ux") / "demo", strings=True)
 
 
 @pytest.fixture(scope="module")
@@ -48,25 +45,9 @@ def server(demo: Demo) -> Iterator[str]:
 
 @pytest.fixture
 def page_for(browser, server) -> Iterator[object]:
-    """A page signed in as `user` (the form sent with Enter)."""
-    contexts = []
-
-    def open_as(user: str):
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("dialog", lambda d: d.dismiss())
-        page.goto("/login")
-        page.fill("input[name=name]", user)
-        page.fill("input[name=password]", PASSWORD)
-        with page.expect_navigation():
-            page.keyboard.press("Enter")  # in the password field
-        assert not page.url.endswith("/login"), page.inner_text("main")
-        return page
-
-    yield open_as
-    for c in contexts:
-        c.close()
+    """A page signed in as `user`."""
+    with signed_in_pages(browser, server) as open_as:
+        yield open_as
 
 
 def approve_as(demo: Demo, msgid: str, locale: str, user: str = "fanny") -> None:

@@ -120,3 +120,49 @@ def _wait_for(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
 def shot(page: Any, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def demo_copy(root: Path, *, strings: bool = False) -> Demo:
+    """The demo project copied to `root` (its `[[docs]]` table dropped: the browser tests
+    review strings), with the review users; `strings`: add_strings' two extra ones."""
+    import re
+    import shutil
+
+    from tests.support.review_demo import add_users, make_demo
+
+    shutil.copytree(ROOT / "examples" / "demo", root)
+    toml = root / "locflow.toml"
+    toml.write_text(re.sub(r"^\[\[docs\]\]\n(?:(?!\[).*\n)*", "", toml.read_text(), flags=re.M))
+    if strings:
+        add_strings(root)
+    demo = make_demo(root)
+    add_users(demo)
+    return demo
+
+
+@contextmanager
+def signed_in_pages(browser: Any, base: str) -> Iterator[Any]:
+    """`open_as(user, password=PASSWORD)`: a new browser context signed in as `user` (the
+    form sent with Enter in the password field); every context is closed at the end."""
+    from tests.support.review_demo import PASSWORD
+
+    contexts: list[Any] = []
+
+    def open_as(user: str, password: str = PASSWORD) -> Any:
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("dialog", lambda d: d.dismiss())
+        page.goto("/login")
+        page.fill("input[name=name]", user)
+        page.fill("input[name=password]", password)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert not page.url.endswith("/login"), page.inner_text("main")
+        return page
+
+    try:
+        yield open_as
+    finally:
+        for context in contexts:
+            context.close()
