@@ -194,3 +194,65 @@ from hypothesis import settings as _hypothesis_settings  # noqa: E402
 _hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if IN_CI:
     _hypothesis_settings.load_profile("ci")
+
+
+# --- the fast tier -------------------------------------------------------------------------
+
+WEB_MODULES = frozenset(
+    {
+        "test_review_admin",
+        "test_review_item",
+        "test_review_ux",
+        "test_review_web",
+        "test_review_gate",
+        "test_review_limits",
+        "test_user_admin",
+        "test_docs_site",
+        "test_docs_layouts",
+    }
+)
+"""Modules whose PostgreSQL variant adds no database behaviour of its own (pages, forms,
+permissions): it runs in `make test`, the SQLite one in `make test-fast` too."""
+
+
+SLOW_ROUND_TRIPS = (
+    "test_cli.py::test_run_stats_and_export_check",
+    "test_cli.py::test_cost_cap_stops_cleanly_keeping_finished_batches",
+    "test_cli.py::test_dry_runs_change_nothing",
+    "test_counts.py::test_requests_are_http_attempts_and_paid_requests_those_answered",
+    "test_review_cli.py::test_review_list_filters_and_json",
+    "test_review_cli.py::test_bulk_approve_from_the_cli",
+    "test_docs_cli.py::test_json_shape_and_dry_run",
+    "test_exit_codes.py::test_a_missing_template_is_one_line",
+    "test_exit_codes.py::test_json_errors_are_an_object_on_stdout",
+    "test_exit_codes.py::test_a_closed_database_port_is_one_line",
+    "test_exit_codes.py::test_a_closed_stdout_pipe_ends_quietly",
+    "test_exit_codes.py::test_an_unreachable_prefect_api_is_one_line",
+    "test_run_records.py::test_stats_shows_the_fan_out_parent_not_a_child",
+    "test_scale_out.py::test_deploy_needs_a_prefect_server",
+    "test_deploy.py::test_serve_refuses_to_start_without_a_prefect_server",
+    "test_catalogue_stats.py::test_cli_prints_a_line_per_catalogue_and_json",
+    "test_po_corpus.py::test_fields_agree_with_polib",
+    "test_estimate.py::test_the_estimate_is_within_30_percent_of_what_is_paid",
+    "test_flow.py::test_publish_flow_writes_only_catalogues_that_change",
+    "test_glossary_pipeline.py::test_openai_compat_violation_is_stated_in_the_prompt",
+)
+"""CLI and Prefect round trips (each > 2 s) whose case a pure or pipeline-level test also
+holds in the fast tier."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make test-fast` stays under 5 minutes: browser tests (tests/test_review_ui*.py), the
+    PostgreSQL variant of WEB_MODULES and SLOW_ROUND_TRIPS are slow tests (each still runs
+    in `make test` and in CI)."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        callspec = getattr(item, "callspec", None)
+        on_pg = callspec is not None and callspec.params.get("db_url") == "postgresql"
+        name = item.nodeid.removeprefix("tests/")
+        if (
+            module.startswith("test_review_ui")
+            or (on_pg and module in WEB_MODULES)
+            or name.startswith(SLOW_ROUND_TRIPS)
+        ):
+            item.add_marker(pytest.mark.slow)
