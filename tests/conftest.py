@@ -198,21 +198,21 @@ if IN_CI:
 
 # --- the fast tier -------------------------------------------------------------------------
 
-WEB_MODULES = frozenset(
+DATABASE_MODULES = frozenset(
     {
-        "test_review_admin",
-        "test_review_item",
-        "test_review_ux",
-        "test_review_web",
-        "test_review_gate",
-        "test_review_limits",
-        "test_user_admin",
-        "test_docs_site",
-        "test_docs_layouts",
+        "test_db",
+        "test_create_races",
+        "test_concurrent_runs",
+        "test_review_repo",
+        "test_merge_parity",
+        "test_usage_ledger",
+        "test_fuzz_inputs",
+        "test_migration_data",
     }
 )
-"""Modules whose PostgreSQL variant adds no database behaviour of its own (pages, forms,
-permissions): it runs in `make test`, the SQLite one in `make test-fast` too."""
+"""Modules about the database itself (concurrency, constraints, migrations, what a failure
+leaves): their PostgreSQL variant runs in `make test-fast` too. Elsewhere the PostgreSQL
+variant runs in `make test` (and CI), the SQLite one in both."""
 
 
 SLOW_ROUND_TRIPS = (
@@ -242,9 +242,9 @@ holds in the fast tier."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`make test-fast` stays under 5 minutes: browser tests (tests/test_review_ui*.py), the
-    PostgreSQL variant of WEB_MODULES and SLOW_ROUND_TRIPS are slow tests (each still runs
-    in `make test` and in CI)."""
+    """`make test-fast` stays fast: browser tests (tests/test_review_ui*.py), the PostgreSQL
+    variant outside DATABASE_MODULES and SLOW_ROUND_TRIPS are slow tests (each still runs in
+    `make test` and in CI)."""
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
         callspec = getattr(item, "callspec", None)
@@ -252,7 +252,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         name = item.nodeid.removeprefix("tests/")
         if (
             module.startswith("test_review_ui")
-            or (on_pg and module in WEB_MODULES)
+            or (on_pg and module not in DATABASE_MODULES)
             or name.startswith(SLOW_ROUND_TRIPS)
         ):
             item.add_marker(pytest.mark.slow)
