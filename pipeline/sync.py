@@ -18,8 +18,9 @@ from pathlib import Path
 from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
+from locflow.catalog.locales import UnknownLocale
 from locflow.catalog.segment import Segment
-from locflow.connectors.po_model import PoCatalog, PoEntry
+from locflow.connectors.po_model import PoCatalog, PoEntry, PoError
 from locflow.connectors.po_parse import parse_po
 from locflow.db import catalog_repo, repo, segment_repo
 from locflow.db.models import Project, SegmentRow, Source
@@ -120,8 +121,22 @@ def sync_project(s: Session, config: Config, *, locales: Iterable[str] | None = 
         source = sync_template(s, project, src, report)
         for locale in wanted:
             sync_catalog(s, source, src, locale, report)
-            plural_for(s, source.id, locale)  # a ConfigError when a locale has no rule
+            _check_plural_rule(s, source.id, src, locale)
     return report
+
+
+def _check_plural_rule(s: Session, source_id: int, src: CatalogSource, locale: str) -> None:
+    """A ConfigError when a locale has no rule; a PoError naming the catalogue when its
+    Plural-Forms is one msgfmt would refuse (malformed, or an index beyond nplurals)."""
+    try:
+        plural_for(s, source_id, locale)
+    except (UnknownLocale, PoError):
+        raise
+    except ValueError as exc:
+        path = src.catalog_path(locale)
+        content = path.read_bytes() if path.exists() else b""
+        line = content.split(b"Plural-Forms", 1)[0].count(b"\n") + 1
+        raise PoError(str(path), line, f"Plural-Forms: {exc}") from None
 
 
 def sync_template(s: Session, project: Project, src: CatalogSource, report: SyncReport) -> Source:
