@@ -7,15 +7,9 @@ Without Chromium or Playwright these tests skip with the reason; with CI=true th
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -25,42 +19,18 @@ from locflow.db.models import Translation
 from locflow.db.states import State
 from locflow.review import actions
 from locflow.review.users import get_user
-from tests.support.env import IN_CI, ROOT, free_port
+from tests.support.env import ROOT
 from tests.support.helpers import export, sync, translate
 from tests.support.review_demo import PASSWORD, Demo, add_users, make_demo
+from tests.support.review_ux import chromium, ui_server
 
-CHROMIUM = os.environ.get("LOCFLOW_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
 SHOTS = ROOT / "test-output" / "screenshots"
-
-
-def _unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"CI requires the browser tests to run: {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright for Python is not installed (pip install -e '.[test]')")
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -75,36 +45,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 
 @pytest.fixture(scope="module")
 def server(demo: Demo) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, **demo.env, "LOCFLOW_UI_SECRET": "test-secret-" + "x" * 32}
-    log = open(demo.root / "ui.log", "wb")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "locflow"), "ui", "--port", str(port)],
-        cwd=demo.root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/login", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"locflow ui did not start; see {demo.root / 'ui.log'}")
-        time.sleep(0.2)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with ui_server(demo) as base:
+        yield base
 
 
 @pytest.fixture

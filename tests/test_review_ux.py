@@ -1,6 +1,6 @@
 """What reviewers get beside the text (issue 15), in process on SQLite and PostgreSQL:
 per-locale progress, where a translation came from, memory suggestions that follow
-approvals, other locales, the glossary panel, bulk approval confirmed by its count, notices
+approvals, other locales, the glossary panel, notices (bulk approval: test_review_bulk.py)
 about the item they concern, and why `a` cannot approve a row. The browser drives the same
 screens in test_review_ui_ux.py."""
 
@@ -9,83 +9,40 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from locflow.db import progress_repo, repo
 from locflow.db.states import State
 from locflow.review import actions
-from locflow.review.app import create_app
 from locflow.review.suggest import SuggestionCache
 from locflow.review.users import get_user
-from tests.support.review_demo import PASSWORD, Demo, add_users, make_demo
-from tests.support.review_ux import STRINGS, add_strings
-
-SECRET = b"s" * 32
+from tests.support.review_demo import Demo
+from tests.support.review_ux import STRINGS
+from tests.support.review_web import (
+    add_version,
+    app_for,
+    approve,
+    client_of,
+    csrf_token,
+    demo_with_strings,
+    sign_in,
+    text_of,
+)
 
 
 @pytest.fixture
 def demo(demo_project, db_url) -> Demo:
-    add_strings(demo_project)  # two strings like two of the demo's, for the memory
-    d = make_demo(demo_project, db_url)
-    add_users(d)
-    return d
+    return demo_with_strings(demo_project, db_url)
 
 
 @pytest.fixture
 def app(demo):
-    return create_app(demo.config, secret=SECRET, factory=demo.Session)
+    return app_for(demo)
 
 
 @pytest.fixture
 def client(app):
-    with TestClient(app) as c:
-        yield c
-
-
-def _csrf(html: str) -> str:
-    m = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert m, "no CSRF field on the page"
-    return m.group(1)
-
-
-def sign_in(client: TestClient, name: str = "fanny") -> str:
-    token = _csrf(client.get("/login").text)
-    client.post("/login", data={"csrf": token, "name": name, "password": PASSWORD})
-    return _csrf(client.get("/queue/fr").text)
-
-
-def approve(demo: Demo, msgid: str, locale: str, user: str = "fanny") -> int:
-    vid = demo.version_of(msgid, locale).id
-    with demo.Session() as s, s.begin():
-        actions.approve(s, get_user(s, user), vid)
-    return vid
-
-
-def add_version(demo: Demo, msgid: str, locale: str, forms, **kw) -> int:
-    row = demo.version_of(msgid, locale)
-    with demo.Session() as s, s.begin():
-        return repo.add_version(
-            s,
-            repo.NewVersion(
-                segment_id=row.segment_id,
-                locale=locale,
-                forms=tuple(forms),
-                state=kw.pop("state", State.NEEDS_REVIEW),
-                origin=kw.pop("origin", "engine"),
-                source_hash=row.source_hash,
-                **kw,
-            ),
-        )
-
-
-def text_of(html: str, css_class: str) -> str:
-    """The text of the first element with this class (tags dropped)."""
-    m = re.search(
-        rf'class="[^"]*\b{css_class}\b[^"]*"[^>]*>(.*?)</(section|tr|td|p|aside|li)>', html, re.S
-    )
-    assert m, css_class
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", m.group(1))).strip()
+    yield from client_of(app)
 
 
 # --- progress -----------------------------------------------------------------------------
@@ -146,7 +103,7 @@ def test_the_queue_shows_where_each_translation_came_from(client, demo):
     add_version(demo, "Open", "fr", ("Ouvrir",), origin="tm")
     sign_in(client)
     vid = demo.version_of("Save changes?", "fr").id
-    token = _csrf(client.get(f"/item/{vid}").text)
+    token = csrf_token(client.get(f"/item/{vid}").text)
     client.post(f"/item/{vid}/edit", data={"csrf": token, "form-0": "Enregistrer ?"})
     page = client.get("/queue/fr?state=all").text
     origins = dict(re.findall(r'<td class="org"><span class="origin o-(\w+)">([^<]+)</span>', page))
@@ -275,91 +232,6 @@ def test_the_glossary_panel_lists_terms_with_targets_and_forbidden_words(client,
     assert "<b>Settings</b>" in clean and "paramètres" in clean
 
 
-# --- bulk approval ---------------------------------------------------------------------------
-
-
-def test_bulk_approval_of_the_view_states_its_count_and_refuses_a_stale_one(client, demo):
-    token = sign_in(client, "lea")
-    broken = add_version(
-        demo,
-        "Signed in as {user}",
-        "fr",
-        ("Connecté",),
-        issues=({"check": "placeholders", "severity": "error", "message": "missing {user}"},),
-    )
-    first = client.post("/queue/fr/bulk-approve", data={"csrf": token, "scope": "view"})
-    assert first.status_code == 200
-    count = STRINGS - 1  # all but the broken one
-    assert f"Approve <b>{count}</b> items without issues in this view?" in first.text
-    assert f'name="count" value="{count}"' in first.text
-    assert demo.version_of("Settings", "fr").state == State.MACHINE  # nothing yet
-    approve(demo, "Settings", "fr")  # someone else, meanwhile
-    stale = client.post(
-        "/queue/fr/bulk-approve",
-        data={"csrf": token, "scope": "view", "count": str(count), "confirm": "1"},
-    )
-    assert stale.status_code == 409
-    assert f"{count - 1} item(s) can be approved now, not {count}" in stale.text
-    assert demo.version_of("Notes", "fr").state == State.MACHINE  # rolled back
-    done = client.post(
-        "/queue/fr/bulk-approve",
-        data={"csrf": token, "scope": "view", "count": str(count - 1), "confirm": "1"},
-        follow_redirects=False,
-    )
-    assert done.status_code == 303 and f"count={count - 1}" in done.headers["location"]
-    assert demo.queue_ids("fr") == [broken]
-    assert f"Bulk approval done. {count - 1} approved." in client.get(done.headers["location"]).text
-
-
-def test_bulk_approval_of_ticked_rows_skips_those_with_errors(client, demo):
-    token = sign_in(client, "lea")
-    broken = add_version(
-        demo,
-        "Signed in as {user}",
-        "fr",
-        ("Connecté",),
-        issues=({"check": "placeholders", "severity": "error", "message": "missing {user}"},),
-    )
-    a, b = demo.version_of("Notes", "fr").id, demo.version_of("Open", "fr").id
-    ticked = {"csrf": token, "scope": "selected", f"sel-{a}": "1", f"sel-{b}": "1"}
-    page = client.post("/queue/fr/bulk-approve", data={**ticked, f"sel-{broken}": "1"})
-    assert "Approve <b>2</b> items of the 3 you ticked?" in page.text
-    assert (
-        f'#{broken}</a> <span class="text">Signed in as {{user}}</span>: fails placeholders'
-        in page.text
-    )
-    assert f'name="ids" value="{",".join(map(str, sorted((a, b, broken))))}"' in page.text
-    done = client.post(
-        "/queue/fr/bulk-approve",
-        data={
-            "csrf": token,
-            "scope": "selected",
-            "ids": f"{a},{b},{broken}",
-            "count": "2",
-            "confirm": "1",
-        },
-        follow_redirects=False,
-    )
-    assert done.status_code == 303
-    states = {v: demo.version_of(m, "fr").state for v, m in ((a, "Notes"), (b, "Open"))}
-    assert set(states.values()) == {State.APPROVED}
-    assert demo.version_of("Signed in as {user}", "fr").state == State.NEEDS_REVIEW
-    assert demo.version_of("Save changes?", "fr").state == State.MACHINE  # not ticked
-
-
-def test_a_permission_error_of_bulk_approval_is_a_notice(client, demo):
-    sign_in(client, "dieter")
-    token = _csrf(client.get("/queue/de").text)
-    for data in ({"scope": "view"}, {"scope": "view", "count": "5", "confirm": "1"}):
-        refused = client.post("/queue/fr/bulk-approve", data={"csrf": token, **data})
-        assert refused.status_code == 403
-        assert re.search(
-            r'<p class="error[^"]*" role="alert">Not allowed: dieter does not review fr',
-            refused.text,
-        )
-    assert demo.version_of("Notes", "fr").state == State.MACHINE
-
-
 # --- notices and the `a` key -----------------------------------------------------------------
 
 
@@ -444,14 +316,3 @@ def test_ten_approvals_in_a_row_each_land_on_the_next_item(client, demo):
         page = client.post(f"/item/{here}/approve", data={"csrf": token})
         assert text_of(page.text, "done-card").startswith(f"Just done on #{here}")
     assert len(demo.queue_ids("ru")) == STRINGS - 10
-
-
-def test_a_reviewer_gets_no_bulk_controls_and_a_bulk_post_is_refused(client, demo):
-    token = sign_in(client, "fanny")  # reviewer of fr: approves one by one
-    page = client.get("/queue/fr").text
-    assert 'id="bulk-view"' not in page and 'name="sel-' not in page
-    ticked = {f"sel-{demo.version_of('Settings', 'fr').id}": "1"}
-    for data in ({"scope": "view"}, {"scope": "selected", **ticked}):
-        refused = client.post("/queue/fr/bulk-approve", data={"csrf": token, **data})
-        assert refused.status_code == 403 and "only a lead or an admin" in refused.text
-    assert demo.version_of("Settings", "fr").state == State.MACHINE

@@ -9,10 +9,6 @@ fail (as in tests/test_review_ui.py).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.env import IN_CI, ROOT, free_port
+from tests.support.env import IN_CI, ROOT
 from tests.support.review_demo import Demo
 
 MORE = """
@@ -80,41 +76,10 @@ def chromium() -> Iterator[Any]:
 @contextmanager
 def ui_server(demo: Demo) -> Iterator[str]:
     """`locflow ui` on the demo's database; its base URL."""
-    port = free_port()
-    env = {**os.environ, **demo.env, "LOCFLOW_UI_SECRET": "test-secret-" + "x" * 32}
-    with open(demo.root / "ui.log", "wb") as log:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "locflow"), "ui", "--port", str(port)],
-            cwd=demo.root,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_for(base, proc, demo.root / "ui.log")
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    from tests.support.ui_server import serve_ui
 
-
-def _wait_for(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/login", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"locflow ui did not start; see {log}")
-        time.sleep(0.2)
+    with serve_ui(demo) as (base, _pid):
+        yield base
 
 
 def shot(page: Any, name: str) -> None:
