@@ -34,7 +34,7 @@ from locflow.pipeline.sync_carry import (
     revived,
 )
 from locflow.pipeline.terms import sync_glossaries
-from locflow.settings import CatalogSource, Config
+from locflow.settings import CatalogSource, Config, ConfigError
 
 
 @dataclass
@@ -130,7 +130,7 @@ def _check_plural_rule(s: Session, source_id: int, src: CatalogSource, locale: s
     Plural-Forms is one msgfmt would refuse (malformed, or an index beyond nplurals)."""
     try:
         plural_for(s, source_id, locale)
-    except (UnknownLocale, PoError):
+    except (UnknownLocale, PoError, ConfigError):
         raise
     except ValueError as exc:
         path = src.catalog_path(locale)
