@@ -8,7 +8,7 @@ Result; failures that concern the whole call are raised.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import ClassVar, Protocol, runtime_checkable
 
@@ -141,6 +141,21 @@ class Engine(Protocol):
 
     def stats(self) -> EngineStats | None:
         """What the calls so far came to; None for an engine that counts nothing (offline)."""
+        ...
+
+
+@runtime_checkable
+class AdaptivePacking(Protocol):
+    """An engine whose pack sizes adapt while it runs, one size per target locale (additive
+    increase after verified packs, halved after a misaligned one). The pipeline stores the
+    sizes per engine and locale, so the next run starts where this one ended."""
+
+    def pack_sizes(self) -> dict[str, int]:
+        """Strings per pack right now, by target locale (only locales seen or resumed)."""
+        ...
+
+    def resume_pack_sizes(self, sizes: Mapping[str, int]) -> None:
+        """Start from `sizes` (target locale -> strings per pack), within the engine's cap."""
         ...
 
 
