@@ -15,6 +15,13 @@ scripted one per request (`script("429", "fence")`) or applied to all (`always`)
 Like llama.cpp, a wrongly typed field is answered with HTTP 500, and unknown fields are
 ignored; `formats` limits the accepted `response_format` types (llama-cpp-python's server
 takes only text and json_object, and answers json_schema with 500).
+
+Like llama.cpp's server, `total_slots=N` answers `GET /props` (at the root, not under /v1)
+with `{"total_slots": N, …}` and decodes N requests at once: one more waits for a free slot.
+`props` is that body (a dict, or raw bytes for garbage; None: 404, as vLLM and Ollama);
+`delay` is each request's fixed latency (inside its slot); `in_flight`/`max_in_flight`
+count requests received and not yet answered, waiting ones included; `gather=k` holds the
+first requests until k are in flight at once (timing-free concurrency tests).
 Start: `with ChatServer() as server: server.url` (a free port, ready at once).
 """
 
@@ -26,6 +33,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -71,8 +79,19 @@ class ChatServer:
         always: Iterable[str] = (),
         formats: Iterable[str] = ("text", "json_object", "json_schema"),
         greedy: bool = False,
+        total_slots: int | None = None,
+        delay: float = 0.0,
     ) -> None:
         self.model = model
+        self.props: dict[str, Any] | bytes | None = None
+        """The `GET /props` body (bytes: sent as they are); None: no such route (404)."""
+        self.props_requests = 0
+        self._slots: threading.Semaphore | None = None
+        if total_slots is not None:
+            self.props = {"total_slots": total_slots, "model_alias": model, "build_info": "fake"}
+            self._slots = threading.BoundedSemaphore(total_slots)
+        self.gather = 0
+        self._gathered = threading.Condition()
         self.greedy = greedy
         """Every reply bills the request's whole `max_tokens` (4096 without one): a model
         that answers as long as it is allowed to, the worst case for a cost cap."""
@@ -84,7 +103,7 @@ class ChatServer:
         self.requests: list[Recorded] = []
         self.in_flight = 0
         self.max_in_flight = 0
-        self.delay = 0.0
+        self.delay = delay
         self._script: deque[str] = deque()
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -123,6 +142,19 @@ class ChatServer:
         self._thread.join(timeout=5)
 
     # --- behaviour ------------------------------------------------------------------
+
+    def wait_for_gathering(self, timeout: float = 5.0) -> None:
+        """With `gather=k`, hold a request until k are in flight at once (once reached, or
+        after `timeout`, nothing is held any more)."""
+        with self._gathered:
+            if self.gather <= 0:
+                return
+            if self.in_flight >= self.gather:
+                self.gather = 0
+                self._gathered.notify_all()
+                return
+            if not self._gathered.wait_for(lambda: self.gather <= 0, timeout):
+                self.gather = 0  # the client never sent that many at once
 
     def next_faults(self) -> set[str]:
         with self._lock:
@@ -249,6 +281,14 @@ class _ChatHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         server = self.chat_server
+        if self.path.split("?")[0].rstrip("/") == "/props":  # llama.cpp: at the root
+            with server._lock:
+                server.props_requests += 1
+            if server.props is None:
+                self._error(404, "File Not Found")
+            else:
+                self._send(200, server.props)
+            return
         with server._lock:
             server.requests.append(Recorded(self.path, {}, dict(self.headers), None))
         if self.path.rstrip("/").endswith("/models"):
@@ -279,8 +319,10 @@ class _ChatHandler(BaseHTTPRequestHandler):
             server.in_flight += 1
             server.max_in_flight = max(server.max_in_flight, server.in_flight)
         try:
-            time.sleep(server.delay)
-            self._answer(body, faults)
+            server.wait_for_gathering()
+            with server._slots or nullcontext():  # one of the `total_slots`, if any
+                time.sleep(server.delay)
+                self._answer(body, faults)
         finally:
             with server._lock:
                 server.in_flight -= 1
