@@ -275,9 +275,10 @@ class QwenSim:
         prompt_tokens, max_tokens = tokens
         clean = sim_translate(content, () if fault == "ignore_terms" else terms)
         text, finish = content_fault(fault, clean)
-        kind = fault if fault in MISALIGNMENTS and text != clean else self._misalign(fault, text)
+        kind = fault if fault in MISALIGNMENTS and text != clean else None
+        if fault is None and (kind := self._misalign(text)) is not None:
+            text = misaligned(kind, text) or text
         if kind is not None:
-            text = (misaligned(kind, text) or text) if kind != fault else text
             with self._lock:
                 self.counters.misaligned[kind] += 1
         completion = sim_tokens(text)
@@ -394,9 +395,9 @@ class QwenSim:
                 return kind
         return None
 
-    def _misalign(self, fault: str | None, text: str) -> str | None:
+    def _misalign(self, text: str) -> str | None:
         """The misalignment drawn for a fault-free packed reply (`misalign`), if any."""
-        if fault is not None or not self.misalign or not is_pack(text):
+        if not self.misalign or not is_pack(text):
             return None
         with self._lock:
             if self._rng.random() >= self.misalign:
