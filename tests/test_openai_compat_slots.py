@@ -66,6 +66,16 @@ def test_the_translator_keeps_total_slots_requests_in_flight() -> None:
         assert server.max_in_flight == 4
 
 
+def test_the_fake_server_like_llama_cpp_queues_a_request_beyond_its_slots() -> None:
+    """Four requests in flight at once (the setting), at most two decoded at once."""
+    with ChatServer(total_slots=2, delay=0.01) as server:
+        server.gather = 4
+        engine = engine_for(server.url, concurrency=4, pack_size=1)
+        batch = [req(f"k{i}", f"String number {i}") for i in range(8)]
+        assert all(r.ok for r in run(engine, batch))
+        assert server.max_in_flight == 4 and 1 <= server.max_serving <= 2
+
+
 def test_probe_shows_the_concurrency_and_where_it_came_from() -> None:
     with ChatServer(total_slots=3) as server:
         shown = asyncio.run(engine_for(server.url).probe()).as_dict()
