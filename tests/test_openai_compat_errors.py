@@ -128,7 +128,8 @@ def test_probe(server: ChatServer, make: Make) -> None:
     assert isinstance(probe.latency_s, float) and probe.tokens_in > 0
     # what `locflow probe` and `doctor` show, key by key in this order
     assert list(probe.as_dict()) == [
-        "engine", "mode", "base_url", "model", "latency_s", "tokens_in", "tokens_out", "text"
+        "engine", "mode", "base_url", "model", "latency_s", "tokens_in", "tokens_out", "text",
+        "concurrency", "concurrency_source",
     ]  # fmt: skip
     assert probe.as_dict()["engine"] == "openai_compat"
 

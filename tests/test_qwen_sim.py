@@ -280,6 +280,10 @@ PACK = "⟦1⟧ Open [X0X]\n⟦2⟧ Close\n⟦3⟧ Save [X1X]"
         ("reorder", lambda t: t.startswith("⟦2⟧")),
         ("drop_token", lambda t: "[X0X]" not in t and "[X1X]" in t),
         ("chatter", lambda t: t.startswith("Here is the translation:")),
+        ("drop_line", lambda t: t.count("\n") == 1 and "⟦2⟧" not in t and "⟦3⟧" in t),
+        ("merge_lines", lambda t: t.count("\n") == 1 and "⟦2⟧" not in t),
+        ("swap_markers", lambda t: t.startswith("⟦2⟧") and t.split("\n")[1].startswith("⟦1⟧")),
+        ("swap_texts_tokens", lambda t: t.startswith("⟦1⟧") and "[X0X]" in t.split("\n")[1]),
     ],
 )
 def test_content_faults(sim: QwenSim, fault: str, check: Any) -> None:

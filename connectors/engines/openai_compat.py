@@ -8,20 +8,24 @@ sends one string per `/v1/completions` call with a few-shot prompt, cut at the n
 
 `[engine]` keys: base_url (default http://127.0.0.1:8000/v1), model (empty: the server's
 first), mode, server ("ollama" adds `reasoning_effort: none`), pack / pack_size (strings
-per chat call, default 8), concurrency (default 1: llama.cpp serves one request at a
-time; raise it for vLLM), rpm / tpm (unpaced by default), timeout, domains, temperature
-(default 0), max_input_tokens. The API key comes from OPENAI_API_KEY and is optional.
+per chat call, default 8), concurrency (requests in flight; unset: llama.cpp's `/props`
+`total_slots`, else 1; raise it for vLLM), rpm / tpm (unpaced by default), timeout, domains,
+temperature (default 0), max_input_tokens. The API key comes from OPENAI_API_KEY and is
+optional.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
+import ssl
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 import openai
 
@@ -29,12 +33,12 @@ from locflow.connectors.engines.base import (
     EngineStats,
     Fatal,
     Limits,
-    ProbeResult,
     Request,
     Result,
     Unanswered,
 )
 from locflow.connectors.engines.http_errors import from_openai_error
+from locflow.connectors.engines.local_server import CompatProbe, Concurrency, ask_total_slots
 from locflow.connectors.engines.pacing import (
     Pacer,
     RetryPolicy,
@@ -124,32 +128,6 @@ def sizing(settings: EngineSettings) -> PackSizing:
     )
 
 
-@dataclass(frozen=True, kw_only=True)
-class CompatProbe(ProbeResult):
-    """What `OpenAICompatEngine.probe` saw."""
-
-    sent: ClassVar[bool] = True
-    mode: str
-    base_url: str
-    model: str
-    latency_s: float
-    tokens_in: int
-    tokens_out: int
-    text: str | None
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "engine": self.engine,
-            "mode": self.mode,
-            "base_url": self.base_url,
-            "model": self.model,
-            "latency_s": self.latency_s,
-            "tokens_in": self.tokens_in,
-            "tokens_out": self.tokens_out,
-            "text": self.text,
-        }
-
-
 class OpenAICompatEngine:
     """An Engine over `/v1/chat/completions` or `/v1/completions` of a local server;
     `shared`: rate limits shared across processes (None: this process paces alone)."""
@@ -178,14 +156,32 @@ class OpenAICompatEngine:
         self._api_key = os.environ.get("OPENAI_API_KEY") or "not-needed"
         self._pacer = Pacer(settings.rpm, settings.tpm, shared=shared)
         """One pacer for every event loop (it is loop-agnostic), so its pace holds for all."""
+        self._concurrency: Concurrency | None = None
+        self._concurrency_lock = threading.Lock()
+        self._resumed: dict[str, int] = {}
+        """Pack sizes handed to `resume_pack_sizes` before a translator existed."""
 
     def limits(self) -> Limits:
         return Limits(
             rpm=self.settings.rpm,
             tpm=self.settings.tpm,
             max_input_tokens=self.options.max_input_tokens,
-            concurrency=max(1, self.settings.concurrency or 1),
+            concurrency=self.concurrency().value,
         )
+
+    def concurrency(self) -> Concurrency:
+        """Requests in flight: `[engine] concurrency`, else the server's parallel slots
+        (llama.cpp's `/props` `total_slots`, asked once), else 1."""
+        with self._concurrency_lock:
+            if self._concurrency is None:
+                self._concurrency = self._resolve_concurrency()
+            return self._concurrency
+
+    def _resolve_concurrency(self) -> Concurrency:
+        if self.settings.concurrency:
+            return Concurrency(max(1, self.settings.concurrency), "setting")
+        slots = ask_total_slots(self.base_url, self._api_key, self.settings.timeout)
+        return Concurrency(slots, "server") if slots else Concurrency(1, "default")
 
     @property
     def pack_size(self) -> int:
@@ -197,6 +193,8 @@ class OpenAICompatEngine:
     async def translate(self, batch: Sequence[Request]) -> list[Result]:
         if not batch:
             return []
+        if self._concurrency is None:  # asked off the event loop: it blocks (briefly)
+            await asyncio.to_thread(self.concurrency)
         translator = self._for_loop()
         self._active += 1
         try:
@@ -214,6 +212,7 @@ class OpenAICompatEngine:
     async def probe(self) -> CompatProbe:
         """One tiny request: is the server there, which model answers, how fast."""
         request = Request(key="probe", text="Hello", source_locale="en", target_locale="fr")
+        concurrency = await asyncio.to_thread(self.concurrency)
         async with self._client() as client:
             started = time.monotonic()
             await self._resolve_model(client)
@@ -229,19 +228,38 @@ class OpenAICompatEngine:
             tokens_in=reply.tokens_in,
             tokens_out=reply.tokens_out,
             text=reply.texts[0] if reply.texts else None,
+            concurrency=concurrency.value,
+            concurrency_source=concurrency.source,
         )
 
     def stats(self) -> EngineStats:
         return self._stats.snapshot()
 
+    # --- AdaptivePacking (base.py): the translator's sizes, when it keeps them per locale --
+
+    def pack_sizes(self) -> dict[str, int]:
+        """Strings per pack by target locale (the resumed ones before the first call)."""
+        if self._translator is None:
+            return dict(self._resumed)
+        sizes = getattr(self._translator, "pack_sizes", None)
+        return dict(sizes()) if callable(sizes) else {}
+
+    def resume_pack_sizes(self, sizes: Mapping[str, int]) -> None:
+        self._resumed = {locale: int(size) for locale, size in sizes.items()}
+        resume = getattr(self._translator, "resume_pack_sizes", None)
+        if callable(resume):
+            resume(self._resumed)
+
     # --- plumbing ----------------------------------------------------------------------
 
     def _client(self) -> openai.AsyncOpenAI:
+        """A client per event loop, on the process's one TLS context."""
         return openai.AsyncOpenAI(
             base_url=self.base_url,
             api_key=self._api_key,
             max_retries=0,
             timeout=self.settings.timeout,
+            http_client=openai.DefaultAsyncHttpxClient(verify=_tls()),
         )
 
     def _for_loop(self) -> PackingTranslator:
@@ -259,8 +277,7 @@ class OpenAICompatEngine:
                 sizing=sizing(self.settings),
             )
             fresh.stats = self._stats
-            if old is not None:
-                fresh.pack_size = old.pack_size
+            _carry_pack_sizes(old, fresh, self._resumed)
             self._translator, self._loop, self._http, self._active = fresh, loop, None, 0
         if self._http is None:
             self._http = self._client()
@@ -347,6 +364,28 @@ class OpenAICompatEngine:
             return _reply(response, None, self.model)
         out = strip_think(raw).split("\n")[0].strip().replace(_NEWLINE, "\n")
         return _reply(response, [out], self.model)
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The CA bundle, loaded once: httpx loads it anew for every client (~50 ms of CPU,
+    on the event loop, at every call that opens one)."""
+    import httpx  # lazily, as `openai`
+
+    return httpx.create_ssl_context()
+
+
+def _carry_pack_sizes(
+    old: PackingTranslator | None, fresh: PackingTranslator, resumed: Mapping[str, int]
+) -> None:
+    """A new loop's translator starts where the last one ended (per locale when the
+    translator keeps sizes per locale, else its one size), or from the resumed sizes."""
+    sizes = getattr(old, "pack_sizes", None)
+    resume = getattr(fresh, "resume_pack_sizes", None)
+    if callable(resume) and (callable(sizes) or resumed):
+        resume(sizes() if callable(sizes) else resumed)
+    elif old is not None:
+        fresh.pack_size = old.pack_size
 
 
 def _refuses_format(exc: openai.APIStatusError) -> bool:

@@ -15,37 +15,32 @@ scripted one per request (`script("429", "fence")`) or applied to all (`always`)
 Like llama.cpp, a wrongly typed field is answered with HTTP 500, and unknown fields are
 ignored; `formats` limits the accepted `response_format` types (llama-cpp-python's server
 takes only text and json_object, and answers json_schema with 500).
+
+Like llama.cpp's server, `total_slots=N` answers `GET /props` (at the root, not under /v1)
+with `{"total_slots": N, …}` and decodes N requests at once: one more waits for a free slot.
+`props` is that body (a dict, or raw bytes for garbage; None: 404, as vLLM and Ollama);
+`delay` is each request's fixed latency (inside its slot); `in_flight`/`max_in_flight`
+count requests received and not yet answered, waiting ones included (`max_serving`: those
+in a slot at once); `gather=k` holds the first requests until k are in flight at once
+(timing-free concurrency tests). What the "model" answers is tests/fakes/chat_model.py.
 Start: `with ChatServer() as server: server.url` (a free port, ready at once).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-TOKEN = re.compile(r"\[X\d+X\]")
-WORD = re.compile(r"\[X\d+X\]|\w+")
-MODEL_FAULTS = {
-    "think",
-    "think_open",
-    "think_close",
-    "fence",
-    "chatter",
-    "count",
-    "reorder",
-    "swap",
-    "drop_token",
-    "invalid_json",
-    "empty",
-    "echo",
-}
+from tests.fakes.chat_model import MODEL_FAULTS, chat, complete
+from tests.fakes.chat_model import fake_translate as fake_translate  # what tests import
+
 HTTP_FAULTS = {"429", "500", "503", "400", "401", "404", "bad_body", "hang"}
 SECRET_IN_ERRORS = "sk-testsecret0123456789"
 
@@ -58,11 +53,6 @@ class Recorded:
     fault: str | None
 
 
-def fake_translate(text: str) -> str:
-    """Deterministic stand-in for a translation: each word reversed, tokens untouched."""
-    return WORD.sub(lambda m: m.group() if TOKEN.fullmatch(m.group()) else m.group()[::-1], text)
-
-
 class ChatServer:
     def __init__(
         self,
@@ -71,8 +61,19 @@ class ChatServer:
         always: Iterable[str] = (),
         formats: Iterable[str] = ("text", "json_object", "json_schema"),
         greedy: bool = False,
+        total_slots: int | None = None,
+        delay: float = 0.0,
     ) -> None:
         self.model = model
+        self.props: dict[str, Any] | bytes | None = None
+        """The `GET /props` body (bytes: sent as they are); None: no such route (404)."""
+        self.props_requests = 0
+        self._slots: threading.Semaphore | None = None
+        if total_slots is not None:
+            self.props = {"total_slots": total_slots, "model_alias": model, "build_info": "fake"}
+            self._slots = threading.BoundedSemaphore(total_slots)
+        self.gather = 0
+        self._gathered = threading.Condition()
         self.greedy = greedy
         """Every reply bills the request's whole `max_tokens` (4096 without one): a model
         that answers as long as it is allowed to, the worst case for a cost cap."""
@@ -84,14 +85,14 @@ class ChatServer:
         self.requests: list[Recorded] = []
         self.in_flight = 0
         self.max_in_flight = 0
-        self.delay = 0.0
+        self.serving = self.max_serving = 0
+        self.delay = delay
         self._script: deque[str] = deque()
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self.hang_if: Callable[[dict[str, Any]], bool] | None = None
         """Requests whose body this accepts `hang` (e.g. those for one target language)."""
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -124,79 +125,35 @@ class ChatServer:
 
     # --- behaviour ------------------------------------------------------------------
 
+    @contextmanager
+    def counting_served(self) -> Iterator[None]:
+        """Inside one of the `total_slots` (if any): counted in `serving`."""
+        with self._lock:
+            self.serving += 1
+            self.max_serving = max(self.max_serving, self.serving)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.serving -= 1
+
+    def wait_for_gathering(self, timeout: float = 5.0) -> None:
+        """With `gather=k`, hold a request until k are in flight at once (once reached, or
+        after `timeout`, nothing is held any more)."""
+        with self._gathered:
+            if self.gather <= 0:
+                return
+            if self.in_flight >= self.gather:
+                self.gather = 0
+                self._gathered.notify_all()
+                return
+            if not self._gathered.wait_for(lambda: self.gather <= 0, timeout):
+                self.gather = 0  # the client never sent that many at once
+
     def next_faults(self) -> set[str]:
         with self._lock:
             scripted = self._script.popleft() if self._script else "ok"
         return set(self.always) | ({scripted} - {"ok"})
-
-    def chat(self, body: dict[str, Any], faults: set[str]) -> tuple[str, int, int]:
-        messages = body["messages"]
-        user = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
-        prompt_len = sum(len(m["content"]) for m in messages)
-        items = _items_in(user)
-        if "echo" in faults or items is None:
-            content = user
-        else:
-            out = [{"id": it["id"], "text": fake_translate(it["text"])} for it in items]
-            if "drop_token" in faults and out:
-                out[0]["text"] = TOKEN.sub("", out[0]["text"])
-            if "count" in faults and out:
-                out.pop()
-            if "reorder" in faults:
-                out.reverse()
-            if "swap" in faults and len(out) > 1:
-                out[0]["text"], out[1]["text"] = out[1]["text"], out[0]["text"]
-            content = json.dumps({"items": out}, ensure_ascii=False)
-        content = _decorate(content, faults)
-        return content, prompt_len // 4 + 1, len(content) // 4 + 1
-
-    def complete(self, body: dict[str, Any], faults: set[str]) -> tuple[str, int, int]:
-        prompt: str = body["prompt"]
-        lines = prompt.rstrip(" ").split("\n")
-        source = lines[-2].split(":", 1)[1].strip() if len(lines) >= 2 and ":" in lines[-2] else ""
-        text = source if "echo" in faults else fake_translate(source)
-        if "drop_token" in faults:
-            text = TOKEN.sub("", text)
-        text = _decorate(text, faults - {"fence", "think", "think_open"})
-        if "think" in faults:  # on one line: a multi-line block would end at stop="\n"
-            text = f"<think>The user wants French.</think> {text}"
-        if "think_open" in faults:
-            text = f"<think>{text}"
-        out = f" {text}\n{lines[-2].split(':', 1)[0]}: something else\n"
-        stops = body.get("stop") or []
-        for stop in [stops] if isinstance(stops, str) else stops:
-            if stop and stop in out:
-                out = out[: out.index(stop)]
-        return out, len(prompt) // 4 + 1, len(out) // 4 + 1
-
-
-def _items_in(user: str) -> list[dict[str, str]] | None:
-    for line in reversed(user.splitlines()):
-        if line.startswith("{"):
-            try:
-                items = json.loads(line)["items"]
-            except (ValueError, KeyError, TypeError):
-                return None
-            return [{"id": str(i["id"]), "text": str(i["text"])} for i in items]
-    return None
-
-
-def _decorate(content: str, faults: set[str]) -> str:
-    if "invalid_json" in faults:
-        content = content[: max(1, len(content) - 5)]
-    if "empty" in faults:
-        content = ""
-    if "fence" in faults:
-        content = f"```json\n{content}\n```"
-    if "chatter" in faults:
-        content = f"Sure! Here are the translations:\n{content}"
-    if "think" in faults:
-        content = f"<think>\nThe user wants a translation. Let me think.\n</think>\n\n{content}"
-    if "think_open" in faults:
-        content = f"<think>\n{content}"
-    if "think_close" in faults:
-        content = f"Okay, the reasoning the template opened.\n</think>\n\n{content}"
-    return content
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -221,6 +178,13 @@ def _wrong_type(body: dict[str, Any]) -> str | None:
     return None
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 64
+    """socketserver's listen backlog is 5: a 6th simultaneous connect would be dropped and
+    retried a second later, which a concurrency test or bench must not mistake for latency."""
+
+
 def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
     """A handler class bound to `server` (http.server builds one handler per request)."""
     return type("Handler", (_ChatHandler,), {"chat_server": server})
@@ -228,6 +192,7 @@ def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
 
 class _ChatHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stall
     chat_server: ChatServer
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -249,6 +214,14 @@ class _ChatHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         server = self.chat_server
+        if self.path.split("?")[0].rstrip("/") == "/props":  # llama.cpp: at the root
+            with server._lock:
+                server.props_requests += 1
+            if server.props is None:
+                self._error(404, "File Not Found")
+            else:
+                self._send(200, server.props)
+            return
         with server._lock:
             server.requests.append(Recorded(self.path, {}, dict(self.headers), None))
         if self.path.rstrip("/").endswith("/models"):
@@ -279,8 +252,10 @@ class _ChatHandler(BaseHTTPRequestHandler):
             server.in_flight += 1
             server.max_in_flight = max(server.max_in_flight, server.in_flight)
         try:
-            time.sleep(server.delay)
-            self._answer(body, faults)
+            server.wait_for_gathering()
+            with server._slots or nullcontext(), server.counting_served():
+                time.sleep(server.delay)
+                self._answer(body, faults)
         finally:
             with server._lock:
                 server.in_flight -= 1
@@ -296,9 +271,9 @@ class _ChatHandler(BaseHTTPRequestHandler):
 
     def _route(self, body: dict[str, Any], faults: set[str]) -> None:
         if self.path.endswith("/chat/completions"):
-            self._reply("chat.completion", body, *self.chat_server.chat(body, faults))
+            self._reply("chat.completion", body, *chat(body, faults))
         elif self.path.endswith("/completions"):
-            self._reply("text_completion", body, *self.chat_server.complete(body, faults))
+            self._reply("text_completion", body, *complete(body, faults))
         else:
             self._error(404, f"no route {self.path}")
 

@@ -6,6 +6,7 @@ the clock its rate limiter reads. `tests/fakes/qwen_sim.py` serves them over HTT
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 import uuid
 from collections import Counter
@@ -66,8 +67,29 @@ STATUS_FAULTS = {
     "403": (403, "AccessDenied", "Access denied."),
     "role": (500, "InternalError", "Role must be in [user, assistant]"),
 }
-CONTENT_FAULTS = ("drop_token", "merge", "reorder", "chatter", "truncate", "ignore_terms")
-"""ignore_terms: translate as if `terms` had not been sent (a glossary the model ignored)."""
+MISALIGNMENTS: dict[str, str] = {
+    "drop_line": "a line missing (the second): one marker short, the reply does not parse",
+    "merge_lines": "two lines joined into one, the second's marker gone: does not parse",
+    "swap_markers": "two lines' markers exchanged, texts in place: markers out of order",
+    "swap_texts_tokens": "two texts exchanged under kept markers, their [XnX] tokens differ: "
+    "the token check fails",
+    "swap_texts_same": "two texts exchanged under kept markers, the same tokens or none: "
+    "it verifies, NOT caught",
+}
+"""Misalignment of a packed reply (lines opened by `⟦n⟧ `), by kind; see qwen_sim.py."""
+CATCHABLE = ("drop_line", "merge_lines", "swap_markers", "swap_texts_tokens")
+"""The kinds packing's verification (marker parse, then tokens per text) catches."""
+CONTENT_FAULTS = (
+    "drop_token",
+    "merge",
+    "reorder",
+    "chatter",
+    "truncate",
+    "ignore_terms",
+    *MISALIGNMENTS,
+)
+"""ignore_terms: translate as if `terms` had not been sent (a glossary the model ignored);
+merge: merge_lines; reorder: the first two lines exchanged with their markers."""
 FAULTS = (*STATUS_FAULTS, "timeout", *CONTENT_FAULTS)
 
 _TOKENISE = re.compile(r"[A-Za-z]{1,6}|\d|\S")
@@ -106,6 +128,70 @@ def sim_translate(content: str, terms: list[tuple[str, str]] | tuple = ()) -> st
     return "\n".join(lines)
 
 
+def content_fault(fault: str | None, text: str) -> tuple[str, str]:
+    """A content fault on a finished translation → (text, finish_reason); a misalignment
+    that has no place in `text` (one line, no such pair) leaves it as it is."""
+    lines = text.split("\n")
+    if fault == "drop_token":
+        return TOKEN.sub("", text, count=1), "stop"
+    if fault in MISALIGNMENTS or fault == "merge":
+        return misaligned("merge_lines" if fault == "merge" else fault, text) or text, "stop"
+    if fault == "reorder" and len(lines) > 1:
+        return "\n".join([lines[1], lines[0], *lines[2:]]), "stop"
+    if fault == "chatter":
+        return f"Here is the translation:\n{text}", "stop"
+    if fault == "truncate":
+        return text[: max(1, len(text) // 2)], "length"
+    return text, "stop"
+
+
+def _marked(line: str) -> tuple[str, str]:
+    """(the line's numbering, e.g. "⟦2⟧ ", or "", the rest)."""
+    m = NUMBERING.match(line)
+    head = m.group() if m else ""
+    return head, line[len(head) :]
+
+
+def is_pack(text: str) -> bool:
+    """Two lines or more, each opened by its numbering: a packed reply."""
+    lines = text.split("\n")
+    return len(lines) > 1 and all(_marked(line)[0] for line in lines)
+
+
+def misaligned(kind: str, text: str) -> str | None:
+    """`text` (a packed reply) misaligned the `kind` way (MISALIGNMENTS), or None when it
+    has no place for it: one line, or no two texts whose tokens differ (are the same)."""
+    lines = text.split("\n")
+    if len(lines) < 2:
+        return None
+    parts = [_marked(line) for line in lines]
+    if kind == "drop_line":
+        return "\n".join([lines[0], *lines[2:]])
+    if kind == "merge_lines":
+        return "\n".join([f"{lines[0]} {parts[1][1]}", *lines[2:]])
+    if kind == "swap_markers" and parts[0][0] and parts[1][0]:
+        (head0, text0), (head1, text1) = parts[:2]
+        return "\n".join([head1 + text0, head0 + text1, *lines[2:]])
+    if kind in ("swap_texts_tokens", "swap_texts_same"):
+        pair = _swappable(parts, same=kind == "swap_texts_same")
+        if pair is not None:
+            i, j = pair
+            lines[i], lines[j] = parts[i][0] + parts[j][1], parts[j][0] + parts[i][1]
+            return "\n".join(lines)
+    return None
+
+
+def _swappable(parts: list[tuple[str, str]], *, same: bool) -> tuple[int, int] | None:
+    """The first two lines with different texts whose tokens are the same (`same`) or
+    differ."""
+    tokens = [sorted(TOKEN.findall(text)) for _, text in parts]
+    for i in range(len(parts)):
+        for j in range(i + 1, len(parts)):
+            if parts[i][1] != parts[j][1] and (tokens[i] == tokens[j]) == same:
+                return i, j
+    return None
+
+
 @dataclass
 class SimCounters:
     attempts: int = 0
@@ -118,6 +204,8 @@ class SimCounters:
     throttled: int = 0
     """Real 429s from the rate limiter (never injected)."""
     injected: Counter[str] = field(default_factory=Counter)
+    misaligned: Counter[str] = field(default_factory=Counter)
+    """Packed replies misaligned, by kind (scripted, drawn as faults, or by `misalign`)."""
     prompt_tokens: int = 0
     """Input tokens charged (admitted attempts, injected failures included)."""
     completion_tokens: int = 0
@@ -174,6 +262,37 @@ def error_reply(
 ) -> Reply:
     body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
     return Reply(status, body, (("x-request-id", uuid.uuid4().hex), *headers))
+
+
+def chat_reply(model: str, text: str, finish: str, usage: tuple[int, int], delay: float) -> Reply:
+    """A 200 chat completion carrying `text`; `usage`: (prompt, completion) tokens."""
+    prompt_tokens, completion = usage
+    return Reply(
+        200,
+        {
+            "id": f"chatcmpl-{uuid.uuid4().hex}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "system_fingerprint": None,
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": finish,
+                    "logprobs": None,
+                    "message": {"role": "assistant", "content": text},
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion,
+                "total_tokens": prompt_tokens + completion,
+                "prompt_tokens_details": None,
+                "completion_tokens_details": None,
+            },
+        },
+        delay=delay,
+    )
 
 
 def term_pairs(value: object) -> list[tuple[str, str]] | None:

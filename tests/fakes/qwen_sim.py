@@ -18,6 +18,22 @@ real per-second RPS/TPS rule). A request is charged when admitted; injected fail
 charged too (the provider counted them), throttled ones are not. The limiter reads `clock`
 (time.monotonic by default): tests of rate rules pass a ManualClock and move it by hand, so
 no assertion depends on how busy the machine is.
+
+Misalignment, defined: a packed reply (one line per string, opened by `⟦n⟧ `) whose lines
+no longer carry their own strings. The kinds, injectable as faults (script or set_faults) or
+drawn for `misalign` of the packed replies (multi-line only, among `misalign_kinds`, by
+default the catchable ones, qwen_rules.CATCHABLE):
+
+  drop_line          a line missing                             caught: the parse (count)
+  merge_lines        two lines joined, the second's marker gone caught: the parse (count)
+  swap_markers       two lines' markers exchanged, texts kept   caught: the parse (order)
+  swap_texts_tokens  two texts exchanged under kept markers,    caught: the token check
+                     their [XnX] tokens differ
+  swap_texts_same    two texts exchanged under kept markers,    NOT caught: it verifies, and
+                     the same tokens or none                    each string gets the other's
+
+(`merge` is merge_lines; `reorder` exchanges two lines with their markers, caught like
+swap_markers.) `counters.misaligned` counts the replies misaligned, by kind.
 """
 
 from __future__ import annotations
@@ -26,28 +42,31 @@ import json
 import random
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.fakes.qwen_rules import (
+    CATCHABLE,
     ENDPOINTS,
     FAULTS,
     LANG_ERROR,
     LANGUAGES,
     MAX_INPUT,
     MAX_OUTPUT,
-    NUMBERING,
+    MISALIGNMENTS,
     OVERHEAD,
     STATUS_FAULTS,
-    TOKEN,
     Bucket,
     Reply,
     SimCounters,
+    chat_reply,
+    content_fault,
     cut_to,
     error_reply,
+    is_pack,
+    misaligned,
     sim_tokens,
     sim_translate,
     term_pairs,
@@ -72,9 +91,16 @@ class QwenSim:
         seed: int = 0,
         greedy: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        misalign: float = 0.0,
+        misalign_kinds: tuple[str, ...] = CATCHABLE,
     ) -> None:
         """`greedy`: every reply answers as long as it is allowed to, billing the request's
-        whole `max_tokens` (MAX_OUTPUT when it sent none): the worst case for a cost cap."""
+        whole `max_tokens` (MAX_OUTPUT when it sent none): the worst case for a cost cap.
+        `misalign`: the probability that a packed reply (fault-free) is misaligned, one of
+        `misalign_kinds` that fits it drawn at random (both changeable while it runs)."""
+        if set(misalign_kinds) - set(MISALIGNMENTS) or not 0 <= misalign <= 1:
+            raise ValueError(f"bad misalignment {misalign!r} {misalign_kinds!r}")
+        self.misalign, self.misalign_kinds = misalign, misalign_kinds
         self.greedy = greedy
         self.api_key = api_key
         self.clock = clock
@@ -247,9 +273,14 @@ class QwenSim:
         """The 200 answer: the translation, with a content fault (or a timeout) applied, cut
         at max_tokens (`tokens`: prompt tokens, max_tokens); a greedy one bills it all."""
         prompt_tokens, max_tokens = tokens
-        text, finish = self._apply(
-            fault, sim_translate(content, () if fault == "ignore_terms" else terms)
-        )
+        clean = sim_translate(content, () if fault == "ignore_terms" else terms)
+        text, finish = content_fault(fault, clean)
+        kind = fault if fault in MISALIGNMENTS and text != clean else None
+        if fault is None and (kind := self._misalign(text)) is not None:
+            text = misaligned(kind, text) or text
+        if kind is not None:
+            with self._lock:
+                self.counters.misaligned[kind] += 1
         completion = sim_tokens(text)
         if completion > max_tokens:
             text, finish, completion = cut_to(text, max_tokens), "length", max_tokens
@@ -261,32 +292,7 @@ class QwenSim:
             self.counters.billed_prompt_tokens += prompt_tokens
             self.counters.billed_completion_tokens += completion
         delay = self.timeout_sleep if fault == "timeout" else self.latency
-        return Reply(
-            200,
-            {
-                "id": f"chatcmpl-{uuid.uuid4().hex}",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": model,
-                "system_fingerprint": None,
-                "choices": [
-                    {
-                        "index": 0,
-                        "finish_reason": finish,
-                        "logprobs": None,
-                        "message": {"role": "assistant", "content": text},
-                    }
-                ],
-                "usage": {
-                    "prompt_tokens": prompt_tokens,
-                    "completion_tokens": completion,
-                    "total_tokens": prompt_tokens + completion,
-                    "prompt_tokens_details": None,
-                    "completion_tokens_details": None,
-                },
-            },
-            delay=delay,
-        )
+        return chat_reply(model, text, finish, (prompt_tokens, completion), delay)
 
     def _invalid(self, status: int, code: str, message: str, param: str | None = None) -> Reply:
         with self._lock:
@@ -389,21 +395,15 @@ class QwenSim:
                 return kind
         return None
 
-    def _apply(self, fault: str | None, text: str) -> tuple[str, str]:
-        """A content fault on a finished translation → (text, finish_reason)."""
-        lines = text.split("\n")
-        if fault == "drop_token":
-            return TOKEN.sub("", text, count=1), "stop"
-        if fault == "merge" and len(lines) > 1:
-            second = lines[1][len(m.group()) :] if (m := NUMBERING.match(lines[1])) else lines[1]
-            return "\n".join([f"{lines[0]} {second}", *lines[2:]]), "stop"
-        if fault == "reorder" and len(lines) > 1:
-            return "\n".join([lines[1], lines[0], *lines[2:]]), "stop"
-        if fault == "chatter":
-            return f"Here is the translation:\n{text}", "stop"
-        if fault == "truncate":
-            return text[: max(1, len(text) // 2)], "length"
-        return text, "stop"
+    def _misalign(self, text: str) -> str | None:
+        """The misalignment drawn for a fault-free packed reply (`misalign`), if any."""
+        if not self.misalign or not is_pack(text):
+            return None
+        with self._lock:
+            if self._rng.random() >= self.misalign:
+                return None
+            fits = [k for k in self.misalign_kinds if misaligned(k, text) is not None]
+            return self._rng.choice(fits) if fits else None
 
 
 class _Handler(BaseHTTPRequestHandler):

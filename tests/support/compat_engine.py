@@ -37,7 +37,7 @@ def make(server: ChatServer, monkeypatch: pytest.MonkeyPatch) -> Make:
         model: str = "",
         domains: str = "",
         policy: RetryPolicy = FAST,
-        concurrency: int = 1,
+        concurrency: int | None = 1,
         pack: bool = True,
         **extra: object,
     ) -> OpenAICompatEngine:
