@@ -8,7 +8,7 @@ planning and storing a locale.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from locflow.connectors.po import StagedWrites
-from locflow.db import repo, run_repo
+from locflow.db import pack_repo, repo, run_repo
 from locflow.db.base import utcnow
 from locflow.db.locks import named_lock
 from locflow.db.models import Run
@@ -248,3 +248,17 @@ def take_usage(config: Config, run_id: int, locales: dict[str, LocaleSummary]) -
     for locale, usage in run_usage(config, run_id).items():
         if locale in locales:
             locales[locale].take_usage(usage)
+
+
+# --- pack sizes ----------------------------------------------------------------------------
+
+
+def stored_pack_sizes(config: Config, engine_name: str) -> dict[str, int]:
+    """Strings per pack by target locale, where the last run of `engine_name` left them."""
+    with sessions(config.database_url)() as s:
+        return pack_repo.load_pack_sizes(s, engine_name)
+
+
+def store_pack_sizes(config: Config, engine_name: str, sizes: Mapping[str, int]) -> None:
+    with sessions(config.database_url)() as s, s.begin():
+        pack_repo.save_pack_sizes(s, engine_name, sizes)
