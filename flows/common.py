@@ -4,7 +4,7 @@ locales' plans in one stream of batches, the run's Prefect id, and how a run sto
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import contextmanager, suppress
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -24,7 +24,7 @@ from locflow.pipeline.runner import LoopRunner
 from locflow.pipeline.stream import Window, batches_of, send_stream
 from locflow.pipeline.summary import BatchResult, LocaleSummary
 from locflow.pipeline.translate import Job, StoreCounts, jobs_of
-from locflow.pipeline.units import store_memory_hits, translate_scope, work_lock
+from locflow.pipeline.units import store_memory_hits, translate_scope, work_locks
 from locflow.settings import Config
 
 TASK_THREADS = 64
@@ -95,9 +95,7 @@ def translate_locales(
     order: two runs never wait for each other crosswise). A locale the engine refuses is
     left with its error, the others go on; a Fatal error or the cost cap stops the stream
     (what is stored stays). The summaries take the ledger's numbers in every case."""
-    with ExitStack() as locks:
-        for locale in sorted(summaries):
-            locks.enter_context(work_lock(config, translate_scope(locale), log_wait))
+    with work_locks(config, [translate_scope(locale) for locale in summaries], log_wait):
         jobs = {}
         for locale, summary in summaries.items():
             plan = plan_for(locale)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from locflow.connectors.po import StagedWrites
 from locflow.db import pack_repo, repo, run_repo
 from locflow.db.base import utcnow
-from locflow.db.locks import named_lock
+from locflow.db.locks import named_lock, named_locks
 from locflow.db.models import Run
 from locflow.db.session import open_database
 from locflow.pipeline import heartbeat
@@ -60,6 +60,17 @@ def work_lock(config: Config, scope: str, on_wait: Notify | None = None) -> Iter
     """Take turns with other runs on the same project and database (see db.locks)."""
     bind = sessions(config.database_url).kw["bind"]
     with named_lock(bind, f"{config.project}:{scope}", on_wait or _to_stderr):
+        yield
+
+
+@contextmanager
+def work_locks(
+    config: Config, scopes: Sequence[str], on_wait: Notify | None = None
+) -> Iterator[None]:
+    """`work_lock` for several scopes at once, taken in sorted order (see db.locks)."""
+    bind = sessions(config.database_url).kw["bind"]
+    names = [f"{config.project}:{scope}" for scope in scopes]
+    with named_locks(bind, names, on_wait or _to_stderr):
         yield
 
 
