@@ -96,7 +96,7 @@ def translate_locales(
     left with its error, the others go on; a Fatal error or the cost cap stops the stream
     (what is stored stays). The summaries take the ledger's numbers in every case."""
     with work_locks(config, [translate_scope(locale) for locale in summaries], log_wait):
-        jobs = {}
+        jobs: dict[str, list[Job]] = {}
         for locale, summary in summaries.items():
             plan = plan_for(locale)
             summary.planned(plan)
@@ -106,8 +106,10 @@ def translate_locales(
         try:
             with adaptive_packing(config, engine):
                 translate_stream(config, engine, runner, summaries, jobs, run_id, budget, label)
-        finally:
-            units.take_usage(config, run_id, dict(summaries))  # the ledger's numbers
+        except (Fatal, CostCapReached):  # a clean stop: the run goes on to report
+            units.take_usage(config, run_id, dict(summaries))
+            raise
+        units.take_usage(config, run_id, dict(summaries))  # the ledger's numbers
 
 
 @contextmanager
