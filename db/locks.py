@@ -11,8 +11,8 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, text
@@ -58,6 +58,48 @@ def _pg_lock(bind: Engine, name: str, on_wait: Callable[[str], None] | None) -> 
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
     finally:
         conn.close()
+
+
+@contextmanager
+def named_locks(
+    bind: Engine, names: Iterable[str], on_wait: Callable[[str], None] | None = None
+) -> Iterator[None]:
+    """Hold every lock of `names` for the duration of the block, taken in sorted order, so
+    two holders of overlapping sets never wait for each other crosswise. PostgreSQL: all on
+    one connection (a run of many locales must not hold a pooled connection per locale)."""
+    ordered = sorted(set(names))
+    if bind.dialect.name == "postgresql":
+        with _pg_locks(bind, ordered, on_wait):
+            yield
+        return
+    with ExitStack() as stack:
+        for name in ordered:
+            stack.enter_context(named_lock(bind, name, on_wait))
+        yield
+
+
+@contextmanager
+def _pg_locks(
+    bind: Engine, names: list[str], on_wait: Callable[[str], None] | None
+) -> Iterator[None]:
+    conn = bind.connect().execution_options(isolation_level="AUTOCOMMIT")
+    held: list[int] = []
+    try:
+        for name in names:
+            key = lock_key(name)
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+            if not got:
+                if on_wait is not None:
+                    on_wait(f"{name}: held by {_pg_holder(conn, key)}; waiting for it to finish")
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            held.append(key)
+        yield
+    finally:
+        try:
+            for key in reversed(held):
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        finally:
+            conn.close()
 
 
 def _pg_holder(conn: object, key: int) -> str:

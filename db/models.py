@@ -304,3 +304,20 @@ class UiSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PackSize(Base):
+    """Strings per pack an engine with adaptive packing had reached for a target locale,
+    so the next run starts there instead of learning it again (db.pack_repo)."""
+
+    __tablename__ = "pack_sizes"
+    __table_args__ = (
+        UniqueConstraint("engine", "locale"),
+        CheckConstraint("size >= 1", name="positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engine: Mapped[str] = mapped_column(String(50))
+    locale: Mapped[str] = mapped_column(String(35))
+    size: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,16 +1,18 @@
-"""What the `localise` and `translate_docs` flows share: the tasks that translate a locale's
-plan in batches, the run's Prefect id, and how a run stops cleanly."""
+"""What the `localise` and `translate_docs` flows share: the tasks that translate the chosen
+locales' plans in one stream of batches, the run's Prefect id, and how a run stops cleanly."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
+from prefect.task_runners import ThreadPoolTaskRunner
 
-from locflow.connectors.engines.base import Engine, Fatal, LocaleRefused
+from locflow.connectors.engines.base import AdaptivePacking, Engine, Fatal, LocaleRefused
+from locflow.connectors.engines.registry import sizing_for
 from locflow.flows import report
 from locflow.pipeline import batches, units
 from locflow.pipeline.budget import Budget, CostCapReached
@@ -19,10 +21,21 @@ from locflow.pipeline.plan import LocalePlan
 from locflow.pipeline.progress import RunProgress
 from locflow.pipeline.results import DocsRunResult, RunResult
 from locflow.pipeline.runner import LoopRunner
+from locflow.pipeline.stream import Window, batches_of, send_stream
 from locflow.pipeline.summary import BatchResult, LocaleSummary
 from locflow.pipeline.translate import Job, StoreCounts, jobs_of
-from locflow.pipeline.units import store_memory_hits, translate_scope, work_lock
+from locflow.pipeline.units import store_memory_hits, translate_scope, work_locks
 from locflow.settings import Config
+
+TASK_THREADS = 64
+"""Worker threads of a translating flow's task runner: batches in flight at most (a
+submitted task waits for a free thread; each batch waits in its thread for the engine)."""
+
+
+def task_runner() -> ThreadPoolTaskRunner:
+    """The task runner of the flows that translate: enough threads for the stream's window
+    (Prefect's default depends on PREFECT_TASKS_RUNNER_THREAD_POOL_MAX_WORKERS)."""
+    return ThreadPoolTaskRunner(max_workers=TASK_THREADS)
 
 
 def log_wait(message: str) -> None:
@@ -67,68 +80,99 @@ def translate_batch_task(
     return batches.translate_batch(config, engine, runner, jobs, run_id, budget)
 
 
-def translate_locale(
+def translate_locales(
     config: Config,
     engine: Engine,
     runner: LoopRunner,
-    summary: LocaleSummary,
+    summaries: Mapping[str, LocaleSummary],
     run_id: int,
     budget: Budget,
     plan_for: Callable[[str], LocalePlan],
-    label: str = "",
+    label: Callable[[str], str] = str,
 ) -> None:
-    """Plan a locale, store its memory hits and translate the rest, holding the locale's
-    lock so a concurrent run waits."""
-    with work_lock(config, translate_scope(summary.locale), log_wait):
-        plan = plan_for(summary.locale)
-        summary.planned(plan)
-        if plan.reused:
-            summary.counts.add(store_reused_task(config, plan, run_id))
+    """Plan every locale, store its memory hits, then translate them all in one stream of
+    stored batches, holding every locale's lock so a concurrent run waits (taken in sorted
+    order: two runs never wait for each other crosswise). A locale the engine refuses is
+    left with its error, the others go on; a Fatal error or the cost cap stops the stream
+    (what is stored stays). The summaries take the ledger's numbers in every case."""
+    with work_locks(config, [translate_scope(locale) for locale in summaries], log_wait):
+        jobs: dict[str, list[Job]] = {}
+        for locale, summary in summaries.items():
+            plan = plan_for(locale)
+            summary.planned(plan)
+            if plan.reused:
+                summary.counts.add(store_reused_task(config, plan, run_id))
+            jobs[locale] = jobs_of(plan)
         try:
-            jobs = jobs_of(plan)
-            translate_in_batches(config, engine, runner, summary, jobs, run_id, budget, label)
-        except LocaleRefused as exc:  # this locale only: the others go on, the run is partial
-            summary.error = str(exc)
-            get_run_logger().error("locale %s: %s", summary.locale, exc)
+            with adaptive_packing(config, engine):
+                translate_stream(config, engine, runner, summaries, jobs, run_id, budget, label)
         except (Fatal, CostCapReached):  # a clean stop: the run goes on to report
-            units.take_usage(config, run_id, {summary.locale: summary})
+            units.take_usage(config, run_id, dict(summaries))
             raise
-        units.take_usage(config, run_id, {summary.locale: summary})  # the ledger's numbers
+        units.take_usage(config, run_id, dict(summaries))  # the ledger's numbers
 
 
-def translate_in_batches(
+@contextmanager
+def adaptive_packing(config: Config, engine: Engine) -> Iterator[None]:
+    """An engine whose pack sizes adapt starts from the sizes stored for it, and its sizes
+    are stored when the block ends, a stopped run's too."""
+    if not isinstance(engine, AdaptivePacking):
+        yield
+        return
+    engine.resume_pack_sizes(units.stored_pack_sizes(config, engine.name))
+    try:
+        yield
+    except BaseException:
+        with suppress(Exception):  # the error that stops the run is the one to see
+            units.store_pack_sizes(config, engine.name, engine.pack_sizes())
+        raise
+    units.store_pack_sizes(config, engine.name, engine.pack_sizes())
+
+
+def translate_stream(
     config: Config,
     engine: Engine,
     runner: LoopRunner,
-    summary: LocaleSummary,
-    jobs: list[Job],
+    summaries: Mapping[str, LocaleSummary],
+    jobs: Mapping[str, list[Job]],
     run_id: int,
     budget: Budget,
-    label: str = "",
+    label: Callable[[str], str] = str,
 ) -> None:
-    """`jobs` as `translate-batch` tasks, up to the engine's concurrency at once, added up
-    in `summary` (see pipeline/batches.py)."""
+    """Every locale's `jobs` as `translate-batch` tasks in one stream (pipeline/stream.py),
+    each batch's result added up in its locale's summary."""
+    totals = {locale: len(todo) for locale, todo in jobs.items()}
 
-    def done(batch: BatchResult, finished: int) -> None:
-        summary.add(batch)
+    def done(locale: str, batch: BatchResult, finished: int) -> None:
+        summaries[locale].add(batch)
         if report.wants_progress():
             spent = units.run_spent(config, run_id)
             report.progress(
                 RunProgress(
-                    label or summary.locale,
+                    label(locale),
                     finished,
-                    len(jobs),
+                    totals[locale],
                     requests=spent.requests,
                     tokens=spent.tokens,
                     cost=spent.total_cost,
                 )
             )
 
-    batches.send_batches(
-        jobs,
-        lambda batch: translate_batch_task.submit(config, engine, runner, batch, run_id, budget),
-        window=engine.limits().concurrency,
+    def refused(locale: str, exc: LocaleRefused) -> None:
+        summaries[locale].error = str(exc)  # this locale only: the run ends partial
+        get_run_logger().error("locale %s: %s", locale, exc)
+
+    window = Window.for_engine(
+        engine.limits().concurrency, sizing_for(config.engine).max_pack, most=TASK_THREADS
+    )
+    send_stream(
+        batches_of(jobs),
+        lambda batch: translate_batch_task.submit(
+            config, engine, runner, list(batch.jobs), run_id, budget
+        ),
+        window=window,
         budget=budget,
         estimate=lambda batch: estimate_jobs(batch, config.engine, config.source_locale).cost,
         on_done=done,
+        on_refused=refused,
     )

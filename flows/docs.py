@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from locflow.connectors.engines.registry import create_engine
 from locflow.flows import report
-from locflow.flows.common import flow_run_id, log_wait, stopping, translate_locale
+from locflow.flows.common import flow_run_id, log_wait, stopping, task_runner, translate_locales
 from locflow.pipeline import heartbeat, units
 from locflow.pipeline.budget import Budget
 from locflow.pipeline.docs import DocsSyncReport
@@ -49,23 +49,26 @@ def export_docs_task(config: Config, locales: list[str]) -> list[DocResult]:
 def translate_blocks(
     config: Config, locales: list[str], names: list[str] | None, result: DocsRunResult
 ) -> None:
-    """Translate the blocks of the docs `names` (all when None), locale by locale."""
+    """Translate the blocks of the docs `names` (all when None), every locale in one stream
+    of batches."""
     engine = create_engine(config.engine)
+    summaries = {locale: LocaleSummary(locale) for locale in locales}
+    result.locales.update(summaries)
 
     def plan_for(locale: str) -> LocalePlan:
         return plan_docs_task(config, locale, names)
 
     with LoopRunner() as runner:
-        for locale in locales:
-            summary = result.locales[locale] = LocaleSummary(locale)
-            label = f"docs {locale}"
-            budget = Budget(None)
-            translate_locale(
-                config, engine, runner, summary, result.run_id, budget, plan_for, label
-            )
+        translate_locales(
+            config, engine, runner, summaries, result.run_id, Budget(None), plan_for, _label
+        )
 
 
-@flow(name="translate_docs", log_prints=True)
+def _label(locale: str) -> str:
+    return f"docs {locale}"
+
+
+@flow(name="translate_docs", log_prints=True, task_runner=task_runner())
 def translate_docs(
     config_path: str | None = None,
     locales: list[str] | None = None,

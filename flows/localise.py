@@ -10,11 +10,17 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from locflow.connectors.engines.base import Engine
+from locflow.connectors.engines.base import Engine, Fatal
 from locflow.flows import report, scale
-from locflow.flows.common import flow_run_id, log_wait, stopping, translate_locale
+from locflow.flows.common import (
+    flow_run_id,
+    log_wait,
+    stopping,
+    task_runner,
+    translate_locales,
+)
 from locflow.pipeline import heartbeat, units
-from locflow.pipeline.budget import Budget
+from locflow.pipeline.budget import Budget, CostCapReached
 from locflow.pipeline.cost import prices_for
 from locflow.pipeline.export import FileResult
 from locflow.pipeline.plan import LocalePlan
@@ -67,24 +73,35 @@ def _engine_stats(engine: Engine) -> dict[str, Any] | None:
 def translate_here(
     config: Config, locales: list[str], max_cost: float | None, result: RunResult
 ) -> None:
-    """Translate `locales` one after the other in this process, within `max_cost`."""
+    """Translate `locales` in this process, in one stream of batches, within `max_cost`."""
     engine = scale.run_engine(config.engine)
     budget = Budget(max_cost, prices_for(config.engine))
+    summaries = {locale: LocaleSummary(locale) for locale in locales}
+    result.locales.update(summaries)
 
     def plan_for(locale: str) -> LocalePlan:
         return _plan_with_glossary(config, locale)
 
     try:
         with LoopRunner() as runner:
-            for locale in locales:
-                summary = result.locales[locale] = LocaleSummary(locale)
-                translate_locale(config, engine, runner, summary, result.run_id, budget, plan_for)
-                summary.glossary_compliance = compliance_task(config, locale)
+            try:
+                translate_locales(
+                    config, engine, runner, summaries, result.run_id, budget, plan_for
+                )
+            except (Fatal, CostCapReached):  # a clean stop: what is stored is measured too
+                _compliance(config, summaries)
+                raise
+            _compliance(config, summaries)
     finally:
         result.engine = _engine_stats(engine)
 
 
-@flow(name="localise", log_prints=True)
+def _compliance(config: Config, summaries: dict[str, LocaleSummary]) -> None:
+    for locale, summary in summaries.items():
+        summary.glossary_compliance = compliance_task(config, locale)
+
+
+@flow(name="localise", log_prints=True, task_runner=task_runner())
 def localise(
     config_path: str | None = None,
     locales: list[str] | None = None,

@@ -120,6 +120,7 @@ def translate_batch(
             _add_usage(s, run_id, jobs, spend)
     usage = spend.usage(len(jobs))
     return BatchResult(
+        retry=worth_retrying(outcomes, budget),
         counts=counts,
         strings=usage.strings,
         requests=usage.requests,
@@ -129,6 +130,15 @@ def translate_batch(
         cost=usage.cost,
         unanswered_cost=usage.unanswered_cost,
     )
+
+
+def worth_retrying(outcomes: Sequence[Outcome], budget: Budget | None) -> tuple[Job, ...]:
+    """The deferred jobs a last pass may send again: those a transient failure or throttling
+    deferred. The cost cap defers strings only once it is reached (a request that cannot fit
+    stops the run: budget.reserve), and then nothing is sent again."""
+    if budget is not None and budget.exhausted:
+        return ()
+    return tuple(o.job for o in outcomes if o.retry_later)
 
 
 def _add_usage(

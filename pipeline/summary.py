@@ -15,7 +15,7 @@ from locflow.pipeline.gaps import (
     gaps_message,
 )
 from locflow.pipeline.plan import LocalePlan
-from locflow.pipeline.translate import StoreCounts
+from locflow.pipeline.translate import Job, StoreCounts
 
 COMPLETED, STOPPED, FAILED = "completed", "stopped", "failed"
 INTERRUPTED, CRASHED = run_repo.INTERRUPTED, run_repo.CRASHED
@@ -46,6 +46,10 @@ class BatchResult:
     cost: float
     unanswered_cost: float = 0.0
     """What requests with an unknown outcome were charged (their whole reservation)."""
+    retry: tuple[Job, ...] = ()
+    """Jobs deferred because a transient failure or throttling outlasted their retries
+    (not the cost cap): counted in `counts.deferred`, and worth one more try at the end of
+    the run (pipeline/stream.py)."""
 
 
 @dataclass

@@ -8,7 +8,7 @@ planning and storing a locale.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from locflow.connectors.po import StagedWrites
-from locflow.db import repo, run_repo
+from locflow.db import pack_repo, repo, run_repo
 from locflow.db.base import utcnow
-from locflow.db.locks import named_lock
+from locflow.db.locks import named_lock, named_locks
 from locflow.db.models import Run
 from locflow.db.session import open_database
 from locflow.pipeline import heartbeat
@@ -60,6 +60,17 @@ def work_lock(config: Config, scope: str, on_wait: Notify | None = None) -> Iter
     """Take turns with other runs on the same project and database (see db.locks)."""
     bind = sessions(config.database_url).kw["bind"]
     with named_lock(bind, f"{config.project}:{scope}", on_wait or _to_stderr):
+        yield
+
+
+@contextmanager
+def work_locks(
+    config: Config, scopes: Sequence[str], on_wait: Notify | None = None
+) -> Iterator[None]:
+    """`work_lock` for several scopes at once, taken in sorted order (see db.locks)."""
+    bind = sessions(config.database_url).kw["bind"]
+    names = [f"{config.project}:{scope}" for scope in scopes]
+    with named_locks(bind, names, on_wait or _to_stderr):
         yield
 
 
@@ -248,3 +259,17 @@ def take_usage(config: Config, run_id: int, locales: dict[str, LocaleSummary]) -
     for locale, usage in run_usage(config, run_id).items():
         if locale in locales:
             locales[locale].take_usage(usage)
+
+
+# --- pack sizes ----------------------------------------------------------------------------
+
+
+def stored_pack_sizes(config: Config, engine_name: str) -> dict[str, int]:
+    """Strings per pack by target locale, where the last run of `engine_name` left them."""
+    with sessions(config.database_url)() as s:
+        return pack_repo.load_pack_sizes(s, engine_name)
+
+
+def store_pack_sizes(config: Config, engine_name: str, sizes: Mapping[str, int]) -> None:
+    with sessions(config.database_url)() as s, s.begin():
+        pack_repo.save_pack_sizes(s, engine_name, sizes)

@@ -208,6 +208,8 @@ DATABASE_MODULES = frozenset(
         "test_usage_ledger",
         "test_fuzz_inputs",
         "test_migration_data",
+        "test_pack_sizes",
+        "test_work_locks",
     }
 )
 """Modules about the database itself (concurrency, constraints, migrations, what a failure

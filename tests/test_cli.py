@@ -118,10 +118,12 @@ def test_cost_cap_stops_cleanly_keeping_finished_batches(demo_project, cli_env):
     assert done.returncode == 4, done.stdout + done.stderr
     assert "cost cap reached" in done.stderr
     stats = json.loads(run_cli("stats", "--json", cwd=demo_project, env=cli_env).stdout)
-    assert stats["locales"]["de"]["untranslated"] == 0
-    assert stats["locales"]["fr"]["untranslated"] == 19
+    # de and fr share one stream of batches: the cap leaves about half of the 38 strings
+    left = sum(stats["locales"][x]["untranslated"] for x in ("de", "fr"))
+    assert 0 < left < 38
     assert stats["runs"][0]["status"] == "stopped"
-    assert 0 < stats["usage"]["de"]["cost"] <= one_locale * 1.5
+    spent = sum(stats["usage"][x]["cost"] for x in ("de", "fr") if x in stats["usage"])
+    assert 0 < spent <= one_locale * 1.5
 
 
 def test_doctor_reports_one_line_per_finding(demo_project, cli_env):

@@ -29,7 +29,7 @@ from sqlalchemy import (
 
 from locflow.db.session import MIGRATIONS, create_db_engine, open_database
 
-OLD_REVISIONS = ["0004", "0005"]
+OLD_REVISIONS = ["0004", "0005", "0006"]
 SIGNED_OUT = {"ui_sessions"}
 """0006 signs everyone out on purpose (roles changed): its rows are the one thing dropped."""
 

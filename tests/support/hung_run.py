@@ -31,12 +31,14 @@ def german(body: dict[str, Any]) -> bool:
 
 
 def configure(project: Path, engine_url: str, docs: bool) -> None:
-    """The demo project on the chat server (`docs`: with its [[docs]] too)."""
+    """The demo project on the chat server (`docs`: with its [[docs]] too). French and
+    German share the run's stream of batches: German packs hang in their slots while French
+    ones go on in the others (concurrency 8)."""
     toml = project / "locflow.toml"
     text = toml.read_text().replace(
         'name = "pseudo"',
         f'name = "openai_compat"\nbase_url = "{engine_url}"\nmodel = "test-model"\n'
-        "timeout = 600\nconcurrency = 1",
+        "timeout = 600\nconcurrency = 8",
     )
     toml.write_text(text + (DOCS if docs else ""))
 
@@ -61,7 +63,7 @@ def start(project: Path, args: tuple[str, ...], db_url: str, api_url: str) -> su
 
 
 def wait_until_hung(proc: subprocess.Popen[str], engine: ChatServer, limit: float = 300) -> None:
-    """Until a German request is hanging (French was answered and stored before)."""
+    """Until a German request is hanging."""
     deadline = time.monotonic() + limit
     while not any(map(german, engine.bodies())):
         if proc.poll() is not None:
@@ -69,6 +71,20 @@ def wait_until_hung(proc: subprocess.Popen[str], engine: ChatServer, limit: floa
         if time.monotonic() > deadline:
             kill(proc)
             raise StuckBefore("no German request reached the engine")
+        time.sleep(0.2)
+
+
+def wait_until_stored(
+    proc: subprocess.Popen[str], db_url: str, run_id: int, limit: float = 300
+) -> None:
+    """Until run `run_id` stored something (French, in flight beside the hung German)."""
+    deadline = time.monotonic() + limit
+    while not stored_by(db_url, run_id):
+        if proc.poll() is not None:
+            raise StuckBefore(f"locflow ended (exit {proc.returncode}): {proc.stderr.read()}")
+        if time.monotonic() > deadline:
+            kill(proc)
+            raise StuckBefore("nothing was stored")
         time.sleep(0.2)
 
 
