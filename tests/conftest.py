@@ -243,10 +243,26 @@ SLOW_ROUND_TRIPS = (
 holds in the fast tier."""
 
 
+LONG_FIRST = (
+    "test_real_catalogues.py",
+    "test_roundtrip_corpus.py",
+    "test_wheel.py",
+    "test_fan_out_pool.py",
+    "test_llama_cpp.py",
+    "test_po_corpus.py",
+    "test_review_gate.py",
+    "test_mkdocs_build.py",
+    "test_secrets.py",
+)
+"""Modules holding the suite's longest tests (one to four minutes each): they start first,
+so that `make test`'s two workers (pytest-xdist) do not end on one of them alone."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """`make test-fast` stays fast: browser tests (tests/test_review_ui*.py), the PostgreSQL
     variant outside DATABASE_MODULES and SLOW_ROUND_TRIPS are slow tests (each still runs in
-    `make test` and in CI)."""
+    `make test` and in CI). Under pytest-xdist the llama.cpp tests share one worker (one
+    server), and the longest modules go first (LONG_FIRST)."""
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
         callspec = getattr(item, "callspec", None)
@@ -258,3 +274,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             or name.startswith(SLOW_ROUND_TRIPS)
         ):
             item.add_marker(pytest.mark.slow)
+        if "llama_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("llama"))
+    items.sort(key=lambda item: not item.nodeid.removeprefix("tests/").startswith(LONG_FIRST))
