@@ -89,6 +89,14 @@ class Pacer:
         if self._shared is not None:
             await self._shared(tokens)
 
+    async def turn(self) -> None:
+        """Wait until a request reserved now would start at once, reserving nothing: a
+        pack formed after this is formed as late as its send allows, from all queued by
+        then (the local limits only; the shared ones are waited for by `acquire`)."""
+        delay = max(self._next_request, self._next_token, self._blocked_until) - self._clock()
+        if delay > 0:
+            await self._sleep(delay)
+
     def settle(self, estimated: int, actual: int) -> None:
         """Correct the token budget once the provider reports real usage."""
         if self.tpm and actual != estimated:

@@ -166,7 +166,9 @@ RunPack = Callable[[list[Request], Lease], Awaitable[list[Result]]]
 class Dispatcher:
     """One event loop's queue, slots and packs in flight.
 
-    `form(queue)` takes the next pack (called when a slot is free); `run(requests, lease)`
+    `form(queue)` takes the next pack (called when a slot is free and `ready()` has returned:
+    the pace allows a request now, so the pack holds all that is queued by the time it can
+    go); `run(requests, lease)`
     sends it on that slot (its first attempt takes the lease) and returns its results. An
     exception out of `run` (a Fatal, or a bug) stops everything: queued strings of every
     caller fail with it, packs in flight are cancelled, and nothing else is sent until every
@@ -178,10 +180,12 @@ class Dispatcher:
         form: Callable[[PackQueue], list[Item]],
         run: RunPack,
         on_stop: Callable[[BaseException], None],
+        ready: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.slots = Slots(concurrency)
         self.queue = PackQueue()
         self._form, self._run, self._on_stop = form, run, on_stop
+        self._ready = ready
         self._feeder: asyncio.Task[None] | None = None
         self._inflight: dict[asyncio.Task[None], list[Item]] = {}
         self.error: BaseException | None = None
@@ -213,6 +217,12 @@ class Dispatcher:
         try:
             while len(self.queue) and self.error is None:
                 await self.slots.acquire(1)
+                try:
+                    if self._ready is not None:
+                        await self._ready()
+                except BaseException:
+                    self.slots.release()
+                    raise
                 items = self._form(self.queue) if self.error is None else []
                 if not items:
                     self.slots.release()

@@ -244,7 +244,7 @@ class PackingTranslator:
         found = self._dispatchers.get(loop)
         if found is None:
             found = self._dispatchers[loop] = Dispatcher(
-                self.concurrency, self._form, self._run_leased, self._stopped
+                self.concurrency, self._form, self._run_leased, self._stopped, self._pacer.turn
             )
         return found
 
