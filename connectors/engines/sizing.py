@@ -36,6 +36,13 @@ the reply is longer than its English source (x1.3 to x1.6). Measured by bench/es
 against the Qwen-MT simulator."""
 
 
+PACKING_RATIO = 1.2
+"""Provider tokens per estimated input token that the dry-run estimate packs with: the
+driver cuts packs at its token budget in the provider's tokens, calibrated from replies
+(sphinx.pot settles at about 1.25 against the simulator; the demo's packs are bound by the
+count). Only where packs are cut: the estimated input tokens stay uncalibrated."""
+
+
 def text_line_tokens(request: Request) -> int:
     """Tokens of one string's own line in a call: its text and its marker (`⟦1⟧ `, a JSON
     key). The reply mirrors it; a provider's terms and memory pairs are not echoed."""
