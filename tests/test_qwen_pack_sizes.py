@@ -84,20 +84,27 @@ def test_a_misaligned_pack_halves_its_locale_only(sim: QwenSim) -> None:
     assert pack_lengths(sim) == [4, 4]  # the halved size holds for the next packs
 
 
-def test_full_verified_packs_grow_additively_up_to_the_cap(sim: QwenSim) -> None:
+def test_verified_packs_grow_additively_up_to_the_cap(sim: QwenSim) -> None:
     engine = make(sim, pack_size=100)
     engine.resume_pack_sizes({"de": 10, "fr": 1000})
     assert engine.pack_sizes() == {"de": 10, "fr": 100}  # resumed within the cap
     run(engine, batch(10))
-    assert engine.pack_sizes()["de"] == 15  # +5 (1/20 of the cap) after a full pack
+    assert engine.pack_sizes()["de"] == 20  # +10 (a tenth of the cap) after a verified pack
     run(engine, batch(7))
-    assert engine.pack_sizes()["de"] == 15  # a pack the size did not bind says nothing
+    assert engine.pack_sizes()["de"] == 30
     engine.resume_pack_sizes({"de": 98})
     run(engine, batch(98))
     assert engine.pack_sizes()["de"] == 100  # never above the cap
     sizes = [size for locale, _, size in engine.stats().pack_trajectory if locale == "de"]
-    assert sizes == [10, 15, 98, 100]
+    assert sizes == [10, 20, 30, 98, 100]
     assert engine.stats().as_dict()["pack_sizes"] == [["de", 100], ["fr", 100]]
+
+
+def test_a_size_of_one_grows_again(sim: QwenSim) -> None:
+    engine = make(sim, pack_size=100)
+    engine.resume_pack_sizes({"de": 1})
+    run(engine, batch(3))
+    assert pack_lengths(sim) == [1, 2] and engine.pack_sizes() == {"de": 21}
 
 
 def test_split_halves_do_not_grow_the_size(sim: QwenSim) -> None:

@@ -46,7 +46,7 @@ from locflow.connectors.engines.pack_queue import Dispatcher, Item, Lease, PackQ
 from locflow.connectors.engines.sizing import PackSizing, always_packable, max_output_tokens
 from locflow.connectors.engines.spend import hold_for, spending
 
-GROW_FRACTION = 20
+GROW_FRACTION = 10
 """A verified full pack grows its locale's size by 1/GROW_FRACTION of the cap (at least
 one string): 5 at a cap of 100, back from a halving to 50 in ten full packs."""
 TRAJECTORY_MAX = 1000
@@ -224,10 +224,9 @@ class PackingTranslator:
             self._set_size(locale, size)
 
     def _verified(self, locale: str, count: int) -> None:
-        """Additive increase after a fresh pack, when the size is what bound it (a pack cut
-        short by the token budget says nothing about a larger one; a split half is not
-        formed at the size)."""
-        if self.adaptive and count >= self.size_for(locale):
+        """Additive increase after a verified fresh pack (a split half is not formed at the
+        size, so it says nothing): GROW_FRACTION of the cap, never above it."""
+        if self.adaptive:
             self._set_size(locale, self.size_for(locale) + grow_step(self.max_pack))
 
     def _misaligned(self, locale: str, count: int) -> None:
@@ -347,6 +346,9 @@ class PackingTranslator:
             self.stats.sizes[1] += 1
             text = reply.texts[0] if reply.texts else None
             error = None if text is not None else Rejected("the engine returned no text")
+            locale = requests[0].target_locale
+            if priority and text is not None and self.size_for(locale) == 1:
+                self._verified(locale, 1)  # a fresh single at size 1: no dead end there
             return [Result(requests[0].key, text, error, *shares[0], reply.model)]
         self.stats.packs += 1
         locale = requests[0].target_locale
