@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from locflow.connectors.engines.base import Fatal, RateLimited, Rejected, Request, Transient
+from locflow.connectors.engines.base import Fatal, RateLimited, Rejected, Request, Result, Transient
 from locflow.connectors.engines.pacing import Pacer, RetryPolicy
 from locflow.connectors.engines.packing import (
     PackingTranslator,
@@ -228,3 +228,24 @@ def test_one_translator_across_event_loops() -> None:
     for loop_run in range(3):
         batch = [req(f"{loop_run}-{i}") for i in range(6)]
         assert [r.text for r in run(t, batch)] == [good(r) for r in batch]
+
+
+@pytest.mark.parametrize("steps", range(6))
+def test_a_caller_cancelled_at_any_point_leaks_no_slot(steps: int) -> None:
+    """Cancelled before its strings are packed, after a pack took a slot but before its task
+    ran, or while it is sent: the slot comes back, and none of its later packs go out."""
+    p = Provider(delay=0.01)
+    t = translator(p, max_pack=2, concurrency=1)
+
+    async def scenario() -> list[Result]:
+        first = asyncio.create_task(t.translate([req(f"a{i}") for i in range(6)]))
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        first.cancel()
+        await asyncio.gather(first, return_exceptions=True)
+        async with asyncio.timeout(10):  # a hang guard, not a timing assertion
+            return await t.translate([req("b0"), req("b1")])
+
+    results = asyncio.run(scenario())
+    assert [r.text for r in results] == [good(req("b0")), good(req("b1"))]
+    assert len([c for c in p.calls if c[0].startswith("a")]) <= 1

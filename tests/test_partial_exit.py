@@ -226,7 +226,8 @@ def test_a_flaky_provider_that_leaves_strings_deferred_exits_5(demo_project, cli
     """The Qwen-MT stand-in fails the first call with a 503 and no retry is allowed: those
     strings are deferred, the others translated; the run is partial, not completed."""
     with QwenSim(api_key=KEY) as sim:
-        _engine(demo_project, f'name = "qwen_mt"\nbase_url = "{sim.base_url}"\nretries = 0')
+        engine = f'name = "qwen_mt"\nbase_url = "{sim.base_url}"\nretries = 0\npack_size = 10'
+        _engine(demo_project, engine)  # several packs: the 503 takes only the first
         sim.script("503")
         done = run_cli("run", "--json", "-l", "de", cwd=demo_project, env=cli_env)
         assert sim.counters.injected["503"] == 1

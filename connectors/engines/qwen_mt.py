@@ -17,6 +17,10 @@ Strings with a line break or a marker-like character are sent alone. Anything th
 parse or verify is split by `PackingTranslator`, down to one string per request, where the
 content is the bare text again. How reliably the real models keep the markers is
 UNCONFIRMED; the verification is what makes packing safe, and `stats()` shows how it fares.
+
+Sizing. At Qwen-MT's limits a run is bound by its request count, so a pack is cut by a token
+budget (`pack_tokens`, default TPM / RPM less a margin), not a small count: `pack_size` only
+caps it. The `[engine]` keys are read and checked in qwen_settings.
 """
 
 from __future__ import annotations
