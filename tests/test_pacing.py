@@ -313,3 +313,15 @@ def test_the_engine_retries_what_a_burst_gets_throttled() -> None:
         )
     assert sim.counters.charged == 10 and sim.counters.throttled == 20
     assert sum(r.ok for r in results) == 10
+
+
+def test_turn_waits_for_the_next_slot_without_taking_it() -> None:
+    """The pack queue forms a pack only once the pace allows it to go (pacing.Pacer.turn):
+    it sleeps until the next slot, and the reservation made then starts at once."""
+    clock = FakeClock()
+    pacer = Pacer(rpm=60, tpm=None, clock=clock, sleep=clock.sleep)
+    pacer.reserve(1)
+    asyncio.run(pacer.turn())
+    assert clock.sleeps == pytest.approx([M]) and pacer.reserve(1) == clock.now
+    asyncio.run(pacer.turn())
+    assert clock.sleeps == pytest.approx([M, M])

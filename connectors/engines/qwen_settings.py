@@ -53,6 +53,10 @@ HEADROOM_TOKENS = 256
 """Kept free under the 8,192-token input cap: the hidden wrapper and estimate error."""
 OVERHEAD_TOKENS = 53
 """Prompt tokens Qwen-MT adds around the text (the docs bill 53 for one short sentence)."""
+MIN_PACK_TOKENS = 10 * OVERHEAD_TOKENS
+"""The default `pack_tokens` never goes below this (530): when the RPM is so high that TPM /
+RPM is small, the TPM binds whatever the pack size, and a bigger pack spends less of it on
+the 53 tokens each request costs besides its strings (at most a tenth here)."""
 DEFAULT_CONCURRENCY = 4
 """Requests in flight; the pacer, not this, keeps to the RPM (60 RPM at ~1-2 s latency)."""
 MAX_PACK = 100
@@ -66,7 +70,8 @@ PACK_SIZE_LIMIT = 500
 BUDGET_MARGIN = 0.02
 """The default `pack_tokens` is the account's TPM / RPM less this fraction: a full pack
 then takes a little less than its request's share of the TPM, so requests, not tokens, set
-the pace, and calibration error does not overrun the TPM (100,000 / 60 -> 1,633)."""
+the pace, and calibration error does not overrun the TPM (100,000 / 60 -> 1,633). Larger
+packs add no throughput (the TPM binds) but cost more when one misaligns."""
 _ASCII_PUNCT = str.maketrans(
     {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "\u00a0": " "}
 )
@@ -148,7 +153,8 @@ def pack_tokens(settings: EngineSettings, cap: int) -> int:
     if settings.option("pack_tokens") is None:
         rpm = settings.rpm or DEFAULT_RPM
         tpm = settings.tpm or DEFAULT_TPM[_region(settings)]
-        return max(1, min(int(tpm / rpm * (1 - BUDGET_MARGIN)), limit))
+        knee = max(int(tpm / rpm * (1 - BUDGET_MARGIN)), MIN_PACK_TOKENS)
+        return min(knee, limit)
     value = _whole(settings, "pack_tokens", -1)
     if value > limit:
         raise Fatal(
