@@ -249,3 +249,24 @@ def test_a_caller_cancelled_at_any_point_leaks_no_slot(steps: int) -> None:
     results = asyncio.run(scenario())
     assert [r.text for r in results] == [good(req("b0")), good(req("b1"))]
     assert len([c for c in p.calls if c[0].startswith("a")]) <= 1
+
+
+def test_a_feeder_waiting_for_its_turn_ends_when_nothing_is_left_to_pack() -> None:
+    """The only caller is cancelled while the next pack waits for the pace: no task is left
+    pending (a loop closed then would log "Task was destroyed but it is pending")."""
+    p = Provider()
+    t = PackingTranslator(p.send, pacer=Pacer(60, None), max_pack=4, policy=FAST)
+
+    async def scenario() -> list[asyncio.Task[object]]:
+        await t.translate([req("a")])  # takes the first slot of the pace: the next is 1 s on
+        waiting = asyncio.create_task(t.translate([req("b")]))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        waiting.cancel()
+        await asyncio.gather(waiting, return_exceptions=True)
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return [x for x in asyncio.all_tasks() if x is not asyncio.current_task()]
+
+    assert asyncio.run(scenario()) == []
+    assert p.calls == [["a"]]

@@ -208,6 +208,7 @@ class Dispatcher:
                 item.future.cancel()
             self.queue.discard(items)
             self._cancel_orphans()
+            self._stop_feeder_if_idle()
             raise
         finally:
             self.callers -= 1
@@ -234,7 +235,17 @@ class Dispatcher:
                 self._inflight[task] = items
                 task.add_done_callback(partial(self._sent, lease))
         finally:
+            if self._feeder is asyncio.current_task():
+                self._feeder = None
+
+    def _stop_feeder_if_idle(self) -> None:
+        """A feeder waiting for a slot or its turn with nothing left to pack ends now, not
+        when the pace allows (a loop closed meanwhile would find it pending)."""
+        feeder = self._feeder
+        idle = self.error is not None or not len(self.queue)
+        if feeder is not None and idle and feeder is not asyncio.current_task():
             self._feeder = None
+            feeder.cancel()
 
     def _sent(self, lease: Lease, task: asyncio.Task[None]) -> None:
         self._inflight.pop(task, None)
@@ -267,6 +278,7 @@ class Dispatcher:
         for item in failed:  # before the cancellations land: callers see `exc`
             if not item.future.done():
                 item.future.set_exception(exc)
+        self._stop_feeder_if_idle()
 
     def _cancel_orphans(self) -> None:
         """Packs in flight whose every caller is gone are not worth sending on."""
