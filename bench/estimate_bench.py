@@ -5,10 +5,13 @@
 
 Each corpus is synced into a fresh SQLite database, estimated the way `locflow translate
 --dry-run` does (pipeline/cost.py), then translated through the pipeline's batch loop against
-the Qwen-MT simulator with its faults off. Printed per corpus: estimated requests against paid
-requests (answered 2xx with usage), and estimated input tokens against billed input tokens,
-as ratios (1.00: exact), and estimated output tokens against billed output tokens. The
-output estimate (PackSizing.reply_tokens) is calibrated here; the simulator's
+the Qwen-MT simulator with its faults off, as the flows run it: the engine's concurrency in
+stored batches at once (threads, one event loop), paced at `--rpm` (default the real 60: at
+the provider's limit the engine's queue packs across the batches in flight, as the estimate
+assumes; a high rate sends each batch as it comes). Printed per corpus: estimated requests
+against paid requests (answered 2xx with usage), and estimated input tokens against billed
+input tokens, as ratios (1.00: exact), and estimated output tokens against billed output
+tokens. The output estimate (PackSizing.reply_tokens) is calibrated here; the simulator's
 pseudo-localisation runs longer than most real translations, so on a real model the output
 estimate errs high, on the side of a cost cap. Target: every ratio within 0.7..1.3.
 """
@@ -20,9 +23,11 @@ import os
 import shutil
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from locflow.connectors.engines.base import EngineStats
 from locflow.connectors.engines.registry import create_engine
 from locflow.db import repo
 from locflow.db.session import open_database
@@ -52,6 +57,8 @@ class Measured:
     tokens_in: int
     estimated_tokens_out: int
     tokens_out: int
+    pack_sizes: tuple[tuple[int, int], ...] = ()
+    """(strings in a verified call, calls of that size) of the run."""
 
     @property
     def requests_ratio(self) -> float:
@@ -75,14 +82,6 @@ class Measured:
         )
 
 
-class _Done:
-    def __init__(self, result: BatchResult) -> None:
-        self._result = result
-
-    def result(self) -> BatchResult:
-        return self._result
-
-
 def sphinx_pot() -> Path:
     """The message catalogue template shipped in the installed Sphinx package."""
     import sphinx  # only the bench needs it
@@ -102,14 +101,14 @@ def project_for(pot: Path, locales: list[str], where: Path) -> Path:
     return project
 
 
-def measure(project: Path, name: str = "", engine_extra: str = "") -> Measured:
+def measure(project: Path, name: str = "", engine_extra: str = "", rpm: float = 60.0) -> Measured:
     """Estimate, then translate, `project` against a fault-free simulator."""
     with QwenSim(api_key=KEY) as sim:
         toml = project / "locflow.toml"
         toml.write_text(
             toml.read_text().replace(
                 'name = "pseudo"',
-                f'name = "qwen_mt"\nbase_url = "{sim.base_url}"\nrpm = 600000\n{engine_extra}',
+                f'name = "qwen_mt"\nbase_url = "{sim.base_url}"\nrpm = {rpm}\n{engine_extra}',
             )
         )
         db_url = f"sqlite:///{project / 'estimate.db'}"
@@ -122,7 +121,7 @@ def measure(project: Path, name: str = "", engine_extra: str = "") -> Measured:
             assert found is not None
             plans = [plan_locale(s, found, locale) for locale in config.locales]
         est = estimate(plans, config.engine, config.source_locale)
-        done = _translate(config, plans)
+        done, stats = _translate(config, plans)
         Session.kw["bind"].dispose()
     return Measured(
         name or project.name,
@@ -133,41 +132,45 @@ def measure(project: Path, name: str = "", engine_extra: str = "") -> Measured:
         sim.counters.billed_prompt_tokens,
         est.tokens_out,
         sim.counters.billed_completion_tokens,
+        stats.sizes if stats else (),
     )
 
 
-def _translate(config: Config, plans: list) -> list[BatchResult]:
+def _translate(config: Config, plans: list) -> tuple[list[BatchResult], EngineStats | None]:
     os.environ.setdefault("DASHSCOPE_API_KEY", KEY)
     engine = create_engine(config.engine)
     done: list[BatchResult] = []
-    with LoopRunner() as runner:
+    window = engine.limits().concurrency
+    with LoopRunner() as runner, ThreadPoolExecutor(window) as pool:
         for plan in plans:
             send_batches(
                 jobs_of(plan),
-                lambda batch: _Done(translate_batch(config, engine, runner, batch, None)),
-                window=1,
+                lambda batch: pool.submit(translate_batch, config, engine, runner, batch, None),
+                window=window,
                 budget=Budget(None),
                 estimate=lambda batch: 0.0,
                 on_done=lambda result, _: done.append(result),
             )
-    return done
+    return done, engine.stats()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pot", type=Path, help="a template (default: Sphinx's sphinx.pot)")
     parser.add_argument("--locales", default="de,ja")
+    parser.add_argument("--rpm", type=float, default=60.0, help="the engine's pace")
     args = parser.parse_args(argv)
     os.environ["DASHSCOPE_API_KEY"] = KEY
     locales = args.locales.split(",")
     with tempfile.TemporaryDirectory() as tmp:
         demo = Path(tmp) / "demo"
         shutil.copytree(DEMO, demo)
-        results = [measure(demo, "examples/demo")]
+        results = [measure(demo, "examples/demo", rpm=args.rpm)]
         pot = args.pot or sphinx_pot()
-        results.append(measure(project_for(pot, locales, Path(tmp)), pot.name))
+        results.append(measure(project_for(pot, locales, Path(tmp)), pot.name, rpm=args.rpm))
     for m in results:
         print(m.line())
+        print(f"  verified packs by size: {m.pack_sizes}")
     return 0
 
 

@@ -49,6 +49,7 @@ ENGINE_OPTIONS = (
     "mode",
     "pack_size",
     "batch_size",
+    "pack_tokens",
     "tm_examples",
     "server",
     "temperature",
@@ -79,6 +80,7 @@ _ENGINE_KINDS = {
     "timeout": "a number",
     "retries": "a whole number",
     "shared_limits": "true or false",
+    "adaptive": "true or false",
 }
 _UI_KINDS = {
     "host": "a string",

@@ -54,6 +54,8 @@ class EngineSettings:
     """`prices = { input = …, output = … }`; None: the engine's list price (pipeline.cost)."""
     shared_limits: bool | None = None
     """Rate limits shared through Prefect: on, off, or None (on in a fan-out's children)."""
+    adaptive: bool = True
+    """Pack sizes adapt per target locale (AIMD); false: every pack may hold `pack_size`."""
     extra: tuple[tuple[str, object], ...] = ()
     """Engine-specific keys (settings.ENGINE_OPTIONS), checked by the engine that reads them."""
 

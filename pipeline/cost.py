@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from locflow.connectors.engines.registry import sizing_for
+from locflow.connectors.engines.sizing import PACKING_RATIO
 from locflow.pipeline.plan import LocalePlan
 from locflow.pipeline.translate import Job, build_requests, jobs_of
 from locflow.settings import EngineSettings, Prices
@@ -22,8 +23,9 @@ DEFAULT_PRICES: dict[str, tuple[float, float]] = {
 }
 DEFAULT_MODELS = {"qwen_mt": "qwen-mt-flash"}
 BATCH = 40
-"""Strings per stored batch (the batch loop's unit, pipeline/batches.py): packs never span
-two batches."""
+"""Strings per stored batch (the batch loop's unit, pipeline/batches.py). Packs span stored
+batches (the engine packs one queue across the batches in flight), so the estimate packs a
+locale's strings as one stream."""
 
 
 def prices_for(settings: EngineSettings) -> Prices:
@@ -66,18 +68,18 @@ def estimate(plans: Iterable[LocalePlan], settings: EngineSettings, source_local
 
 
 def estimate_jobs(jobs: Sequence[Job], settings: EngineSettings, source_locale: str) -> Estimate:
+    """`jobs` packed as the engine's queue packs them: each language pair's strings as one
+    stream, oldest first, cut at the pack size cap and the token budget (at the provider's
+    limit the queue holds several stored batches when a pack is formed)."""
     sizing = sizing_for(settings)
     requests = tokens_in = tokens_out = 0
-    for start in range(0, len(jobs), BATCH):
-        batch = [
-            r
-            for j, job in enumerate(jobs[start : start + BATCH])
-            for r in build_requests(job, source_locale, str(j))[0]
-        ]
-        for pack in sizing.packs(batch):
-            calls = [batch[i] for i in pack]
-            requests += 1
-            tokens_in += sizing.call_tokens(calls)
-            tokens_out += sizing.reply_tokens(calls)
+    stream = [
+        r for j, job in enumerate(jobs) for r in build_requests(job, source_locale, str(j))[0]
+    ]
+    for pack in sizing.packs(stream, ratio=PACKING_RATIO):
+        calls = [stream[i] for i in pack]
+        requests += 1
+        tokens_in += sizing.call_tokens(calls)
+        tokens_out += sizing.reply_tokens(calls)
     cost = prices_for(settings).cost(tokens_in, tokens_out)
     return Estimate(len(jobs), requests, tokens_in, tokens_out, cost)

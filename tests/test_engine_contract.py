@@ -136,6 +136,7 @@ def test_stats_count_what_was_sent(engine_factory: Factory) -> None:
     assert list(record) == [
         "requests", "paid_requests", "packs", "packs_verified", "packs_split", "singles",
         "rate_limited", "transient", "tokens_in", "tokens_out", "sizes",
+        "pack_sizes", "pack_trajectory",
     ]  # fmt: skip
     assert 1 <= record["paid_requests"] <= record["requests"]
     assert record["sizes"] == dict(after.sizes)

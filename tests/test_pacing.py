@@ -12,6 +12,7 @@ import pytest
 
 from locflow.connectors.engines.base import Fatal, RateLimited, Rejected, Request, Transient
 from locflow.connectors.engines.pacing import (
+    EDGE_MARGIN,
     CallStats,
     Pacer,
     RetryPolicy,
@@ -22,6 +23,9 @@ from locflow.connectors.engines.qwen_mt import QwenMTEngine
 from locflow.settings import EngineSettings
 from tests.fakes.qwen_rules import OVERHEAD, sim_tokens
 from tests.fakes.qwen_sim import QwenSim
+
+M = 1 + EDGE_MARGIN
+"""Every interval is stretched by the edge margin."""
 
 
 class FakeClock:
@@ -40,21 +44,21 @@ class FakeClock:
 def test_requests_are_spaced_evenly() -> None:
     clock = FakeClock()
     pacer = Pacer(rpm=60, tpm=None, clock=clock)
-    assert [pacer.reserve(10) - 100 for _ in range(4)] == [0, 1, 2, 3]
+    assert [pacer.reserve(10) - 100 for _ in range(4)] == pytest.approx([0, M, 2 * M, 3 * M])
 
 
 def test_tokens_are_spaced_by_their_cost() -> None:
     clock = FakeClock()
     pacer = Pacer(rpm=None, tpm=6000, clock=clock)  # 100 tokens per second
     starts = [pacer.reserve(tokens) - 100 for tokens in (50, 200, 100, 10)]
-    assert starts == pytest.approx([0, 0.5, 2.5, 3.5])
+    assert starts == pytest.approx([0, 0.5 * M, 2.5 * M, 3.5 * M])
 
 
 def test_the_stricter_limit_wins() -> None:
     clock = FakeClock()
     pacer = Pacer(rpm=120, tpm=6000, clock=clock)  # 0.5 s per request, 100 tokens/s
     starts = [pacer.reserve(tokens) - 100 for tokens in (10, 10, 300, 10)]
-    assert starts == pytest.approx([0, 0.5, 1.0, 4.0])
+    assert starts == pytest.approx([0, 0.5 * M, 1.0 * M, 4.0 * M])
 
 
 def test_no_burst_credit_after_idle() -> None:
@@ -62,7 +66,7 @@ def test_no_burst_credit_after_idle() -> None:
     pacer = Pacer(rpm=60, tpm=None, clock=clock)
     pacer.reserve(1)
     clock.now += 30  # idle for 30 slots: no burst may follow
-    assert [pacer.reserve(1) - clock.now for _ in range(3)] == [0, 1, 2]
+    assert [pacer.reserve(1) - clock.now for _ in range(3)] == pytest.approx([0, M, 2 * M])
 
 
 def test_settle_corrects_the_token_budget() -> None:
@@ -70,7 +74,29 @@ def test_settle_corrects_the_token_budget() -> None:
     pacer = Pacer(rpm=None, tpm=6000, clock=clock)
     pacer.reserve(100)  # next at +1 s
     pacer.settle(estimated=100, actual=300)  # it really cost 3 s worth
-    assert pacer.reserve(1) - 100 == pytest.approx(3.0)
+    assert pacer.reserve(1) - 100 == pytest.approx(3.0 * M)
+
+
+@pytest.mark.parametrize("rpm", [60, 6, 600])
+def test_no_request_lands_on_the_window_edge(rpm: int) -> None:
+    """Any rpm + 1 consecutive requests span more than the provider's 60 s window, by the
+    margin: spaced exactly 60/rpm apart, the (rpm + 1)-th would start at 60.00 s, on the
+    sliding window's edge (a 429 on the real API), and this test would fail."""
+    clock = FakeClock()
+    pacer = Pacer(rpm=rpm, tpm=None, clock=clock)
+    starts = [pacer.reserve(10) for _ in range(2 * rpm + 2)]
+    spans = [starts[i + rpm] - starts[i] for i in range(len(starts) - rpm)]
+    assert min(spans) >= 60.5  # a literal: the test must not follow the constant to 0
+
+
+def test_no_token_window_holds_more_than_the_tpm() -> None:
+    """Requests of tpm/10 tokens each: any eleven of them (1.1 x the TPM) span more than
+    60 s, with the margin to spare."""
+    clock = FakeClock()
+    pacer = Pacer(rpm=None, tpm=100_000, clock=clock)
+    starts = [pacer.reserve(10_000) for _ in range(30)]
+    spans = [starts[i + 10] - starts[i] for i in range(len(starts) - 10)]
+    assert min(spans) >= 60.5
 
 
 def test_block_for() -> None:
@@ -89,7 +115,7 @@ def test_acquire_sleeps_until_its_slot() -> None:
             await pacer.acquire(1)
 
     asyncio.run(three())
-    assert clock.sleeps == [2, 2]
+    assert clock.sleeps == pytest.approx([2 * M, 2 * M])
 
 
 def test_unlimited_never_waits() -> None:
@@ -204,7 +230,7 @@ def test_paced_requests_keep_the_simulators_per_second_request_rule() -> None:
         statuses = _send_paced(sim, pacer, _texts(16))
     assert statuses == [200] * 16 and sim.counters.throttled == 0
     at = sim.charged_at
-    assert at[-1] - at[0] == pytest.approx(15 / 10)
+    assert at[-1] - at[0] == pytest.approx(15 / 10 * M)
     assert all(at[i + 10] - at[i] >= 1.0 - 1e-9 for i in range(len(at) - 10))
 
 
@@ -218,7 +244,7 @@ def test_paced_tokens_keep_the_simulators_per_second_token_rule() -> None:
         spent = sim.counters.prompt_tokens
     assert statuses == [200] * 14 and sim.counters.throttled == 0
     last = OVERHEAD + sim_tokens(texts[-1])  # the simulator's charge for the last one
-    assert clock.now - 100 == pytest.approx((spent - last) / (tpm / 60))
+    assert clock.now - 100 == pytest.approx((spent - last) / (tpm / 60) * M)
 
 
 def test_unpaced_bursts_do_get_throttled() -> None:
@@ -287,3 +313,15 @@ def test_the_engine_retries_what_a_burst_gets_throttled() -> None:
         )
     assert sim.counters.charged == 10 and sim.counters.throttled == 20
     assert sum(r.ok for r in results) == 10
+
+
+def test_turn_waits_for_the_next_slot_without_taking_it() -> None:
+    """The pack queue forms a pack only once the pace allows it to go (pacing.Pacer.turn):
+    it sleeps until the next slot, and the reservation made then starts at once."""
+    clock = FakeClock()
+    pacer = Pacer(rpm=60, tpm=None, clock=clock, sleep=clock.sleep)
+    pacer.reserve(1)
+    asyncio.run(pacer.turn())
+    assert clock.sleeps == pytest.approx([M]) and pacer.reserve(1) == clock.now
+    asyncio.run(pacer.turn())
+    assert clock.sleeps == pytest.approx([M, M])

@@ -11,10 +11,9 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from locflow.connectors.engines.base import Fatal, RateLimited, Rejected, Request, Transient
+from locflow.connectors.engines.base import Fatal, RateLimited, Rejected, Request, Result, Transient
 from locflow.connectors.engines.pacing import Pacer, RetryPolicy
 from locflow.connectors.engines.packing import (
-    GROW_AFTER,
     PackingTranslator,
     PackReply,
     Slots,
@@ -124,7 +123,7 @@ def test_pack_size_halves_and_grows_back() -> None:
     t = translator(p, max_pack=8, concurrency=1)
     run(t, [req(f"k{i}") for i in range(8)])
     assert t.pack_size == 4
-    run(t, [req(f"m{i}") for i in range(4 * GROW_AFTER)])
+    run(t, [req(f"m{i}") for i in range(4)])  # one full verified pack: additive increase
     assert t.pack_size == 5
 
 
@@ -229,3 +228,45 @@ def test_one_translator_across_event_loops() -> None:
     for loop_run in range(3):
         batch = [req(f"{loop_run}-{i}") for i in range(6)]
         assert [r.text for r in run(t, batch)] == [good(r) for r in batch]
+
+
+@pytest.mark.parametrize("steps", range(6))
+def test_a_caller_cancelled_at_any_point_leaks_no_slot(steps: int) -> None:
+    """Cancelled before its strings are packed, after a pack took a slot but before its task
+    ran, or while it is sent: the slot comes back, and none of its later packs go out."""
+    p = Provider(delay=0.01)
+    t = translator(p, max_pack=2, concurrency=1)
+
+    async def scenario() -> list[Result]:
+        first = asyncio.create_task(t.translate([req(f"a{i}") for i in range(6)]))
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        first.cancel()
+        await asyncio.gather(first, return_exceptions=True)
+        async with asyncio.timeout(10):  # a hang guard, not a timing assertion
+            return await t.translate([req("b0"), req("b1")])
+
+    results = asyncio.run(scenario())
+    assert [r.text for r in results] == [good(req("b0")), good(req("b1"))]
+    assert len([c for c in p.calls if c[0].startswith("a")]) <= 1
+
+
+def test_a_feeder_waiting_for_its_turn_ends_when_nothing_is_left_to_pack() -> None:
+    """The only caller is cancelled while the next pack waits for the pace: no task is left
+    pending (a loop closed then would log "Task was destroyed but it is pending")."""
+    p = Provider()
+    t = PackingTranslator(p.send, pacer=Pacer(60, None), max_pack=4, policy=FAST)
+
+    async def scenario() -> list[asyncio.Task[object]]:
+        await t.translate([req("a")])  # takes the first slot of the pace: the next is 1 s on
+        waiting = asyncio.create_task(t.translate([req("b")]))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        waiting.cancel()
+        await asyncio.gather(waiting, return_exceptions=True)
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return [x for x in asyncio.all_tasks() if x is not asyncio.current_task()]
+
+    assert asyncio.run(scenario()) == []
+    assert p.calls == [["a"]]

@@ -148,7 +148,9 @@ def test_estimate_counts_requests_tokens_and_cost_without_calling_out(
     assert (pseudo.strings, pseudo.requests, pseudo.cost) == (19, 25, 0.0)
     qwen = EngineSettings(name="qwen_mt")
     est = estimate([plan], qwen, "en")
-    assert est.requests == 2  # 25 forms in packs of 20
+    assert est.requests == 1  # 25 forms in one pack (the cap is 100, the budget 1,633 tokens)
+    twenty = EngineSettings(name="qwen_mt", extra=(("pack_size", 20),))
+    assert estimate([plan], twenty, "en").requests == 2  # 25 forms in packs of 20
     assert est.tokens_in > pseudo.tokens_in  # Qwen's hidden prompt per request
     assert est.cost == pytest.approx(prices_for(qwen).cost(est.tokens_in, est.tokens_out))
     assert (

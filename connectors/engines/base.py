@@ -87,10 +87,19 @@ class EngineStats:
     tokens_out: int = 0
     sizes: tuple[tuple[int, int], ...] = ()
     """(strings in a verified call, calls of that size), smallest size first."""
+    pack_sizes: tuple[tuple[str, int], ...] = ()
+    """(target locale, strings per pack now), for an engine whose pack sizes adapt."""
+    pack_trajectory: tuple[tuple[str, int, int], ...] = ()
+    """(target locale, multi-string replies received so far, size) at each size change:
+    how the sizes moved during the run, oldest first."""
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}
         out["sizes"] = dict(self.sizes)
+        # lists, not a dict: a fan-in adds up the numbers and dicts of its children's stats
+        # (pipeline/summary.add_engine_stats), and sizes do not add up
+        out["pack_sizes"] = [list(p) for p in self.pack_sizes]
+        out["pack_trajectory"] = [list(t) for t in self.pack_trajectory]
         return out
 
 

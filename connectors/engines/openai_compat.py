@@ -241,14 +241,12 @@ class OpenAICompatEngine:
         """Strings per pack by target locale (the resumed ones before the first call)."""
         if self._translator is None:
             return dict(self._resumed)
-        sizes = getattr(self._translator, "pack_sizes", None)
-        return dict(sizes()) if callable(sizes) else {}
+        return self._translator.pack_sizes()
 
     def resume_pack_sizes(self, sizes: Mapping[str, int]) -> None:
         self._resumed = {locale: int(size) for locale, size in sizes.items()}
-        resume = getattr(self._translator, "resume_pack_sizes", None)
-        if callable(resume):
-            resume(self._resumed)
+        if self._translator is not None:
+            self._translator.resume_pack_sizes(self._resumed)
 
     # --- plumbing ----------------------------------------------------------------------
 
@@ -275,9 +273,11 @@ class OpenAICompatEngine:
                 policy=self.policy,
                 concurrency=limits.concurrency,
                 sizing=sizing(self.settings),
+                adaptive=self.settings.adaptive,
             )
-            fresh.stats = self._stats
-            _carry_pack_sizes(old, fresh, self._resumed)
+            fresh.stats = self._stats  # the sizes per locale live there: they carry over
+            if old is None and self._resumed:
+                fresh.resume_pack_sizes(self._resumed)
             self._translator, self._loop, self._http, self._active = fresh, loop, None, 0
         if self._http is None:
             self._http = self._client()
@@ -373,19 +373,6 @@ def _tls() -> ssl.SSLContext:
     import httpx  # lazily, as `openai`
 
     return httpx.create_ssl_context()
-
-
-def _carry_pack_sizes(
-    old: PackingTranslator | None, fresh: PackingTranslator, resumed: Mapping[str, int]
-) -> None:
-    """A new loop's translator starts where the last one ended (per locale when the
-    translator keeps sizes per locale, else its one size), or from the resumed sizes."""
-    sizes = getattr(old, "pack_sizes", None)
-    resume = getattr(fresh, "resume_pack_sizes", None)
-    if callable(resume) and (callable(sizes) or resumed):
-        resume(sizes() if callable(sizes) else resumed)
-    elif old is not None:
-        fresh.pack_size = old.pack_size
 
 
 def _refuses_format(exc: openai.APIStatusError) -> bool:

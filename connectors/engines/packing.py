@@ -1,11 +1,13 @@
 """Verified packing: several strings per request, never trusted blindly.
 
 A network engine supplies `send(requests) -> PackReply`, one HTTP call carrying one or more
-strings. This driver groups a batch into packs, paces and retries each call, and verifies
-every packed reply (count, order by placeholder tokens). A reply that does not verify is
-split in halves and retried, down to single strings, whose text is returned as it is (the
-checks judge it). The pack size adapts: it halves after a failed pack and grows back after a
-run of verified ones. Outcomes are counted so users can see them.
+strings. This driver queues the strings of every concurrent `translate` call in one queue
+(pack_queue), packs them oldest first when a slot frees, paces and retries each call, and
+verifies every packed reply (count, order by placeholder tokens). A reply that does not
+verify is split in halves and retried, down to single strings, whose text is returned as it
+is (the checks judge it). Pack sizes adapt per target locale (AIMD: a full verified pack
+grows the size by a step, a misaligned one halves it). Outcomes are counted so users can see
+them.
 
 A concurrency slot is held only while a call waits for its pacing slot and runs, never during
 a retry's back-off, so sleeping retries do not starve the others; retries and split halves
@@ -17,13 +19,10 @@ the estimate does not get overrun. After a Fatal nothing else is sent.
 from __future__ import annotations
 
 import asyncio
-import heapq
-import itertools
 import math
 import weakref
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from locflow.catalog.placeholders import TOKEN_LIKE
@@ -43,11 +42,19 @@ from locflow.connectors.engines.pacing import (
     estimate_tokens,
     with_retries,
 )
+from locflow.connectors.engines.pack_queue import Dispatcher, Item, Lease, PackQueue, Slots
 from locflow.connectors.engines.sizing import PackSizing, always_packable, max_output_tokens
 from locflow.connectors.engines.spend import hold_for, spending
 
-GROW_AFTER = 4
-"""Verified packs in a row before the pack size grows by one."""
+GROW_FRACTION = 10
+"""A verified full pack grows its locale's size by 1/GROW_FRACTION of the cap (at least
+one string): 5 at a cap of 100, back from a halving to 50 in ten full packs."""
+TRAJECTORY_MAX = 1000
+"""Pack-size changes kept for the stats (the first ones: a run's shape shows early)."""
+
+
+def grow_step(cap: int) -> int:
+    return max(1, cap // GROW_FRACTION)
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,11 @@ class PackStats:
     tokens_in: int = 0
     tokens_out: int = 0
     sizes: Counter[int] = field(default_factory=Counter)
+    pack_sizes: dict[str, int] = field(default_factory=dict)
+    """Strings per pack now, by target locale (the driver's adaptive state lives here, so
+    an engine that shares one PackStats across drivers shares the sizes too)."""
+    trajectory: list[tuple[str, int, int]] = field(default_factory=list)
+    """(target locale, multi-string replies received so far, size) at each size change."""
 
     def snapshot(self) -> EngineStats:
         return EngineStats(
@@ -98,6 +110,8 @@ class PackStats:
             tokens_in=self.tokens_in,
             tokens_out=self.tokens_out,
             sizes=tuple(sorted(self.sizes.items())),
+            pack_sizes=tuple(sorted(self.pack_sizes.items())),
+            pack_trajectory=tuple(self.trajectory),
         )
 
 
@@ -117,50 +131,12 @@ def verifies(requests: Sequence[Request], texts: list[str] | None) -> bool:
     return True
 
 
-class Slots:
-    """A semaphore whose waiters are served by priority, then arrival order.
-
-    Retries and split halves (priority 0) go before fresh packs (1): failures are resolved
-    while fresh work still fills the pace, instead of piling up at the end of a run where
-    their back-off would leave the rate unused.
-    """
-
-    def __init__(self, size: int) -> None:
-        self._free = size
-        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
-        self._order = itertools.count()
-
-    @asynccontextmanager
-    async def hold(self, priority: int = 1) -> AsyncIterator[None]:
-        if self._free > 0 and not self._waiters:
-            self._free -= 1
-        else:
-            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            heapq.heappush(self._waiters, (priority, next(self._order), future))
-            try:
-                await future
-            except asyncio.CancelledError:
-                if future.done() and not future.cancelled():
-                    self._release()  # granted, then cancelled: hand the slot on
-                else:
-                    future.cancel()
-                raise
-        try:
-            yield
-        finally:
-            self._release()
-
-    def _release(self) -> None:
-        while self._waiters:
-            *_, future = heapq.heappop(self._waiters)
-            if not future.done():
-                future.set_result(None)
-                return
-        self._free += 1
-
-
 class PackingTranslator:
-    """Drives an engine's `send` with packing, pacing, retries and verification."""
+    """Drives an engine's `send` with packing, pacing, retries and verification.
+
+    `translate` calls on one event loop share one queue (see pack_queue): packs span the
+    callers' batches. Pack sizes adapt per target locale (AIMD, see `_verified` and
+    `_misaligned`) unless `adaptive` is False, when every pack may hold `max_pack`."""
 
     def __init__(
         self,
@@ -177,16 +153,20 @@ class PackingTranslator:
         packable: Callable[[Request], bool] | None = None,
         output_tokens: Callable[[Sequence[Request]], int] = max_output_tokens,
         sizing: PackSizing | None = None,
+        adaptive: bool = True,
+        start_size: int | None = None,
     ) -> None:
         """`request_tokens`: input tokens one request adds to a call (default: its text's
         estimate + 4); `packable`: False keeps a request in a call of its own;
         `output_tokens`: the `max_tokens` the engine sends for a call (its spending bound);
-        `sizing`: all of these at once, as the engine's module defines them."""
+        `sizing`: all of these at once, as the engine's module defines them; `start_size`:
+        strings per pack for a locale seen for the first time, not resumed (default: the
+        cap, `max_pack`: the first failure halves it)."""
         self._send, self._pacer = send, pacer
         self._policy = policy or RetryPolicy()
         self.concurrency = max(1, concurrency)
-        self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Slots]
-        self._semaphores = weakref.WeakKeyDictionary()
+        self._dispatchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dispatcher]
+        self._dispatchers = weakref.WeakKeyDictionary()
         self.sizing = sizing or PackSizing(
             max_pack=max(1, max_pack),
             max_input_tokens=max_input_tokens,
@@ -196,60 +176,120 @@ class PackingTranslator:
             output_tokens=output_tokens,
         )
         self.max_pack = self.sizing.max_pack
-        self.pack_size = self.max_pack
-        self._streak = 0
+        self.adaptive = adaptive
+        self.start_size = self._clamp(start_size or self.max_pack)
         self.token_ratio = 1.0
         """Provider-counted input tokens per estimated token, learnt from replies."""
         self.stats = PackStats()
         self._fatal: Fatal | None = None
-        """Set by the first Fatal of a `translate` call: nothing else is sent after it."""
+        """Set by the first Fatal: nothing else is sent until every caller has returned."""
+
+    # --- pack sizes (AdaptivePacking) ---------------------------------------------------
+
+    def _clamp(self, size: int) -> int:
+        return max(1, min(self.max_pack, int(size)))
+
+    def _set_size(self, locale: str, size: int) -> None:
+        size = self._clamp(size)
+        if self.stats.pack_sizes.get(locale) != size:
+            self.stats.pack_sizes[locale] = size
+            if len(self.stats.trajectory) < TRAJECTORY_MAX:
+                self.stats.trajectory.append((locale, self.stats.packs, size))
+
+    def size_for(self, locale: str) -> int:
+        """Strings per pack for `locale` now (its start size the first time)."""
+        if locale not in self.stats.pack_sizes:
+            self._set_size(locale, self.start_size if self.adaptive else self.max_pack)
+        return self.stats.pack_sizes[locale]
+
+    def pack_sizes(self) -> dict[str, int]:
+        return dict(self.stats.pack_sizes)
+
+    def resume_pack_sizes(self, sizes: Mapping[str, int]) -> None:
+        """Start from `sizes`, within the cap (ignored when adaptation is off)."""
+        if self.adaptive:
+            for locale, size in sizes.items():
+                self._set_size(locale, size)
+
+    @property
+    def pack_size(self) -> int:
+        """The smallest pack size of any locale now (before any: the start size)."""
+        return min(self.stats.pack_sizes.values(), default=self.start_size)
+
+    @pack_size.setter
+    def pack_size(self, size: int) -> None:
+        """Every locale's size, and the start size of those not seen yet."""
+        self.start_size = self._clamp(size)
+        for locale in self.stats.pack_sizes:
+            self._set_size(locale, size)
+
+    def _verified(self, locale: str, count: int) -> None:
+        """Additive increase after a verified fresh pack (a split half is not formed at the
+        size, so it says nothing): GROW_FRACTION of the cap, never above it."""
+        if self.adaptive:
+            self._set_size(locale, self.size_for(locale) + grow_step(self.max_pack))
+
+    def _misaligned(self, locale: str, count: int) -> None:
+        """Multiplicative decrease: half the failed pack, never above the size now (two
+        failed packs in flight at once halve it once)."""
+        if self.adaptive:
+            self._set_size(locale, min(self.size_for(locale), count // 2))
+
+    # --- the queue ----------------------------------------------------------------------
+
+    def _dispatcher(self) -> Dispatcher:
+        """One queue and set of slots per event loop: the translator outlives `asyncio.run`."""
+        loop = asyncio.get_running_loop()
+        found = self._dispatchers.get(loop)
+        if found is None:
+            found = self._dispatchers[loop] = Dispatcher(
+                self.concurrency, self._form, self._run_leased, self._stopped, self._pacer.turn
+            )
+        return found
 
     @property
     def _slots(self) -> Slots:
-        """One set of slots per event loop: the translator outlives `asyncio.run` calls."""
-        loop = asyncio.get_running_loop()
-        slots = self._semaphores.get(loop)
-        if slots is None:
-            slots = self._semaphores[loop] = Slots(self.concurrency)
-        return slots
+        return self._dispatcher().slots
 
-    def _packs(self, batch: Sequence[Request]) -> list[list[int]]:
-        return self.sizing.packs(batch, self.pack_size)
+    def _form(self, queue: PackQueue) -> list[Item]:
+        return queue.take(self.sizing, self.size_for, self.token_ratio)
+
+    def _stopped(self, exc: BaseException) -> None:
+        if isinstance(exc, Fatal):
+            self._fatal = exc
+
+    async def _run_leased(self, requests: list[Request], lease: Lease) -> list[Result]:
+        return await self._run_pack(requests, 1, lease)
 
     async def translate(self, batch: Sequence[Request]) -> list[Result]:
-        results: list[Result | None] = [None] * len(batch)
-        self._fatal = None
-
-        async def run(indices: list[int]) -> None:
-            replies = await self._run_pack([batch[i] for i in indices])
-            for i, res in zip(indices, replies, strict=True):
-                results[i] = res
-
-        tasks = [asyncio.create_task(run(p)) for p in self._packs(batch)]
-        try:
-            await asyncio.gather(*tasks)
-        except BaseException:  # Fatal (or a bug): stop the other calls, keep nothing half-sent
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            raise
-        missing = [batch[i].key for i, r in enumerate(results) if r is None]
+        """One Result per request, in order, once all of them are resolved; concurrent calls
+        share the queue (see pack_queue)."""
+        dispatcher = self._dispatcher()
+        if dispatcher.callers == 0:
+            self._fatal = None
+        results = await dispatcher.submit(batch)
+        missing = [r.key for r, res in zip(batch, results, strict=True) if res.key != r.key]
         if missing:  # pragma: no cover - a bug in the split logic, never a silent shift
             raise AssertionError(f"no result for {missing}")
-        return [r for r in results if r is not None]
+        return results
 
     def estimate_call(self, requests: Sequence[Request]) -> int:
         """Input tokens one call carrying `requests` is expected to cost (uncalibrated)."""
         return self.sizing.call_tokens(requests)
 
-    async def _call(self, requests: Sequence[Request], priority: int = 1) -> PackReply:
+    # --- one pack -----------------------------------------------------------------------
+
+    async def _call(
+        self, requests: Sequence[Request], priority: int = 1, lease: Lease | None = None
+    ) -> PackReply:
         estimated = self.estimate_call(requests)
         calls = CallStats()
         reserved = 0
 
         async def attempt() -> PackReply:
             nonlocal reserved
-            async with self._slots.hold(priority if calls.attempts <= 1 else 0):
+            held = lease is not None and lease.take()
+            async with self._slots.hold(priority if calls.attempts <= 1 else 0, held=held):
                 reserved = math.ceil(estimated * self.token_ratio)  # calibrated at send time
                 await self._pacer.acquire(reserved)
                 if self._fatal is not None:
@@ -280,9 +320,11 @@ class PackingTranslator:
         self.stats.tokens_out += reply.tokens_out
         return reply
 
-    async def _run_pack(self, requests: list[Request], priority: int = 1) -> list[Result]:
+    async def _run_pack(
+        self, requests: list[Request], priority: int = 1, lease: Lease | None = None
+    ) -> list[Result]:
         try:
-            reply = await self._call(requests, priority)
+            reply = await self._call(requests, priority, lease)
         except Fatal:
             raise
         except OverBudget as exc:  # a pack too dear for what is left: its halves may fit
@@ -304,23 +346,24 @@ class PackingTranslator:
             self.stats.sizes[1] += 1
             text = reply.texts[0] if reply.texts else None
             error = None if text is not None else Rejected("the engine returned no text")
+            locale = requests[0].target_locale
+            if priority and text is not None and self.size_for(locale) == 1:
+                self._verified(locale, 1)  # a fresh single at size 1: no dead end there
             return [Result(requests[0].key, text, error, *shares[0], reply.model)]
         self.stats.packs += 1
+        locale = requests[0].target_locale
         if not reply.truncated and verifies(requests, reply.texts):
             self.stats.packs_verified += 1
             self.stats.sizes[len(requests)] += 1
-            self._streak += 1
-            if self._streak >= GROW_AFTER and self.pack_size < self.max_pack:
-                self.pack_size += 1
-                self._streak = 0
+            if priority:  # a fresh pack, not a split half: sized by the current size
+                self._verified(locale, len(requests))
             assert reply.texts is not None
             return [
                 Result(r.key, t, None, *share, reply.model)
                 for r, t, share in zip(requests, reply.texts, shares, strict=True)
             ]
         self.stats.packs_split += 1
-        self._streak = 0
-        self.pack_size = max(1, min(self.pack_size, len(requests)) // 2)
+        self._misaligned(locale, len(requests))
         return await self._split(requests)
 
     async def _split(self, requests: list[Request]) -> list[Result]:

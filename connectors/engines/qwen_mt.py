@@ -17,6 +17,10 @@ Strings with a line break or a marker-like character are sent alone. Anything th
 parse or verify is split by `PackingTranslator`, down to one string per request, where the
 content is the bare text again. How reliably the real models keep the markers is
 UNCONFIRMED; the verification is what makes packing safe, and `stats()` shows how it fares.
+
+Sizing. At Qwen-MT's limits a run is bound by its request count, so a pack is cut by a token
+budget (`pack_tokens`, default TPM / RPM less a margin), not a small count: `pack_size` only
+caps it. The `[engine]` keys are read and checked in qwen_settings.
 """
 
 from __future__ import annotations
@@ -43,61 +47,29 @@ from locflow.connectors.engines.base import (
     Unanswered,
 )
 from locflow.connectors.engines.http_errors import from_openai_error
-from locflow.connectors.engines.languages import MODELS, UnsupportedLanguage, qwen_language
+from locflow.connectors.engines.languages import UnsupportedLanguage, qwen_language
 from locflow.connectors.engines.pacing import Pacer, RetryPolicy, SharedRateLimit, estimate_tokens
 from locflow.connectors.engines.packing import PackingTranslator, PackReply
+from locflow.connectors.engines.qwen_settings import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_RPM,
+    DEFAULT_TPM,
+    MAX_OUTPUT_TOKENS,
+    OVERHEAD_TOKENS,
+    REGIONS,
+    _api_key,
+    _domains,
+    _max_pack,
+    _model,
+    _region,
+    max_input,
+    pack_tokens,
+)
 from locflow.connectors.engines.sizing import PackSizing, max_output_tokens, text_line_tokens
 from locflow.settings import EngineSettings
 
-KEY_ENV = "DASHSCOPE_API_KEY"
-DEFAULT_MODEL = "qwen-mt-flash"
-REGIONS: dict[str, str] = {
-    "singapore": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
-    "beijing": "https://dashscope.aliyuncs.com/compatible-mode/v1",
-    "virginia": "https://dashscope-us.aliyuncs.com/compatible-mode/v1",
-    "hongkong": "https://cn-hongkong.dashscope.aliyuncs.com/compatible-mode/v1",
-}
-REGION_ALIASES: dict[str, str] = {
-    "intl": "singapore",
-    "international": "singapore",
-    "ap-southeast-1": "singapore",
-    "china": "beijing",
-    "cn": "beijing",
-    "cn-beijing": "beijing",
-    "us": "virginia",
-    "us-east-1": "virginia",
-    "hong kong": "hongkong",
-    "hong-kong": "hongkong",
-    "hk": "hongkong",
-    "cn-hongkong": "hongkong",
-}
-DEFAULT_RPM = 60.0
-DEFAULT_TPM: dict[str, float] = {
-    "singapore": 100_000,
-    "virginia": 100_000,
-    "beijing": 35_000,
-    "hongkong": 35_000,  # not published: Beijing's, the lower one
-}
-MAX_INPUT_TOKENS = 8192
-MAX_OUTPUT_TOKENS = 8192
-"""The models' output limit; `max_tokens` (which the API reference allows) never asks more."""
-HEADROOM_TOKENS = 256
-"""Kept free under the 8,192-token input cap: the hidden wrapper and estimate error."""
-OVERHEAD_TOKENS = 53
-"""Prompt tokens Qwen-MT adds around the text (the docs bill 53 for one short sentence)."""
-DEFAULT_CONCURRENCY = 4
-"""Requests in flight; the pacer, not this, keeps to the RPM (60 RPM at ~1-2 s latency)."""
-MAX_PACK = 20
-"""Strings per request at most; the pack size adapts below it when replies fail to verify."""
-PACK_TOKENS = 2000
-"""Estimated input tokens per pack at most: keeps output far from max_tokens and a failed
-pack cheap to redo."""
-
 _MARKER = re.compile(r"[⟦〚]\s*(\d{1,4})\s*[⟧〛]")
 _MARKER_CHARS = re.compile(r"[⟦⟧〚〛\n\r]")
-_ASCII_PUNCT = str.maketrans(
-    {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "\u00a0": " "}
-)
 
 
 def pack_texts(texts: Sequence[str]) -> str:
@@ -165,51 +137,6 @@ class QwenProbe(ProbeResult):
         }
 
 
-def _model(settings: EngineSettings) -> str:
-    model = settings.model or DEFAULT_MODEL
-    if model not in MODELS and not model.startswith("qwen-mt-"):
-        raise Fatal(f"qwen_mt: {model!r} is not a Qwen-MT model; use one of {', '.join(MODELS)}")
-    return model
-
-
-def _region(settings: EngineSettings) -> str:
-    region = (settings.region or "singapore").strip().lower()
-    region = REGION_ALIASES.get(region, region)
-    if region not in REGIONS:
-        raise Fatal(
-            f"qwen_mt: unknown region {settings.region!r}; use one of "
-            f"{', '.join(REGIONS)} (or set base_url)"
-        )
-    return region
-
-
-def _api_key(env: Mapping[str, str], region: str) -> str:
-    key = (env.get(KEY_ENV) or "").strip()
-    if not key:
-        raise Fatal(
-            f"qwen_mt: {KEY_ENV} is not set; export your Model Studio API key "
-            f"(one issued for the {region} region) to use this engine"
-        )
-    return key
-
-
-def _domains(settings: EngineSettings) -> str:
-    domains = " ".join(settings.domains.translate(_ASCII_PUNCT).split())
-    if not domains.isascii():
-        raise Fatal(
-            "qwen_mt: [engine] domains must be English text (Qwen-MT rejects anything else)"
-        )
-    return domains
-
-
-def _max_pack(settings: EngineSettings) -> int:
-    size = settings.option("pack_size", settings.option("batch_size", MAX_PACK))
-    try:
-        return max(1, int(size))  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise Fatal(f"qwen_mt: [engine] pack_size must be a whole number, not {size!r}") from None
-
-
 def max_tokens(requests: Sequence[Request]) -> int:
     """`max_tokens` of one call: a multiple of its text's estimate, within the model's
     output limit; it bounds what the call can cost."""
@@ -226,9 +153,10 @@ def request_tokens(request: Request) -> int:
 
 def sizing(settings: EngineSettings) -> PackSizing:
     """How calls are sized for `[engine]` (no API key needed: the dry run uses it too)."""
+    cap = _max_pack(settings)
     return PackSizing(
-        max_pack=_max_pack(settings) if settings.pack else 1,
-        max_input_tokens=PACK_TOKENS,
+        max_pack=cap if settings.pack else 1,
+        max_input_tokens=pack_tokens(settings, cap),
         overhead_tokens=OVERHEAD_TOKENS + estimate_tokens(_domains(settings)),
         request_tokens=request_tokens,
         packable=packable,
@@ -259,7 +187,7 @@ class QwenMTEngine:
         self._limits = Limits(
             rpm=settings.rpm or DEFAULT_RPM,
             tpm=settings.tpm or DEFAULT_TPM[self.region],
-            max_input_tokens=MAX_INPUT_TOKENS - HEADROOM_TOKENS,
+            max_input_tokens=max_input(settings),
             concurrency=max(1, settings.concurrency or DEFAULT_CONCURRENCY),
         )
         self._translator = PackingTranslator(
@@ -268,6 +196,7 @@ class QwenMTEngine:
             policy=policy or RetryPolicy.for_retries(settings.retries),
             concurrency=self._limits.concurrency,
             sizing=sizing(settings),
+            adaptive=settings.adaptive,
         )
         self._names: dict[str, str] = {}
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]
@@ -280,6 +209,14 @@ class QwenMTEngine:
 
     def stats(self) -> EngineStats:
         return self._translator.stats.snapshot()
+
+    def pack_sizes(self) -> dict[str, int]:
+        """AdaptivePacking: strings per pack now, by target locale."""
+        return self._translator.pack_sizes()
+
+    def resume_pack_sizes(self, sizes: Mapping[str, int]) -> None:
+        """AdaptivePacking: start from `sizes` (within `pack_size`; ignored unless adaptive)."""
+        self._translator.resume_pack_sizes(sizes)
 
     def language(self, locale: str, error: type[Fatal] = Fatal) -> str:
         """The English name this model takes for `locale`; `error` when it has none."""

@@ -5,7 +5,7 @@ dry-run estimate (pipeline/cost.py) counts with it, so the estimate follows pack
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from locflow.connectors.engines.base import Request
@@ -36,6 +36,13 @@ the reply is longer than its English source (x1.3 to x1.6). Measured by bench/es
 against the Qwen-MT simulator."""
 
 
+PACKING_RATIO = 1.2
+"""Provider tokens per estimated input token that the dry-run estimate packs with: the
+driver cuts packs at its token budget in the provider's tokens, calibrated from replies
+(sphinx.pot settles at about 1.25 against the simulator; the demo's packs are bound by the
+count). Only where packs are cut: the estimated input tokens stay uncalibrated."""
+
+
 def text_line_tokens(request: Request) -> int:
     """Tokens of one string's own line in a call: its text and its marker (`⟦1⟧ `, a JSON
     key). The reply mirrors it; a provider's terms and memory pairs are not echoed."""
@@ -54,7 +61,8 @@ class PackSizing:
 
     max_pack: int = 1
     max_input_tokens: int | None = None
-    """Estimated input tokens per call at most (None: no cap)."""
+    """Input tokens per call at most (None: no cap): the pack's token budget, in the
+    provider's tokens as far as calibration knows them (see `take`)."""
     overhead_tokens: int = 0
     """Input tokens a call costs besides its strings (the prompt, a provider's wrapper)."""
     request_tokens: Callable[[Request], int] = text_line_tokens
@@ -68,29 +76,51 @@ class PackSizing:
     output_tokens: Callable[[Sequence[Request]], int] = max_output_tokens
     """The `max_tokens` a call sends (what bounds its cost)."""
 
-    def packs(self, batch: Sequence[Request], pack_size: int | None = None) -> list[list[int]]:
-        """Indices grouped by language pair, cut at the pack size and the input-token cap."""
-        size = pack_size or self.max_pack
+    def take(self, stream: Iterable[Request], size: int, ratio: float = 1.0) -> list[int]:
+        """The next pack from `stream` (one language pair, oldest first): indices into it.
+
+        The oldest string always goes; a string that cannot be packed goes alone. Then the
+        packable strings that follow join, in order, while the pack holds fewer than `size`
+        and its estimate x `ratio` (the provider's tokens per estimated one, at least 1)
+        stays within `max_input_tokens`; strings that cannot be packed are stepped over
+        (they stay first in line for the next call). It stops at the first string that does
+        not fit, so a long string is never overtaken for long."""
+        cap, ratio = self.max_input_tokens, max(1.0, ratio)
+        taken: list[int] = []
+        tokens = self.overhead_tokens
+        for i, request in enumerate(stream):
+            packable = self.packable(request)
+            if not taken:
+                taken.append(i)
+                tokens += self.request_tokens(request)
+                if not packable:
+                    break
+                continue
+            if not packable:
+                continue
+            cost = self.request_tokens(request)
+            if len(taken) >= size or (cap is not None and (tokens + cost) * ratio > cap):
+                break
+            taken.append(i)
+            tokens += cost
+        return taken
+
+    def packs(
+        self, batch: Sequence[Request], pack_size: int | None = None, ratio: float = 1.0
+    ) -> list[list[int]]:
+        """Indices grouped by language pair, each pair's strings packed as one stream, oldest
+        first (as the driver's queue takes them: see `take`)."""
+        size = max(1, pack_size or self.max_pack)
         groups: dict[tuple[str, str], list[int]] = {}
         for i, r in enumerate(batch):
             groups.setdefault((r.source_locale, r.target_locale), []).append(i)
         packs: list[list[int]] = []
         for indices in groups.values():
-            current: list[int] = []
-            tokens = self.overhead_tokens
-            for i in indices:
-                if not self.packable(batch[i]):
-                    packs.append([i])
-                    continue
-                cost = self.request_tokens(batch[i])
-                cap = self.max_input_tokens
-                if current and (len(current) >= size or (cap is not None and tokens + cost > cap)):
-                    packs.append(current)
-                    current, tokens = [], self.overhead_tokens
-                current.append(i)
-                tokens += cost
-            if current:
-                packs.append(current)
+            while indices:
+                picked = self.take((batch[i] for i in indices), size, ratio)
+                packs.append([indices[k] for k in picked])
+                chosen = set(picked)
+                indices = [i for k, i in enumerate(indices) if k not in chosen]
         return packs
 
     def call_tokens(self, requests: Sequence[Request]) -> int:
