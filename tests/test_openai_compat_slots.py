@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
-from locflow.connectors.engines import openai_compat
 from locflow.connectors.engines.base import AdaptivePacking
 from locflow.connectors.engines.local_server import props_url, total_slots
 from locflow.connectors.engines.openai_compat import OpenAICompatEngine
-from locflow.connectors.engines.packing import PackingTranslator
 from locflow.settings import EngineSettings
 from tests.fakes.chat_server import ChatServer
 from tests.support.compat_engine import BATCH, FAST, Make, assert_translated, req, run
@@ -140,32 +137,22 @@ def test_the_pack_size_adapts_and_carries_over_to_a_new_event_loop(
     assert len(server.bodies("/chat/completions")) - before == 2  # still packs of 2
 
 
-class PerLocale(PackingTranslator):
-    """A stand-in for a translator that keeps pack sizes per target locale."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.per_locale: dict[str, int] = {}
-
-    def pack_sizes(self) -> dict[str, int]:
-        return dict(self.per_locale)
-
-    def resume_pack_sizes(self, sizes: Mapping[str, int]) -> None:
-        self.per_locale.update(sizes)
-
-
-def test_adaptive_packing_is_the_translators(make: Make, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(openai_compat, "PackingTranslator", PerLocale)
-    engine = make()
+def test_adaptive_packing_is_the_translators(server: ChatServer, make: Make) -> None:
+    """Sizes resumed before any call are where the translator starts (fr at 1: packs of 1
+    and 2, each full one verified grows the size by one, then the one string left); they
+    carry over to a new event loop's
+    translator, and a later resume changes only the locales it names."""
+    engine = make(pack_size=4)
     assert isinstance(engine, AdaptivePacking)
-    engine.resume_pack_sizes({"fr": 3})
-    assert engine.pack_sizes() == {"fr": 3}  # before any call: what it will start from
+    engine.resume_pack_sizes({"fr": 1, "de": 2})
+    assert engine.pack_sizes() == {"fr": 1, "de": 2}  # before any call: where it will start
     assert_translated(BATCH, run(engine, BATCH))
-    translator = engine._translator
-    assert isinstance(translator, PerLocale) and translator.per_locale == {"fr": 3}
-    translator.per_locale["de"] = 2
+    assert len(server.bodies("/chat/completions")) == 3  # sizes 1, 2, then the last one
+    grown = engine.pack_sizes()
+    assert grown["de"] == 2 and grown["fr"] == 3
+    first = engine._translator
     assert_translated(BATCH, run(engine, BATCH))  # a new loop starts where the last ended
-    assert engine._translator is not translator
-    assert engine.pack_sizes() == {"fr": 3, "de": 2}
+    assert engine._translator is not first
+    assert len(server.bodies("/chat/completions")) == 5  # packs of 3 and 1, not 1, 2, 1
     engine.resume_pack_sizes({"fr": 1})
     assert engine.pack_sizes() == {"fr": 1, "de": 2}
