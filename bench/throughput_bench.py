@@ -170,8 +170,12 @@ def summary(name: str, faulted: Run, reference: Run, rpm: float, tpm: float) -> 
         f"lost {lost}, misaligned stored {wrong}",
         f"verified calls by size: {engine.get('sizes')}",
     ]
-    for locale, sizes in sorted((engine.get("pack_trajectory") or {}).items()):
-        lines.append(f"pack sizes {locale}: {' '.join(str(n) for n in sizes)}")
+    trajectory: dict[str, list[str]] = {}
+    for locale, packs, size in engine.get("pack_trajectory") or []:
+        trajectory.setdefault(locale, []).append(f"{size}@{packs}")
+    for locale, steps in sorted(trajectory.items()):
+        lines.append(f"pack size {locale} (size@packs so far): {' '.join(steps)}")
+    lines.append(f"pack sizes at the end: {engine.get('pack_sizes')}")
     return lines
 
 
@@ -181,24 +185,31 @@ def _engine_stats(report: dict) -> dict:
 
 
 def measure(args: argparse.Namespace) -> list[str]:
-    engine = f"rpm = {args.rpm}\ntpm = {args.tpm}\n" + (
-        "adaptive = false\n" if args.no_adapt else ""
-    )
+    """The fault-free reference once, then one faulted run per seed (each seed draws its
+    own faults: with ~20 requests a run, one seed alone says little)."""
+    engine = f"rpm = {args.rpm}\ntpm = {args.tpm}\n"
+    if args.no_adapt:
+        engine += "adaptive = false\n"
+    if args.pack_size:
+        engine += f"pack_size = {args.pack_size}\n"
     faults = {} if args.no_faults else dict(FAULTS)
+    lines: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         where = Path(tmp)
-        root = project(args.corpus, where / "a", LOCALES[: args.locales])
-        sim_options: dict[str, object] = {"rpm": args.rpm, "tpm": args.tpm, "faults": faults}
-        if args.misalign and not args.no_faults:
-            sim_options["misalign"] = args.misalign
-        with TimedSim(api_key=KEY, seed=args.seed, **sim_options) as sim:
-            faulted = run(root, sim, engine, where / "a.db")
-        ref_root = project(args.corpus, where / "b", LOCALES[: args.locales])
+        ref_root = project(args.corpus, where / "ref", LOCALES[: args.locales])
         with TimedSim(api_key=KEY) as ref_sim:
-            reference = run(ref_root, ref_sim, "rpm = 600000\ntpm = 100000000", where / "b.db")
+            reference = run(ref_root, ref_sim, "rpm = 600000\ntpm = 100000000", where / "ref.db")
         if reference.exit_code != 0:
             return [f"the reference run failed: {reference.report}"]
-        return summary(args.corpus, faulted, reference, args.rpm, args.tpm)
+        for seed in range(args.seed, args.seed + args.runs):
+            root = project(args.corpus, where / f"s{seed}", LOCALES[: args.locales])
+            options: dict[str, object] = {"rpm": args.rpm, "tpm": args.tpm, "faults": faults}
+            if args.misalign and not args.no_faults:
+                options["misalign"] = args.misalign
+            with TimedSim(api_key=KEY, seed=seed, **options) as sim:
+                faulted = run(root, sim, engine, where / f"s{seed}.db")
+            lines += summary(f"{args.corpus}, seed {seed}", faulted, reference, args.rpm, args.tpm)
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,7 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--misalign", type=float, default=0.05, help="share of packs")
     parser.add_argument("--no-faults", action="store_true")
     parser.add_argument("--no-adapt", action="store_true", help="pack sizes fixed at the cap")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--pack-size", type=int, help="[engine] pack_size (default: its own)")
+    parser.add_argument("--seed", type=int, default=1, help="the first seed")
+    parser.add_argument("--runs", type=int, default=5, help="faulted runs, one per seed")
     args = parser.parse_args(argv)
     for line in measure(args):
         print(line)

@@ -38,8 +38,8 @@ def jobs(n: int, locale: str = "de", words: int = 2) -> list[Job]:
 
 def test_the_estimate_packs_across_stored_batches() -> None:
     """The engine packs one queue across the stored batches in flight: 100 short strings
-    (2.5 stored batches) are one request at the cap of 100, not three."""
-    settings = EngineSettings(name="qwen_mt")
+    (2.5 stored batches) are one request at a cap of 100, not three."""
+    settings = EngineSettings(name="qwen_mt", extra=(("pack_size", 100),))
     assert BATCH == 40
     assert estimate_jobs(jobs(100), settings, "en").requests == 1
     assert estimate_jobs(jobs(101), settings, "en").requests == 2

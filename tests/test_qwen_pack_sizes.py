@@ -130,14 +130,14 @@ def test_pack_tokens_default_is_the_accounts_tpm_per_request() -> None:
     assert sizing(settings()).max_input_tokens == 1633  # 100,000 / 60, less 2 %
     assert sizing(settings(region="beijing")).max_input_tokens == 571  # 35,000 / 60
     assert sizing(settings(rpm=120, tpm=100_000)).max_input_tokens == 816
-    assert sizing(settings(rpm=30)).max_input_tokens == output_room(100) == 1840
+    assert sizing(settings(rpm=30)).max_input_tokens == output_room(200) == 1640
     assert sizing(settings(rpm=60_000)).max_input_tokens == 530  # the TPM binds anyway: the
     # floor keeps a request's 53 overhead tokens under a tenth of a pack
     assert sizing(settings(max_input_tokens=1000)).max_input_tokens == 1000 - 256
     assert sizing(settings(pack_tokens=500)).max_input_tokens == 500
     assert sizing(settings(pack_size=20)).max_pack == 20
     assert sizing(settings(batch_size=30)).max_pack == 30  # the old name
-    assert sizing(settings()).max_pack == 100
+    assert sizing(settings()).max_pack == 200
 
 
 @pytest.mark.parametrize("cap", [1, 20, 100, 500])

@@ -48,7 +48,7 @@ from locflow.connectors.engines.spend import hold_for, spending
 
 GROW_FRACTION = 10
 """A verified full pack grows its locale's size by 1/GROW_FRACTION of the cap (at least
-one string): 5 at a cap of 100, back from a halving to 50 in ten full packs."""
+one string): 20 at a cap of 200, back from a halving to 100 in five full packs."""
 TRAJECTORY_MAX = 1000
 """Pack-size changes kept for the stats (the first ones: a run's shape shows early)."""
 

@@ -59,12 +59,14 @@ RPM is small, the TPM binds whatever the pack size, and a bigger pack spends les
 the 53 tokens each request costs besides its strings (at most a tenth here)."""
 DEFAULT_CONCURRENCY = 4
 """Requests in flight; the pacer, not this, keeps to the RPM (60 RPM at ~1-2 s latency)."""
-MAX_PACK = 100
+MAX_PACK = 200
 """Strings per request at most (`[engine] pack_size`): high enough that for UI strings the
-token budget binds, not the count; the size adapts below it per locale when replies fail
+token budget binds, not the count (Django's admin strings fill 1,633 tokens at about 140 a
+pack; a cap of 100 bound first, costing 14-20 paid requests per 1,000 strings against 11-16
+at 200, bench/throughput_bench.py); the size adapts below it per locale when replies fail
 to verify. Locales start at the cap (PackingTranslator's default): at the provider's limit
 every request counts, a misaligned pack costs one request, and halving finds a size that
-verifies in a few packs (log2(100) < 7); the database resumes what earlier runs learnt."""
+verifies in a few packs (log2(200) < 8); the database resumes what earlier runs learnt."""
 PACK_SIZE_LIMIT = 500
 """`pack_size` at most: a full pack's line markers must leave room for its reply."""
 BUDGET_MARGIN = 0.02
