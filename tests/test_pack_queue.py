@@ -11,14 +11,11 @@ from typing import Any
 import pytest
 
 from locflow.connectors.engines.base import Fatal, Request, Result
-from locflow.connectors.engines.pacing import RetryPolicy
 from locflow.connectors.engines.qwen_mt import QwenMTEngine, unpack_texts
 from locflow.connectors.engines.spend import Hold, guarded
-from locflow.settings import EngineSettings
 from tests.fakes.qwen_rules import sim_translate
 from tests.fakes.qwen_sim import QwenSim
-
-FAST = RetryPolicy(attempts=3, base=0.01, cap=0.05)
+from tests.support.qwen_engine import qwen_on
 
 
 @pytest.fixture
@@ -28,19 +25,7 @@ def sim() -> Iterator[QwenSim]:
 
 
 def make(sim: QwenSim, pack_size: int = 100, **settings: Any) -> QwenMTEngine:
-    values: dict[str, Any] = {
-        "name": "qwen_mt",
-        "base_url": sim.base_url,
-        "rpm": 60_000,
-        "tpm": 100_000_000,
-        "concurrency": 1,
-        "timeout": 5.0,
-        "extra": (("pack_size", pack_size),),
-    }
-    values.update(settings)
-    return QwenMTEngine(
-        EngineSettings(**values), env={"DASHSCOPE_API_KEY": sim.api_key}, policy=FAST
-    )
+    return qwen_on(sim, pack_size=pack_size, **settings)
 
 
 def batch(name: str, n: int = 30, target: str = "de") -> list[Request]:

@@ -13,9 +13,9 @@ import pytest
 from locflow.connectors.engines.base import Request, Result
 from locflow.connectors.engines.packing import verifies
 from locflow.connectors.engines.qwen_mt import QwenMTEngine, pack_texts, unpack_texts
-from locflow.settings import EngineSettings
 from tests.fakes.qwen_rules import CATCHABLE, MISALIGNMENTS, is_pack, misaligned, sim_translate
 from tests.fakes.qwen_sim import QwenSim
+from tests.support.qwen_engine import qwen_on
 
 TEXTS = [
     "Open [X0X]",
@@ -34,16 +34,7 @@ def sim() -> Iterator[QwenSim]:
 
 
 def make(sim: QwenSim, **settings: Any) -> QwenMTEngine:
-    values: dict[str, Any] = {
-        "name": "qwen_mt",
-        "base_url": sim.base_url,
-        "rpm": 60_000,
-        "tpm": 100_000_000,
-        "concurrency": 1,
-        "timeout": 5.0,
-        **settings,
-    }
-    return QwenMTEngine(EngineSettings(**values), env={"DASHSCOPE_API_KEY": sim.api_key})
+    return qwen_on(sim, policy=None, **settings)
 
 
 def requests(texts: list[str] = TEXTS) -> list[Request]:
@@ -126,7 +117,7 @@ def test_a_single_string_has_nothing_to_misalign(sim: QwenSim) -> None:
 
 def test_misalign_probability_hits_only_packed_replies_and_all_are_caught() -> None:
     with QwenSim(misalign=1.0, seed=3) as sim:
-        engine = make(sim, extra=(("pack_size", 4),))
+        engine = make(sim, pack_size=4)
         batch = requests(TEXTS * 3)
         results = run(engine, batch)
         assert [r.text for r in results] == [own(r) for r in batch]

@@ -6,19 +6,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from locflow.connectors.engines.base import AdaptivePacking, Fatal, Request, Result
-from locflow.connectors.engines.pacing import RetryPolicy
 from locflow.connectors.engines.qwen_mt import QwenMTEngine, sizing, unpack_texts
 from locflow.connectors.engines.qwen_settings import MAX_OUTPUT_TOKENS, output_room
 from locflow.connectors.engines.sizing import max_output_tokens
-from locflow.settings import EngineSettings
 from tests.fakes.qwen_sim import QwenSim
-
-FAST = RetryPolicy(attempts=3, base=0.01, cap=0.05)
+from tests.support.qwen_engine import qwen_on, qwen_settings
 
 
 @pytest.fixture
@@ -27,17 +23,8 @@ def sim() -> Iterator[QwenSim]:
         yield s
 
 
-def settings(**kw: Any) -> EngineSettings:
-    keys = ("pack_size", "batch_size", "pack_tokens", "max_input_tokens")
-    extra = tuple((k, kw.pop(k)) for k in keys if k in kw)
-    return EngineSettings(name="qwen_mt", extra=extra, **kw)
-
-
-def make(sim: QwenSim, **kw: Any) -> QwenMTEngine:
-    kw = {"rpm": 60_000, "tpm": 100_000_000, "concurrency": 1, "timeout": 5.0, **kw}
-    return QwenMTEngine(
-        settings(base_url=sim.base_url, **kw), env={"DASHSCOPE_API_KEY": sim.api_key}, policy=FAST
-    )
+settings = qwen_settings
+make = qwen_on
 
 
 def batch(n: int, target: str = "de", words: int = 1) -> list[Request]:
