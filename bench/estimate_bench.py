@@ -23,22 +23,24 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from locflow.connectors.engines.base import EngineStats
-from locflow.connectors.engines.registry import create_engine
+from locflow.connectors.engines.base import Engine, EngineStats
+from locflow.connectors.engines.registry import create_engine, sizing_for
 from locflow.db import repo
 from locflow.db.session import open_database
-from locflow.pipeline.batches import send_batches, translate_batch
+from locflow.pipeline.batches import translate_batch
 from locflow.pipeline.budget import Budget
 from locflow.pipeline.cost import estimate
 from locflow.pipeline.plan import plan_locale
 from locflow.pipeline.runner import LoopRunner
+from locflow.pipeline.stream import Window, batches_of, send_stream
 from locflow.pipeline.summary import BatchResult
 from locflow.pipeline.sync import sync_project
-from locflow.pipeline.translate import jobs_of
+from locflow.pipeline.translate import Job, jobs_of
 from locflow.settings import Config, load_config
 from tests.fakes.qwen_sim import QwenSim
 
@@ -139,19 +141,34 @@ def measure(project: Path, name: str = "", engine_extra: str = "", rpm: float = 
 def _translate(config: Config, plans: list) -> tuple[list[BatchResult], EngineStats | None]:
     os.environ.setdefault("DASHSCOPE_API_KEY", KEY)
     engine = create_engine(config.engine)
+    jobs = {plan.locale: jobs_of(plan) for plan in plans}
+    return stream_translate(config, engine, jobs), engine.stats()
+
+
+def stream_translate(
+    config: Config, engine: Engine, jobs: Mapping[str, list[Job]]
+) -> list[BatchResult]:
+    """Every locale's `jobs` in one stream of stored batches, with the flows' window
+    (pipeline/stream.py), threads standing in for Prefect's task runner."""
     done: list[BatchResult] = []
-    window = engine.limits().concurrency
-    with LoopRunner() as runner, ThreadPoolExecutor(window) as pool:
-        for plan in plans:
-            send_batches(
-                jobs_of(plan),
-                lambda batch: pool.submit(translate_batch, config, engine, runner, batch, None),
-                window=window,
-                budget=Budget(None),
-                estimate=lambda batch: 0.0,
-                on_done=lambda result, _: done.append(result),
-            )
-    return done, engine.stats()
+    window = Window.for_engine(engine.limits().concurrency, sizing_for(config.engine).max_pack)
+
+    def refused(locale: str, exc: Exception) -> None:
+        raise RuntimeError(f"{locale} refused: {exc}")
+
+    with LoopRunner() as runner, ThreadPoolExecutor(max_workers=window.most) as pool:
+        send_stream(
+            batches_of(jobs),
+            lambda batch: pool.submit(
+                translate_batch, config, engine, runner, list(batch.jobs), None, Budget(None)
+            ),
+            window=window,
+            budget=Budget(None),
+            estimate=lambda batch: 0.0,
+            on_done=lambda locale, result, finished: done.append(result),
+            on_refused=refused,
+        )
+    return done
 
 
 def main(argv: list[str] | None = None) -> int:

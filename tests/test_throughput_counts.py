@@ -17,22 +17,17 @@ real clock: `python -m bench.throughput_bench`; the margin's arithmetic is test_
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from bench.estimate_bench import stream_translate
 from bench.throughput_bench import FAULTS, KEY, LOCALES, project, stored
 from locflow.connectors.engines.pacing import Pacer
-from locflow.connectors.engines.registry import create_engine, sizing_for
+from locflow.connectors.engines.registry import create_engine
 from locflow.db import repo
 from locflow.db.session import open_database
-from locflow.pipeline.batches import translate_batch
-from locflow.pipeline.budget import Budget
 from locflow.pipeline.plan import plan_locale
-from locflow.pipeline.runner import LoopRunner
-from locflow.pipeline.stream import Window, batches_of, send_stream
-from locflow.pipeline.summary import BatchResult
 from locflow.pipeline.sync import sync_project
 from locflow.pipeline.translate import jobs_of
 from locflow.settings import load_config
@@ -74,20 +69,7 @@ def translate_all(root: Path, sim: QwenSim, engine_lines: str, clock: ManualCloc
         engine._translator._pacer = Pacer(  # type: ignore[attr-defined]
             limits.rpm, limits.tpm, clock=clock, sleep=virtual_sleep(clock)
         )
-    done: list[BatchResult] = []
-    window = Window.for_engine(engine.limits().concurrency, sizing_for(config.engine).max_pack)
-    with LoopRunner() as runner, ThreadPoolExecutor(max_workers=window.most) as pool:
-        send_stream(
-            batches_of(jobs),
-            lambda batch: pool.submit(
-                translate_batch, config, engine, runner, list(batch.jobs), None, Budget(None)
-            ),
-            window=window,
-            budget=Budget(None),
-            estimate=lambda jobs: 0.0,
-            on_done=lambda locale, result, finished: done.append(result),
-            on_refused=lambda locale, exc: pytest.fail(f"{locale} refused: {exc}"),
-        )
+    done = stream_translate(config, engine, jobs)
     assert sum(r.counts.deferred for r in done) == 0
     return url
 
