@@ -5,8 +5,8 @@
 
 Each corpus is synced into a fresh SQLite database, estimated the way `locflow translate
 --dry-run` does (pipeline/cost.py), then translated through the pipeline's batch loop against
-the Qwen-MT simulator with its faults off, as the flows run it: the engine's concurrency in
-stored batches at once (threads, one event loop), paced at `--rpm` (default the real 60: at
+the Qwen-MT simulator with its faults off, as the flows run it: every locale in one stream
+of stored batches with the flows' window (threads, one event loop), paced at `--rpm` (default the real 60: at
 the provider's limit the engine's queue packs across the batches in flight, as the estimate
 assumes; a high rate sends each batch as it comes). Printed per corpus: estimated requests
 against paid requests (answered 2xx with usage), and estimated input tokens against billed
