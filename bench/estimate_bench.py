@@ -4,16 +4,17 @@
     python -m bench.estimate_bench --pot other.pot --locales de,ja
 
 Each corpus is synced into a fresh SQLite database, estimated the way `locflow translate
---dry-run` does (pipeline/cost.py), then translated through the pipeline's batch loop against
-the Qwen-MT simulator with its faults off, as the flows run it: every locale in one stream
-of stored batches with the flows' window (threads, one event loop), paced at `--rpm` (default the real 60: at
-the provider's limit the engine's queue packs across the batches in flight, as the estimate
-assumes; a high rate sends each batch as it comes). Printed per corpus: estimated requests
-against paid requests (answered 2xx with usage), and estimated input tokens against billed
-input tokens, as ratios (1.00: exact), and estimated output tokens against billed output
-tokens. The output estimate (PackSizing.reply_tokens) is calibrated here; the simulator's
-pseudo-localisation runs longer than most real translations, so on a real model the output
-estimate errs high, on the side of a cost cap. Target: every ratio within 0.7..1.3.
+--dry-run` does (pipeline/cost.py), then translated through the pipeline's batch loop
+against the Qwen-MT simulator with its faults off, as the flows run it: every locale in one
+stream of stored batches with the flows' window (threads, one event loop), paced at `--rpm`
+(default the real 60: at the provider's limit the engine's queue packs across the batches in
+flight, as the estimate assumes; a high rate sends each batch as it comes). Printed per
+corpus: estimated requests against paid requests (answered 2xx with usage), and estimated
+input tokens against billed input tokens, as ratios (1.00: exact), and estimated output
+tokens against billed output tokens. The output estimate (PackSizing.reply_tokens) is
+calibrated here; the simulator's pseudo-localisation runs longer than most real
+translations, so on a real model the output estimate errs high, on the side of a cost cap.
+Target: every ratio within 0.7..1.3.
 """
 
 from __future__ import annotations
