@@ -57,8 +57,11 @@ def test_pacer_awaits_the_shared_limiter_after_its_own_slot() -> None:
             await pacer.acquire(tokens)
 
     asyncio.run(three())
-    # each call waits for its local slot (1 s apart) first, then for the shared limiter
-    assert seen == [(5, 0.0), (7, 1.0), (9, 2.0)]
+    # each call waits for its local slot (1 s apart, and the 2 % edge margin) first, then
+    # for the shared limiter
+    step = pacer.request_interval
+    assert step == pytest.approx(1.02)
+    assert seen == [(5, 0.0), (7, pytest.approx(step)), (9, pytest.approx(2 * step))]
 
 
 def test_limit_specs_stand_for_the_account() -> None:
