@@ -36,7 +36,7 @@ from locflow.db.session import open_database
 from locflow.pipeline.batches import translate_batch
 from locflow.pipeline.budget import Budget
 from locflow.pipeline.cost import estimate
-from locflow.pipeline.plan import plan_locale
+from locflow.pipeline.plan import LocalePlan, plan_locale
 from locflow.pipeline.runner import LoopRunner
 from locflow.pipeline.stream import Window, batches_of, send_stream
 from locflow.pipeline.summary import BatchResult
@@ -114,18 +114,9 @@ def measure(project: Path, name: str = "", engine_extra: str = "", rpm: float = 
                 f'name = "qwen_mt"\nbase_url = "{sim.base_url}"\nrpm = {rpm}\n{engine_extra}',
             )
         )
-        db_url = f"sqlite:///{project / 'estimate.db'}"
-        config = load_config(toml, env={"LOCFLOW_DATABASE_URL": db_url})
-        Session = open_database(db_url)
-        with Session() as s, s.begin():
-            sync_project(s, config)
-        with Session() as s:
-            found = repo.find_project(s, config.project)
-            assert found is not None
-            plans = [plan_locale(s, found, locale) for locale in config.locales]
+        config, plans = synced_plans(toml, f"sqlite:///{project / 'estimate.db'}")
         est = estimate(plans, config.engine, config.source_locale)
         done, stats = _translate(config, plans)
-        Session.kw["bind"].dispose()
     return Measured(
         name or project.name,
         est.strings,
@@ -137,6 +128,20 @@ def measure(project: Path, name: str = "", engine_extra: str = "", rpm: float = 
         sim.counters.billed_completion_tokens,
         stats.sizes if stats else (),
     )
+
+
+def synced_plans(toml: Path, db_url: str) -> tuple[Config, list[LocalePlan]]:
+    """The project of `toml` synced into `db_url`, and every locale's plan."""
+    config = load_config(toml, env={"LOCFLOW_DATABASE_URL": db_url})
+    factory = open_database(db_url)
+    with factory() as s, s.begin():
+        sync_project(s, config)
+    with factory() as s:
+        found = repo.find_project(s, config.project)
+        assert found is not None
+        plans = [plan_locale(s, found, locale) for locale in config.locales]
+    factory.kw["bind"].dispose()
+    return config, plans
 
 
 def _translate(config: Config, plans: list) -> tuple[list[BatchResult], EngineStats | None]:

@@ -21,16 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from bench.estimate_bench import stream_translate
+from bench.estimate_bench import stream_translate, synced_plans
 from bench.throughput_bench import FAULTS, KEY, LOCALES, project, stored
 from locflow.connectors.engines.pacing import Pacer
 from locflow.connectors.engines.registry import create_engine
-from locflow.db import repo
-from locflow.db.session import open_database
-from locflow.pipeline.plan import plan_locale
-from locflow.pipeline.sync import sync_project
 from locflow.pipeline.translate import jobs_of
-from locflow.settings import load_config
 from tests.fakes.qwen_rules import ManualClock
 from tests.fakes.qwen_sim import QwenSim
 from tests.support.real_data import NEW, sdist
@@ -54,15 +49,8 @@ def translate_all(root: Path, sim: QwenSim, engine_lines: str, clock: ManualCloc
     lines = f'name = "qwen_mt"\nbase_url = "{sim.base_url}"\n{engine_lines}'
     toml.write_text(toml.read_text(encoding="utf-8").replace("@ENGINE@", lines), encoding="utf-8")
     url = f"sqlite:///{root / 'run.db'}"
-    config = load_config(toml, env={"LOCFLOW_DATABASE_URL": url})
-    factory = open_database(url)
-    with factory() as s, s.begin():
-        sync_project(s, config)
-    with factory() as s:
-        found = repo.find_project(s, config.project)
-        assert found is not None
-        jobs = {locale: jobs_of(plan_locale(s, found, locale)) for locale in config.locales}
-    factory.kw["bind"].dispose()
+    config, plans = synced_plans(toml, url)
+    jobs = {plan.locale: jobs_of(plan) for plan in plans}
     engine = create_engine(config.engine)
     if clock is not None:
         limits = engine.limits()
