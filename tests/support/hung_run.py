@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,27 +65,32 @@ def start(project: Path, args: tuple[str, ...], db_url: str, api_url: str) -> su
 
 def wait_until_hung(proc: subprocess.Popen[str], engine: ChatServer, limit: float = 300) -> None:
     """Until a German request is hanging."""
-    deadline = time.monotonic() + limit
-    while not any(map(german, engine.bodies())):
-        if proc.poll() is not None:
-            raise StuckBefore(f"locflow ended (exit {proc.returncode}): {proc.stderr.read()}")
-        if time.monotonic() > deadline:
-            kill(proc)
-            raise StuckBefore("no German request reached the engine")
-        time.sleep(0.2)
+    _wait_for(
+        proc,
+        lambda: any(map(german, engine.bodies())),
+        "no German request reached the engine",
+        limit,
+    )
 
 
 def wait_until_stored(
     proc: subprocess.Popen[str], db_url: str, run_id: int, limit: float = 300
 ) -> None:
     """Until run `run_id` stored something (French, in flight beside the hung German)."""
+    _wait_for(proc, lambda: bool(stored_by(db_url, run_id)), "nothing was stored", limit)
+
+
+def _wait_for(
+    proc: subprocess.Popen[str], done: Callable[[], bool], missing: str, limit: float
+) -> None:
+    """Until `done()`; StuckBefore (`missing`) when locflow ends first or `limit` passes."""
     deadline = time.monotonic() + limit
-    while not stored_by(db_url, run_id):
+    while not done():
         if proc.poll() is not None:
             raise StuckBefore(f"locflow ended (exit {proc.returncode}): {proc.stderr.read()}")
         if time.monotonic() > deadline:
             kill(proc)
-            raise StuckBefore("nothing was stored")
+            raise StuckBefore(missing)
         time.sleep(0.2)
 
 
