@@ -1,15 +1,13 @@
-"""Strings go to the engine in stored batches: up to the engine's concurrency batches are in
-flight at once, each translated and stored in its own transaction, within the budget. A
-crash re-sends at most one batch per concurrency slot; a stop (a cost cap, a fatal engine
-error) lets the batches already sent finish and be stored."""
+"""One stored batch of strings: translated within the budget and stored in its own
+transaction, with its row in the usage ledger. pipeline/stream.py decides how many are in
+flight; a stop (a cost cap, a fatal engine error) lets the batches already sent finish and
+be stored."""
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -17,8 +15,8 @@ from sqlalchemy.orm import Session
 from locflow.connectors.engines.base import Engine
 from locflow.connectors.engines.spend import Hold, guarded
 from locflow.db.run_repo import UsageTotals, add_usage
-from locflow.pipeline.budget import Budget, CostCapReached
-from locflow.pipeline.cost import BATCH, prices_for
+from locflow.pipeline.budget import Budget
+from locflow.pipeline.cost import prices_for
 from locflow.pipeline.runner import LoopRunner
 from locflow.pipeline.summary import BatchResult
 from locflow.pipeline.translate import Job, Outcome, store_outcomes, translate_jobs
@@ -153,45 +151,3 @@ def _add_usage(
     for i, (locale, strings) in enumerate(per_locale.items()):
         n = strings if stored else 0
         add_usage(s, run_id, locale, spend.usage(n) if i == 0 else UsageTotals(strings=n))
-
-
-def send_batches(
-    jobs: Sequence[Job],
-    submit: Callable[[list[Job]], Pending],
-    *,
-    window: int,
-    budget: Budget,
-    estimate: Callable[[list[Job]], float],
-    on_done: Callable[[BatchResult, int], None],
-    size: int = BATCH,
-) -> None:
-    """Submit `jobs` in batches of `size`, at most `window` in flight. A batch is started
-    only while the budget has room for its estimate (`estimate`: a batch's expected cost);
-    its requests then reserve their own worst case (see budget.py). `on_done(result,
-    strings finished so far)` is called per batch, in order. CostCapReached stops the
-    sending; the batches already sent finish and are stored."""
-    in_flight: deque[tuple[Pending, int]] = deque()
-    finished = 0
-
-    def settle_oldest() -> None:
-        nonlocal finished
-        pending, count = in_flight.popleft()
-        done = pending.result()
-        finished += count
-        on_done(done, finished)
-
-    try:
-        for start in range(0, len(jobs), size):
-            batch = list(jobs[start : start + size])
-            if len(in_flight) >= max(1, window):
-                settle_oldest()
-            budget.check(partial(estimate, batch))
-            in_flight.append((submit(batch), len(batch)))
-        while in_flight:
-            settle_oldest()
-        if budget.exhausted:  # the last batch's requests were stopped by the cap
-            raise CostCapReached(budget.message())
-    finally:
-        # batches already sent finish and are stored even when the run stops
-        while in_flight:
-            settle_oldest()

@@ -1,6 +1,7 @@
-"""The batch loop and the cost cap as plain functions (pipeline/batches.py, budget.py): no
-Prefect, no engine; a batch is "sent" when submitted and "finishes" when its result is read,
-and its one request is charged then, through the budget as an engine's would be."""
+"""The run's stream of batches and the cost cap as plain functions (pipeline/stream.py,
+budget.py): no Prefect, no engine; a batch is "sent" when submitted and "finishes" when
+its result is read, and its one request is charged then, through the budget as an
+engine's would be."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import pytest
 
 from locflow.connectors.engines.base import OverBudget
 from locflow.connectors.engines.spend import Hold
-from locflow.pipeline.batches import send_batches
 from locflow.pipeline.budget import Budget, CostCapReached
+from locflow.pipeline.stream import Batch, Window, batches_of, send_stream
 from locflow.pipeline.summary import BatchResult
 from locflow.pipeline.translate import StoreCounts
 from locflow.settings import Prices
@@ -36,14 +37,14 @@ class Line:
     done: list[tuple[int, int]] = field(default_factory=list)
     """(requests of the batch, strings finished so far) per on_done call."""
 
-    def submit(self, batch: list) -> Pending:
+    def submit(self, batch: Batch) -> Pending:
         n = sum(1 for e in self.events if e.startswith("send")) + 1
         if n == self.fail_on:
             raise RuntimeError("engine gone")
         self.events.append(f"send {n}")
-        return Pending(self, n, len(batch))
+        return Pending(self, n, len(batch.jobs))
 
-    def on_done(self, result: BatchResult, finished: int) -> None:
+    def on_done(self, locale: str, result: BatchResult, finished: int) -> None:
         self.done.append((result.requests, finished))
 
     def in_flight_at_most(self) -> int:
@@ -79,13 +80,25 @@ class Pending:
 
 
 def _send(line: Line, jobs: int, budget: Budget, window: int = 2, size: int = 3) -> None:
-    send_batches(
-        list(range(jobs)),  # type: ignore[arg-type]  # the loop never looks inside a job
-        line.submit,
-        window=window,
+    stream(line.submit, line, list(range(jobs)), budget, window, size, lambda batch: line.cost)
+
+
+def stream(submit, line: Line, jobs: list, budget: Budget, window: int, size: int, estimate):  # type: ignore[no-untyped-def]
+    """One locale's `jobs` (the loop never looks inside one) through the run's stream, at
+    most `window` batches in flight."""
+    most = max(1, window)
+
+    def refused(locale: str, exc: Exception) -> None:
+        raise AssertionError(f"{locale} refused: {exc}")
+
+    send_stream(
+        batches_of({"de": jobs}, size),
+        submit,
+        window=Window(0, most, most),
         budget=budget,
-        estimate=lambda batch: line.cost,
+        estimate=estimate,
         on_done=line.on_done,
+        on_refused=refused,
         size=size,
     )
 
@@ -164,21 +177,13 @@ def test_requests_stopped_in_the_last_batch_stop_the_run() -> None:
     budget = Budget(1.0, DOLLAR_A_TOKEN)
     line = Line(cost=0.0)
 
-    def stopped_inside(batch: list) -> Pending:
+    def stopped_inside(batch: Batch) -> Pending:
         with pytest.raises(OverBudget):
             budget.reserve(Hold(5, 0))  # a request the batch's engine could not send
         return line.submit(batch)
 
     with pytest.raises(CostCapReached):
-        send_batches(
-            [0, 1],  # type: ignore[list-item]
-            stopped_inside,
-            window=1,
-            budget=budget,
-            estimate=lambda batch: 0.0,
-            on_done=line.on_done,
-            size=2,
-        )
+        stream(stopped_inside, line, [0, 1], budget, 1, 2, lambda batch: 0.0)
     assert line.events == ["send 1", "done 1"]
 
 

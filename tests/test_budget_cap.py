@@ -11,11 +11,12 @@ import pytest
 
 from locflow.connectors.engines.registry import create_engine
 from locflow.db import repo
-from locflow.pipeline.batches import send_batches, translate_batch
+from locflow.pipeline.batches import translate_batch
 from locflow.pipeline.budget import Budget, CostCapReached
 from locflow.pipeline.cost import estimate_jobs, prices_for
 from locflow.pipeline.plan import plan_locale
 from locflow.pipeline.runner import LoopRunner
+from locflow.pipeline.stream import Window, batches_of, send_stream
 from locflow.pipeline.summary import BatchResult
 from locflow.pipeline.translate import jobs_of
 from locflow.settings import Config
@@ -47,13 +48,16 @@ def _translate_all(
             with Session() as s:
                 project = repo.get_or_create_project(s, config.project, config.source_locale)
                 plan = plan_locale(s, project, locale)
-            send_batches(
-                jobs_of(plan),
-                lambda batch: Done(translate_batch(config, engine, runner, batch, None, budget)),
-                window=1,
+            send_stream(
+                batches_of({locale: jobs_of(plan)}, 8),
+                lambda batch: Done(
+                    translate_batch(config, engine, runner, list(batch.jobs), None, budget)
+                ),
+                window=Window(0, 1, 1),
                 budget=budget,
                 estimate=lambda b: estimate_jobs(b, config.engine, config.source_locale).cost,
-                on_done=lambda result, _: done.append(result),
+                on_done=lambda locale, result, _: done.append(result),
+                on_refused=lambda locale, exc: pytest.fail(f"{locale} refused: {exc}"),
                 size=8,
             )
     return done

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from locflow.pipeline.batches import BATCH
+from locflow.pipeline.cost import BATCH
 from tests.fakes.chat_server import ChatServer
 from tests.support.helpers import start_locflow
 
