@@ -50,7 +50,7 @@ lint: $(STAMP)
 # `make test` fetches them, `make test-fast` does not need them.
 SDISTS := .cache/sdists
 REAL_DATA := Django==4.2.16 Django==5.0.9 markdown==3.11.4 pymdown_extensions==13.1.2 \
-  mkdocstrings==1.0.8 click==8.1.7
+  mkdocstrings==1.0.8 click==8.1.7 griffe==2.4.1 mkdocs_autorefs==1.4.5 flask==3.0.3
 
 real-data: $(STAMP)
 	@mkdir -p $(SDISTS)

@@ -41,6 +41,25 @@ EXTENSIONS = (
 """What a Material site turns on (Python-Markdown's and pymdown-extensions' own)."""
 
 
+def _options_as_given(language, inputs, options, attrs, md) -> bool:
+    options.update(inputs)
+    return True
+
+
+def _any_fence() -> dict[str, object]:
+    """Fences with options (```` ```python exec="1" ````) are code, as on a site that runs
+    markdown-exec (griffe's, mkdocstrings'); without a validator superfences reads them as
+    text and the lines after them as part of it."""
+    from pymdownx.superfences import fence_code_format
+
+    return {
+        "name": "*",
+        "class": "highlight",
+        "format": fence_code_format,
+        "validator": _options_as_given,
+    }
+
+
 def render(text: str, snippets: Path | None = None, auto_append: Sequence[str] = ()) -> str:
     """HTML from Python-Markdown with the extensions a Material site turns on. Heading ids
     are numbered, not slugs of the (translated) heading text; ids from attr_list stay."""
@@ -57,6 +76,7 @@ def render(text: str, snippets: Path | None = None, auto_append: Sequence[str] =
             "pymdownx.blocks.admonition": {"types": _ADMONITIONS},
             "pymdownx.blocks.details": {"types": details},
             "pymdownx.arithmatex": {"generic": True},
+            "pymdownx.superfences": {"custom_fences": [_any_fence()]},
             "pymdownx.snippets": {
                 "base_path": [base],
                 "check_paths": False,

@@ -1,5 +1,6 @@
-"""Real MkDocs docs (Python-Markdown, pymdown-extensions, mkdocstrings sdists), pseudo-translated
-the way the pipeline does it and judged by oracles that do not use our own parser.
+"""Real MkDocs docs (the sdists of Python-Markdown, pymdown-extensions, mkdocstrings, griffe and
+mkdocs-autorefs), pseudo-translated the way the pipeline does it and judged by oracles that do
+not use our own parser.
 
 For each page: parse (dialect "mkdocs" unless told), mask each block's msgid, pseudo-localise
 it (the pseudo engine's `pseudo_localise`), unmask, `rebuild`, then
@@ -67,6 +68,8 @@ PROJECTS = (
         ("links.md",),  # the site appends refs.md (links.md + abbr.md): see below
     ),
     Project("mkdocstrings", "mkdocstrings", "1.0.8", "docs"),
+    Project("griffe", "griffe", "2.4.1", "docs"),
+    Project("autorefs", "mkdocs_autorefs", "1.4.5", "docs"),
 )
 
 

@@ -1,10 +1,11 @@
-"""Sphinx itself as the oracle for reST masking: Click 8.1.7's documentation (from its sdist)
-goes through `sphinx-build -b gettext`, locflow (sync, pseudo-translation with its own masking,
-every version approved, export) and `sphinx-build -b html -D language=fr`. Sphinx compares the
-references of each translated paragraph with the original's and warns
-`inconsistent … references in translated message` when one was changed, lost or invented.
+"""Sphinx itself as the oracle for reST masking: Click 8.1.7's and Flask 3.0.3's documentation
+(from their sdists) goes through `sphinx-build -b gettext`, locflow (sync, pseudo-translation
+with its own masking, every version approved, export) and `sphinx-build -b html -D
+language=fr`. Sphinx compares the references of each translated paragraph with the original's
+and warns `inconsistent … references in translated message` when one was changed, lost or
+invented.
 
-Click's conf.py imports pallets_sphinx_themes and extensions that are not installed, so it is
+Their conf.py imports pallets_sphinx_themes and extensions that are not installed, so it is
 replaced by a generated one with small stand-ins for their directives and roles (no autodoc,
 no intersphinx: nothing is imported or fetched).
 
@@ -25,6 +26,7 @@ from pathlib import Path
 from tests.support.real_data import extract, sdist
 
 CLICK = ("click", "8.1.7")
+FLASK = ("flask", "3.0.3")
 LOCALE = "fr"
 
 CONF = '''\
@@ -180,17 +182,29 @@ INCONSISTENT = re.compile(r"inconsistent (?:(\w+) )?references in translated mes
 
 
 def click_docs(dest: Path) -> Path:
-    """Click's docs folder (with the CHANGES.rst and LICENSE.rst it includes) and the
-    generated conf.py, in `dest`; skips locally (fails in CI) when the sdist is missing."""
-    archive = sdist(*CLICK)
+    """Click's docs in `dest` (see `project_docs`)."""
+    return project_docs(dest, *CLICK)
+
+
+def flask_docs(dest: Path) -> Path:
+    """Flask's docs in `dest` (see `project_docs`)."""
+    return project_docs(dest, *FLASK)
+
+
+def project_docs(dest: Path, name: str, version: str) -> Path:
+    """A Pallets project's docs folder, the top-level .rst and .txt files it includes
+    (CHANGES.rst, LICENSE.rst) and the generated conf.py, in `dest`; skips locally (fails in
+    CI) when the sdist is missing."""
+    archive = sdist(name, version)
     docs = extract(archive, "docs", dest / "docs")
     with tarfile.open(archive) as tar:
         for member in tar.getmembers():
             rest = member.name.partition("/")[2]
-            if member.isfile() and rest in ("CHANGES.rst", "LICENSE.rst"):
+            if member.isfile() and "/" not in rest and rest.endswith((".rst", ".txt")):
                 with tar.extractfile(member) as fh:  # type: ignore[union-attr]
                     (dest / rest).write_bytes(fh.read())
-    (docs / "conf.py").write_text(CONF, encoding="utf-8")
+    conf = CONF.replace('project = "Click"', f'project = "{name.title()}"')
+    (docs / "conf.py").write_text(conf, encoding="utf-8")
     return docs
 
 
