@@ -116,12 +116,13 @@ def dialect_of(config: Config, spec: DocsSpec, base: str) -> str:
 
 
 def discover_sites(config: Config) -> list[MkDocsSite]:
-    """The MkDocs sites a `[[docs]]` include maps to (by its base folder), in file order."""
+    """The MkDocs sites a `[[docs]]` include maps to (by its base folder) whose own texts
+    are translated (not a zensical.toml: it only decides the dialect), in file order."""
     sites: dict[str, MkDocsSite] = {}
     for spec in config.docs:
         for pattern in spec.include:
             site = site_for(config.root, base_folder(pattern))
-            if site is not None:
+            if site is not None and site.has_texts:
                 sites.setdefault(site.file, site)
     return [sites[k] for k in sorted(sites)]
 

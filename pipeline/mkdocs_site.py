@@ -2,6 +2,11 @@
 dialect its `markdown_extensions` imply, its site name and nav titles, and the per-locale
 `mkdocs.{locale}.yml` of translated texts. Pure: files in, values out (no DB, no Prefect).
 
+A Zensical site (Material's successor) is configured by `zensical.toml`, whose `[project]`
+table holds the same keys; its `markdown_extensions` are TOML tables
+(`[project.markdown_extensions.pymdownx.details]`). It decides the dialect only: Zensical has
+no i18n plugin to read translated nav titles, so its texts are not synced (`has_texts`).
+
 A site's yml is read with a YAML SafeLoader that knows MkDocs' tags without acting on them:
 `!ENV` gives its default (`!ENV [VAR, "default"]`) or None, and `!!python/name:…`,
 `!!python/object/apply:…` and any other local tag give None. Nothing is imported, nothing
@@ -17,6 +22,7 @@ from __future__ import annotations
 import math
 import os
 import posixpath
+import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,7 +34,7 @@ import yaml
 from locflow.catalog.segment import Segment
 from locflow.settings import ConfigError
 
-SITE_FILES = ("mkdocs.yml", "mkdocs.yaml")
+SITE_FILES = ("mkdocs.yml", "mkdocs.yaml", "zensical.toml")
 PYTHON_MARKDOWN = frozenset(
     {
         "abbr",
@@ -54,7 +60,19 @@ PYTHON_MARKDOWN = frozenset(
 """Python-Markdown's own extensions, as `markdown_extensions` names them (short or
 `markdown.extensions.x`); with `pymdownx.*` and `material.extensions.*` they make a site's
 Markdown Python-Markdown's (dialect "mkdocs"), which CommonMark reads differently."""
-_PREFIXES = ("pymdownx.", "markdown.extensions.", "material.extensions.")
+_PREFIXES = ("pymdownx.", "markdown.extensions.", "material.extensions.", "zensical.extensions.")
+ZENSICAL_DEFAULTS = (
+    "abbr", "admonition", "attr_list", "def_list", "footnotes", "md_in_html", "toc",
+    "pymdownx.details", "pymdownx.superfences", "pymdownx.tabbed",
+)  # fmt: skip
+"""Some of what Zensical turns on when zensical.toml names no extensions (its "default
+configuration"): enough to say the dialect is "mkdocs"."""
+_NAMESPACES = frozenset(
+    {"pymdownx", "markdown", "markdown.extensions", "material", "material.extensions"}
+    | {"zensical", "zensical.extensions"}
+)
+"""Dotted-name prefixes that TOML splits into nested tables (`pymdownx.details` is
+`{"pymdownx": {"details": {}}}`): a key below one of them is part of an extension's name."""
 
 
 class MkDocsError(ConfigError):
@@ -75,6 +93,11 @@ class MkDocsSite:
     @property
     def dialect(self) -> str:
         return "mkdocs" if any(is_python_markdown(x) for x in self.extensions) else "commonmark"
+
+    @property
+    def has_texts(self) -> bool:
+        """An MkDocs yml: its name and nav titles go to `mkdocs.{locale}.yml`."""
+        return not self.file.endswith(".toml")
 
     def holds(self, folder: str) -> bool:
         return self.docs_dir in ("", folder) or folder.startswith(self.docs_dir + "/")
@@ -118,12 +141,7 @@ def _read_site(root: str, rel: str, _mtime: int, _size: int) -> MkDocsSite:
 def parse_site(rel: str, data: bytes, *, label: str = "") -> MkDocsSite:
     """The site of yml bytes `data` stored as `rel` (export reads it back from the DB)."""
     label = label or rel
-    try:
-        doc = yaml.load(data.decode("utf-8"), Loader=_SiteLoader)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise MkDocsError(
-            f"{label}: cannot read the MkDocs configuration: {_one_line(exc)}"
-        ) from None
+    doc = _load_toml(data, label) if rel.endswith(".toml") else _load_yaml(data, label)
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
@@ -142,17 +160,52 @@ def parse_site(rel: str, data: bytes, *, label: str = "") -> MkDocsSite:
     )
 
 
+def _load_yaml(data: bytes, label: str) -> Any:
+    try:
+        return yaml.load(data.decode("utf-8"), Loader=_SiteLoader)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise MkDocsError(
+            f"{label}: cannot read the MkDocs configuration: {_one_line(exc)}"
+        ) from None
+
+
+def _load_toml(data: bytes, label: str) -> Any:
+    """zensical.toml's `[project]` table (the keys mkdocs.yml has at its top)."""
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise MkDocsError(
+            f"{label}: cannot read the Zensical configuration: {_one_line(exc)}"
+        ) from None
+    project = doc.get("project", {})
+    if isinstance(project, dict) and "markdown_extensions" not in project:
+        project = {**project, "markdown_extensions": list(ZENSICAL_DEFAULTS)}
+    return project
+
+
 def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
 def _extension_names(value: Any) -> Iterator[str]:
-    """Entries are names, or one-key mappings of a name to its options."""
+    """Entries are names, or one-key mappings of a name to its options; in TOML, a table
+    of names (nested below the dotted prefixes) to their options."""
+    if isinstance(value, dict):
+        yield from _table_names(value, "")
     for entry in value if isinstance(value, list) else ():
         if isinstance(entry, str):
             yield entry
         elif isinstance(entry, dict):
             yield from (k for k in entry if isinstance(k, str))
+
+
+def _table_names(table: dict[str, Any], prefix: str) -> Iterator[str]:
+    for key, options in table.items():
+        name = prefix + key
+        if name in _NAMESPACES and isinstance(options, dict):
+            yield from _table_names(options, name + ".")
+        else:
+            yield name
 
 
 def nav_titles(nav: Any) -> Iterator[str]:

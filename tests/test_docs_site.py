@@ -19,6 +19,7 @@ from locflow.pipeline.docs import discover_docs, discover_sites
 from locflow.pipeline.mkdocs_site import MkDocsError, parse_site
 from locflow.settings import Config, ConfigError, config_from_mapping
 from locflow.settings_types import DIALECTS as SETTINGS_DIALECTS
+from tests.support.doc_oracles import marker_difference
 from tests.support.docs_run import export, sync, translate_all
 from tests.support.real_data import sdist
 
@@ -152,6 +153,91 @@ def test_a_broken_yml_is_one_line_naming_the_file(tmp_path: Path) -> None:
     assert message.startswith(f"{tmp_path / 'mkdocs.yml'}: cannot read the MkDocs configuration")
     with pytest.raises(MkDocsError, match="must be a mapping"):
         parse_site("mkdocs.yml", b"- a\n- b\n")
+
+
+ZENSICAL = """\
+[project]
+site_name = "Notes"
+docs_dir = "content"
+nav = [{ "Home" = "index.md" }]
+
+[project.markdown_extensions.toc]
+permalink = "¤"
+[project.markdown_extensions.pymdownx.superfences]
+[[project.markdown_extensions.pymdownx.superfences.custom_fences]]
+name = "mermaid"
+class = "mermaid"
+"""
+
+
+@pytest.mark.parametrize(
+    ("toml", "extensions", "dialect"),
+    [
+        (ZENSICAL, ("toc", "pymdownx.superfences"), "mkdocs"),
+        (
+            '[project]\ndocs_dir = "content"\n[project.markdown_extensions]\n'
+            "pymdownx.arithmatex.generic = true\nmarkdown.extensions.tables = {}\n",
+            ("pymdownx.arithmatex", "markdown.extensions.tables"),
+            "mkdocs",
+        ),
+        (
+            '[project]\ndocs_dir = "content"\nmarkdown_extensions = {}\n',
+            (),
+            "commonmark",
+        ),
+    ],
+    ids=["tables", "dotted-keys", "none-named"],
+)
+def test_a_zensical_toml_decides_the_dialect(
+    tmp_path: Path, toml: str, extensions: tuple[str, ...], dialect: str
+) -> None:
+    make(tmp_path, {"zensical.toml": toml, "content/index.md": PAGE})
+    config = config_for(tmp_path)
+    assert parse_site("zensical.toml", toml.encode()).extensions == extensions
+    assert dialects(config) == {"content/index.md": dialect}
+    assert discover_sites(config) == []  # Zensical has no nav_translations to write
+
+
+def test_a_zensical_toml_naming_no_extensions_takes_zensicals_defaults(tmp_path: Path) -> None:
+    make(tmp_path, {"zensical.toml": '[project]\nsite_name = "N"\n', "docs/a.md": PAGE})
+    config = config_for(tmp_path, include=["docs/**/*.md"], output="out/{locale}/{path}")
+    assert dialects(config) == {"docs/a.md": "mkdocs"}
+
+
+def test_a_broken_zensical_toml_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    make(tmp_path, {"zensical.toml": "[project\nsite_name = 1\n", "docs/a.md": PAGE})
+    with pytest.raises(MkDocsError) as caught:
+        discover_docs(config_for(tmp_path, include=["docs/**/*.md"], output="o/{locale}/{path}"))
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{tmp_path / 'zensical.toml'}: cannot read the Zensical config")
+
+
+def test_griffes_zensical_site_translates_in_the_mkdocs_dialect(
+    Session, db_url: str, tmp_path: Path
+) -> None:
+    """griffe 2.4.1 (sdist) is built by Zensical: its admonitions and tabs keep their
+    marker lines through sync, translation and export."""
+    archive = sdist("griffe", "2.4.1")
+    names = ("zensical.toml", "docs/guide/users/checking.md", "docs/installation.md")
+    with tarfile.open(archive) as tar:
+        files = {
+            name: tar.extractfile(f"griffe-2.4.1/{name}").read().decode()  # type: ignore[union-attr]
+            for name in names
+        }
+    root = make(tmp_path / "griffe", files)
+    table = {"include": ["docs/**/*.md"], "output": "build/{locale}/{path}"}
+    data = {"project": {"name": "griffe", "locales": ["fr"]}, "docs": [table]}
+    config = config_from_mapping(data, root=root, env={"LOCFLOW_DATABASE_URL": db_url})
+    assert set(dialects(config).values()) == {"mkdocs"}
+    translate_all(Session, config)
+    results = {r.doc: r for r in export(Session, config)}
+    assert all(r.written for r in results.values()) and len(results) == 2
+    for name, marker in (("guide/users/checking.md", "/// tab |"), ("installation.md", "=== ")):
+        source = files[f"docs/{name}"]
+        page = (root / "build/fr" / name).read_text(encoding="utf-8")
+        assert marker in source and page != source
+        assert marker_difference(source, page) is None  # the extension lines, as they were
 
 
 # --- the dialect reaches the parser ---------------------------------------------------------
