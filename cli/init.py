@@ -64,6 +64,8 @@ def cmd_init(args: argparse.Namespace, out: Output) -> int:
 def _say_found(out: Output, found: Discovery) -> None:
     if not found.catalogs:
         out.say("found no .pot or .po files")
+    for d in found.docs:
+        out.say(f"found docs {d.include} ({d.origin}), translated to {d.output}")
     for f in found.catalogs:
         on_disk = f", catalogues for {len(f.locales)} locales" if f.locales else ""
         out.say(f"found {f.template} ({f.origin}){on_disk}")

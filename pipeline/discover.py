@@ -1,4 +1,5 @@
-"""What `locflow init` finds in a project: templates, catalogues and locales already on disk.
+"""What `locflow init` finds in a project: templates, catalogues and locales already on disk,
+and MkDocs or Zensical docs (discover_docs).
 
 Pure file reading, no Prefect, no database, nothing executed: Babel's settings are read with
 configparser/tomllib and Sphinx's conf.py with `ast` (see discover_sphinx). Three layouts:
@@ -13,24 +14,16 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from locflow.catalog.locales import UnknownLocale, in_cldr, normalise_locale
 from locflow.pipeline.discover_babel import Group, babel_settings, babel_template
+from locflow.pipeline.discover_docs import FoundDocs, found_docs
 from locflow.pipeline.discover_sphinx import join, read_sphinx_conf
+from locflow.pipeline.discover_tree import Tree, pots_under, walk
 
 _LOCALE_SHAPE = re.compile(r"^[a-z]{2,3}(?:[_-](?:[A-Za-z]{4}|[A-Z]{2}|\d{3}))*(?:@[a-z]+)?$")
-
-SKIP_DIRS = frozenset(
-    {
-        ".venv", "venv", "env", "node_modules", ".git", ".hg", ".svn", ".tox", ".nox",
-        "build", "_build", "dist", "site-packages", "__pycache__", ".locflow", ".cache",
-        ".mypy_cache", ".pytest_cache", ".ruff_cache", "tests", "test",
-    }
-)  # fmt: skip
-"""Folders never searched: environments, VCS, build output (Sphinx's gettext build dir is
-read through conf.py instead) and test suites (Django's tests hold fixture catalogues)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +52,8 @@ class Discovery:
     plural_forms: tuple[tuple[str, str, str], ...] = ()
     """(locale, Plural-Forms, catalogue it is read from) for the locales CLDR does not know:
     a template whose locale has no catalogue yet needs the rule from locflow.toml."""
+    docs: tuple[FoundDocs, ...] = ()
+    """The `[[docs]]` tables: one per MkDocs or Zensical site with Markdown pages."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -75,32 +70,8 @@ class Discovery:
             "locales": list(self.locales),
             "left_out": [{"code": c, "why": w} for c, w in self.left_out],
             "notes": list(self.notes),
+            "docs": [d.as_dict() for d in self.docs],
         }
-
-
-@dataclass
-class _Tree:
-    """The .pot and .po files of the project, relative POSIX paths."""
-
-    pots: list[str] = field(default_factory=list)
-    pos: list[str] = field(default_factory=list)
-    confs: list[str] = field(default_factory=list)
-
-
-def walk(root: str | os.PathLike[str]) -> _Tree:
-    tree = _Tree()
-    for here, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
-        rel = os.path.relpath(here, root)
-        for name in sorted(files):
-            p = name if rel == "." else f"{PurePosixPath(*rel.split(os.sep))}/{name}"
-            if name.endswith(".pot"):
-                tree.pots.append(p)
-            elif name.endswith(".po"):
-                tree.pos.append(p)
-            elif name == "conf.py":
-                tree.confs.append(p)
-    return tree
 
 
 # --- catalogues on disk -----------------------------------------------------------------------
@@ -165,9 +136,12 @@ def discover(root: str | os.PathLike[str], source_locale: str = "en") -> Discove
     tree.pots = [p for p in tree.pots if not any(p.startswith(b + "/") for b in built)]
     found += _templates(root, tree, groups, used, notes)
     found += _without_template(root, groups, used, source_locale)
+    docs, site_notes = found_docs(root, tree.sites)
     locales, left_out = _locales(found, source_locale)
+    locales = tuple(sorted({*locales, *(x for d in docs for x in d.locales)} - {source_locale}))
     rules = _outside_cldr_rules(root, found, locales)
-    return Discovery(tuple(found), locales, left_out, tuple(notes), rules)
+    notes += site_notes
+    return Discovery(tuple(found), locales, left_out, tuple(notes), rules, tuple(docs))
 
 
 _PLURAL_FORMS = re.compile(r'^"Plural-Forms:\s*(.*?)\\n"\s*$', re.M)
@@ -201,7 +175,7 @@ def _exists(root: str | os.PathLike[str], rel: str) -> bool:
 
 
 def _templates(
-    root: str | os.PathLike[str], tree: _Tree, groups: dict[Group, list[str]],
+    root: str | os.PathLike[str], tree: Tree, groups: dict[Group, list[str]],
     used: set[Group], notes: list[str],
 ) -> list[Found]:  # fmt: skip
     """The .pot files on disk and the one Babel's settings name, each with its catalogues."""
@@ -279,7 +253,7 @@ def _sphinx(
     )
     if len(dirs) > 1:
         notes.append(f"{conf}: locale_dirs lists {len(dirs)} folders; only {base} is used")
-    pots = _pots_under(root, gd)
+    pots = pots_under(root, gd)
     if pots and any("/" in p for p in pots):  # gettext_compact = False: one table each
         return [
             Found(join(gd, p + ".pot"), join(base, "{locale}", "LC_MESSAGES", p + ".po"),
@@ -299,20 +273,6 @@ def _sphinx(
                 "the build to list each",
             )
     return [Found(join(gd, "*.pot"), path_pattern((base, "-"), True), locales, origin, check)]
-
-
-def _pots_under(root: str | os.PathLike[str], folder: str) -> list[str]:
-    """The templates under a build folder, relative to it, without `.pot`."""
-    top = os.path.join(root, folder)
-    out = []
-    for here, dirs, files in os.walk(top):
-        dirs.sort()
-        rel = os.path.relpath(here, top)
-        for name in sorted(files):
-            if name.endswith(".pot"):
-                p = name[:-4] if rel == "." else f"{PurePosixPath(*rel.split(os.sep))}/{name[:-4]}"
-                out.append(p)
-    return out
 
 
 def _without_template(

@@ -141,11 +141,7 @@ def _read_site(root: str, rel: str, _mtime: int, _size: int) -> MkDocsSite:
 def parse_site(rel: str, data: bytes, *, label: str = "") -> MkDocsSite:
     """The site of yml bytes `data` stored as `rel` (export reads it back from the DB)."""
     label = label or rel
-    doc = _load_toml(data, label) if rel.endswith(".toml") else _load_yaml(data, label)
-    if doc is None:
-        doc = {}
-    if not isinstance(doc, dict):
-        raise MkDocsError(f"{label}: an MkDocs configuration must be a mapping")
+    doc = load_site_config(rel, data, label=label)
     docs_dir = doc.get("docs_dir") or "docs"
     if not isinstance(docs_dir, str):
         raise MkDocsError(f"{label}: docs_dir must be a string, not {docs_dir!r}")
@@ -158,6 +154,17 @@ def parse_site(rel: str, data: bytes, *, label: str = "") -> MkDocsSite:
         site_name=site_name if isinstance(site_name, str) and site_name.strip() else None,
         nav=tuple(dict.fromkeys(nav_titles(doc.get("nav")))),
     )
+
+
+def load_site_config(rel: str, data: bytes, *, label: str = "") -> dict[str, Any]:
+    """The site's settings as data: the yml's mapping, or zensical.toml's `[project]`."""
+    label = label or rel
+    doc = _load_toml(data, label) if rel.endswith(".toml") else _load_yaml(data, label)
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, dict):
+        raise MkDocsError(f"{label}: an MkDocs configuration must be a mapping")
+    return doc
 
 
 def _load_yaml(data: bytes, label: str) -> Any:

@@ -26,16 +26,19 @@ def _q(text: str) -> str:
 
 
 def starter_toml(found: Discovery, source_locale: str = "en") -> str:
-    catalogs = found.catalogs or (FALLBACK_CATALOG,)
-    locales = found.locales if found.catalogs else ("fr", "de")
+    catalogs = found.catalogs or (() if found.docs else (FALLBACK_CATALOG,))
+    locales = found.locales if found.catalogs or found.locales else ("fr", "de")
     lines = [
-        "# Written by `locflow init` from the catalogues it found here (README: Configuration)."
+        "# Written by `locflow init` from the catalogues and docs it found here "
+        "(README: Configuration)."
     ]
     lines += [f"# note: {n}" for n in found.notes]
     lines += ["", "[project]", f"source_locale = {_q(source_locale)}"]
     lines += _array("locales", [_q(x) for x in locales])
     if not locales:
         lines.append('# check: no catalogue found for any locale: list yours, e.g. ["fr", "de"]')
+    elif not (found.catalogs or found.locales):
+        lines.append("# check: no locale found here: these two are placeholders, list yours")
     for code, why in found.left_out:
         lines.append(f"# left out: {code}: {why}")
     outside = [x for x in locales if not in_cldr(x)]
@@ -54,6 +57,10 @@ def starter_toml(found: Discovery, source_locale: str = "en") -> str:
         lines += ["", f"# found: {f.origin}"]
         lines += [f"# check: {n}" for n in f.notes]
         lines += ["[[catalogs]]", f"template = {_q(f.template)}", f"path = {_q(f.path)}"]
+    for d in found.docs:
+        lines += ["", f"# found: {d.origin}"]
+        lines += [f"# check: {n}" for n in d.notes]
+        lines += ["[[docs]]", f"include = [{_q(d.include)}]", f"output = {_q(d.output)}"]
     lines += [
         "",
         "[engine]",
