@@ -30,6 +30,8 @@ from locflow.settings_locales import (
     use_locale_options,
 )
 from locflow.settings_review import REVIEW_KEYS, ReviewSettings, parse_review
+from locflow.settings_schedules import SCHEDULE_FLOWS as SCHEDULE_FLOWS
+from locflow.settings_schedules import parse_schedules
 from locflow.settings_types import (
     CatalogSource,
     CatalogSpec,
@@ -58,8 +60,6 @@ ENGINE_OPTIONS = (
 """Engine-specific `[engine]` keys: kept in EngineSettings.extra, checked by the engine."""
 ENGINE_ENV = ("name", "model", "base_url", "region")
 """`[engine]` keys the environment overrides: LOCFLOW_ENGINE_NAME, …"""
-SCHEDULE_FLOWS = ("localise", "publish", "translate_docs")
-"""`[[schedules]] flow` values: the flows flows/deploy.py serves (a test keeps them equal)."""
 
 _KINDS: dict[str, tuple[type, ...]] = {
     "a string": (str,),
@@ -211,7 +211,7 @@ def config_from_mapping(
         export=_export(f"{label}: [export]", data.get("export", {})),
         docs=tuple(_docs(w, t) for w, t in _numbered(label, data, "docs")),
         glossaries=tuple(_glossary(w, t, root) for w, t in _numbered(label, data, "glossaries")),
-        schedules=_schedules(_numbered(label, data, "schedules")),
+        schedules=parse_schedules(_numbered(label, data, "schedules"), ConfigError),
         ui=_ui(f"{label}: [ui]", data.get("ui", {})),
         review=parse_review(f"{label}: [review]", data.get("review", {}), ConfigError),
         locale_options=options,
@@ -369,36 +369,6 @@ def _glossary(where: str, table: Mapping[str, Any], root: Path) -> Path:
     if "path" not in table:
         raise ConfigError(f"{where}: needs path")
     return root / _typed(where, "path", table["path"], "a string")
-
-
-def _schedules(tables: Iterator[tuple[str, Mapping[str, Any]]]) -> tuple[ScheduleSpec, ...]:
-    out: list[ScheduleSpec] = []
-    for where, table in tables:
-        spec = _schedule(where, table)
-        if any(s.name == spec.name for s in out):
-            raise ConfigError(f"{where}: duplicate schedule name {spec.name!r}")
-        out.append(spec)
-    return tuple(out)
-
-
-def _schedule(where: str, table: Mapping[str, Any]) -> ScheduleSpec:
-    flow = table.get("flow", "localise")
-    if flow not in SCHEDULE_FLOWS:
-        raise ConfigError(f"{where}: unknown flow {flow!r}; use one of {sorted(SCHEDULE_FLOWS)}")
-    cron = table.get("cron")
-    if not isinstance(cron, str) or len(cron.split()) not in (5, 6):
-        raise ConfigError(f"{where}: cron must be a 5-field cron expression, got {cron!r}")
-    parameters = table.get("parameters", {})
-    if not isinstance(parameters, dict):
-        raise ConfigError(f"{where}: parameters must be a table")
-    return ScheduleSpec(
-        name=str(table.get("name") or flow),
-        flow=str(flow),
-        cron=cron,
-        timezone=str(table.get("timezone", "UTC")),
-        parameters=parameters,
-        description=str(table.get("description", "")),
-    )
 
 
 def _ui(where: str, table: Mapping[str, Any]) -> UiSettings:
