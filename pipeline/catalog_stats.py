@@ -2,7 +2,7 @@
 the database: what the next export would write into each catalogue.
 
 Each live entry of a template counts once per locale, by export's own choice
-(`pipeline.export.choose` under the project's `[export] machine` policy):
+(`pipeline.export_choose.choose` under the project's `[export] machine` policy):
 - translated: written without `#, fuzzy` (approved for the current source text; an approved
   text whose source changed only in its notes; an approved text flagged by a glossary change);
 - fuzzy: written with `#, fuzzy` (a stale approved or human text after a reworded msgid,
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from locflow.db import catalog_repo, repo
 from locflow.db.states import State
-from locflow.pipeline.export import choose
+from locflow.pipeline.export_choose import choose
 from locflow.settings import Config
 
 

@@ -26,7 +26,6 @@ from locflow.connectors.po_model import PoCatalog
 from locflow.connectors.po_parse import parse_po
 from locflow.db import catalog_repo, repo, segment_repo
 from locflow.db.models import CatalogFile, SegmentRow, Source, Translation
-from locflow.db.states import State
 from locflow.pipeline.export_check import (
     Why,
     database_changes,
@@ -34,6 +33,7 @@ from locflow.pipeline.export_check import (
     edited_on_disk,
     template_drift,
 )
+from locflow.pipeline.export_choose import wanted_versions
 from locflow.pipeline.export_header import header_updates, last_person
 from locflow.pipeline.export_merge import (
     Wanted,
@@ -83,43 +83,6 @@ class FileResult:
     to UTF-8 because its charset cannot hold the template's text (no entry left undone)."""
 
 
-def choose(
-    versions: Sequence[Translation], row: SegmentRow, approved_ids: set[int], machine: str
-) -> Wanted | None:
-    """Which version (if any) goes into the catalogue, and whether it is fuzzy.
-
-    Approved for the current source > a stale approved/human text (fuzzy with the previous
-    msgid when carried from a reworded entry, or one whose plural-ness changed; as-is when
-    only notes changed, as msgmerge keeps it)
-    > unreviewed human text (fuzzy) > machine output by policy (fuzzy or omitted).
-    """
-    usable = [v for v in versions if any(v.forms)]
-    for v in usable:
-        if v.state == State.APPROVED and v.source_hash == row.source_hash:
-            return Wanted(tuple(v.forms), False)
-    for v in usable:  # approved, then flagged (a glossary change): stays live until reviewed
-        if (
-            v.state == State.NEEDS_REVIEW
-            and v.id in approved_ids
-            and v.source_hash == row.source_hash
-        ):
-            return Wanted(tuple(v.forms), False)
-    for v in usable:
-        if v.state == State.STALE and (v.origin == "human" or v.id in approved_ids):
-            if v.previous_msgid is None:  # only its notes changed: as msgmerge keeps it
-                return Wanted(tuple(v.forms), False)
-            return Wanted(tuple(v.forms), True, v.previous_msgid)
-    for v in usable:
-        if v.source_hash != row.source_hash:
-            continue
-        if v.origin == "human":
-            return Wanted(tuple(v.forms), True, v.previous_msgid)
-        if machine == "fuzzy":
-            return Wanted(tuple(v.forms), True)
-        return None
-    return None
-
-
 def export_catalog(
     s: Session,
     source: Source,
@@ -140,15 +103,9 @@ def export_catalog(
     path = src.catalog_path(locale)
     rel = src.relative_catalog_path(locale)
     stored = catalog_repo.catalog_file(s, source.id, locale)
-    if path.exists():
-        on_disk = path.read_bytes()
-        if stored is None or hashlib.sha256(on_disk).hexdigest() != stored.content_hash:
-            if not dry_run:
-                raise ExportConflict(
-                    f"{rel}: changed on disk since the last sync; run `locflow sync` first"
-                )
-            why = drift + edited_on_disk(stored.content if stored else None, on_disk, rel)
-            return FileResult(rel, locale, True, False, 0, 0, 0, why.reasons, why.entries)
+    edited = _edited_on_disk(path, rel, locale, stored, drift, dry_run=dry_run)
+    if edited is not None:
+        return edited
     # taken before reading versions: a change made while we export shows in the next key
     if fingerprint is None:
         found = catalog_repo.export_fingerprints(
@@ -164,7 +121,7 @@ def export_catalog(
             demoted, flagged,
         )  # fmt: skip
     rows = segment_repo.segment_rows(s, source.id, include_obsolete=False)
-    wanted, chosen = _wanted(s, rows, locale, config.export.machine)
+    wanted, chosen = wanted_versions(s, rows, locale, config.export.machine)
     utf8 = config.export.charset == "utf-8"
     omit = config.export.machine == "omit"
     out = _render(s, source, locale, rel, stored, rows, wanted, chosen, now, utf8=utf8, omit=omit)
@@ -184,6 +141,24 @@ def export_catalog(
         rel, locale, changed or bool(drift.reasons), written, *_counts(out.wanted, len(rows)),
         *_why(why), out.demoted, out.flagged, out.notes,
     )  # fmt: skip
+
+
+def _edited_on_disk(
+    path: Path, rel: str, locale: str, stored: CatalogFile | None, drift: Why, *, dry_run: bool
+) -> FileResult | None:
+    """A catalogue changed on disk since locflow last read or wrote it is never overwritten:
+    ExportConflict, or what a dry run reports of it; None when the file is as stored."""
+    if not path.exists():
+        return None
+    on_disk = path.read_bytes()
+    if stored is not None and hashlib.sha256(on_disk).hexdigest() == stored.content_hash:
+        return None
+    if not dry_run:
+        raise ExportConflict(
+            f"{rel}: changed on disk since the last sync; run `locflow sync` first"
+        )
+    why = drift + edited_on_disk(stored.content if stored else None, on_disk, rel)
+    return FileResult(rel, locale, True, False, 0, 0, 0, why.reasons, why.entries)
 
 
 def _counts(wanted: dict[int, Wanted | None], total: int) -> tuple[int, int, int]:
@@ -240,30 +215,6 @@ def _exported_as_is(stored: CatalogFile, key: str, path: Path, config: Config) -
         and path.exists()
         and (not config.export.mo or path.with_suffix(".mo").exists())
     )
-
-
-def _wanted(
-    s: Session, rows: Sequence[SegmentRow], locale: str, machine: str
-) -> tuple[dict[int, Wanted | None], dict[int, Translation]]:
-    """What goes into the catalogue for each live segment (see `choose`), and the version
-    it comes from."""
-    current = repo.current_versions(s, [r.id for r in rows], locale)
-    approved = repo.ever_approved(
-        s,
-        [
-            v.id
-            for vs in current.values()
-            for v in vs
-            if v.state in (State.STALE, State.NEEDS_REVIEW)
-        ],
-    )
-    wanted = {r.id: choose(current.get(r.id, ()), r, approved, machine) for r in rows}
-    chosen = {}
-    for row_id, want in wanted.items():
-        found = [v for v in current.get(row_id, ()) if want and tuple(v.forms) == want.forms]
-        if found:
-            chosen[row_id] = found[0]
-    return wanted, chosen
 
 
 @dataclass(frozen=True)
