@@ -100,6 +100,19 @@ def build_catalog(
         seg = segment_repo.row_to_segment(row)
         nforms = plural.nplurals if seg.is_plural else 1
         out.append(_entry_for(entry, seg, wanted.get(row.id), nforms))
+    merged = _with_new_entries(out, rows, present, wanted, plural)
+    return with_entries(base, merged + obsolete)
+
+
+def _with_new_entries(
+    kept: list[PoEntry],
+    rows: Sequence[SegmentRow],
+    present: set[Key],
+    wanted: dict[int, Wanted | None],
+    plural: PluralInfo,
+) -> list[PoEntry]:
+    """`kept` with the live segments it lacks, each inserted after its predecessor in the
+    template (msgmerge's order)."""
     followers: dict[Key | None, list[PoEntry]] = {}
     previous: Key | None = None
     for row in rows:
@@ -120,12 +133,12 @@ def build_catalog(
             emit_after(e.segment.key)
 
     emit_after(None)
-    for entry in out:
+    for entry in kept:
         merged.append(entry)
         emit_after(entry.segment.key)
     for rest in list(followers.values()):
         merged.extend(rest)
-    return with_entries(base, merged + obsolete)
+    return merged
 
 
 def new_base(source: Source, locale: str, plural: PluralInfo, name: str) -> PoCatalog:

@@ -152,13 +152,7 @@ def plan_locale(
                 base_n=newest.get(row.id, 0),
                 charset=charset,
             )
-            remembered = memory.get(seg.key)
-            if (
-                remembered is not None
-                and terms.expectations
-                and check_terms(remembered, terms.expectations, locale)
-            ):
-                remembered = None  # the remembered text breaks today's glossary
+            remembered = _remembered(memory, seg.key, terms, locale)
             if similar is not None and remembered is None and seg.key not in plan.queued:
                 item = replace(item, memory=similar.nearest(seg.msgid, examples))
             if remembered is not None and len(remembered) == item.nforms and all(remembered):
@@ -171,6 +165,17 @@ def plan_locale(
             f for f in plan.flagged_by_glossary if (f[0], _flag_action(f[2])) not in done
         ]
     return plan
+
+
+def _remembered(
+    memory: Mapping[Key, tuple[str, ...]], key: Key, terms: SegmentTerms, locale: str
+) -> tuple[str, ...] | None:
+    """The approved text of the same entry, unless it breaks today's glossary."""
+    remembered = memory.get(key)
+    breaks = remembered is not None and terms.expectations
+    if breaks and check_terms(remembered, terms.expectations, locale):
+        return None
+    return remembered
 
 
 def _flag_action(terms_hash: str) -> str:
