@@ -202,3 +202,39 @@ def test_doctor_names_a_failing_engine_once(demo_project, cli_env):
     engine = [line for line in done.stdout.splitlines() if line.startswith("FAIL engine:")]
     assert engine and "DASHSCOPE_API_KEY" in engine[0]
     assert "qwen_mt: qwen_mt" not in done.stdout
+
+
+_SERVER_LEVEL = """\
+import logging, os, sys
+from locflow.cli.main import apply_prefect_defaults
+apply_prefect_defaults(verbose=sys.argv[1] == "-v")
+from prefect.logging.configuration import setup_logging
+setup_logging()
+print(logging.getLevelName(
+    logging.getLogger("prefect.server.services.task_run_recorder").getEffectiveLevel()))
+"""
+
+
+@pytest.mark.parametrize(
+    ("flag", "env", "level"),
+    [
+        ("", {}, "CRITICAL"),
+        ("-v", {}, "WARNING"),
+        ("", {"PREFECT_SERVER_LOGGING_LEVEL": "INFO"}, "INFO"),
+    ],
+    ids=["default", "verbose", "user-set"],
+)
+def test_the_temporary_servers_teardown_noise_stays_off_stderr(flag: str, env: dict, level: str):
+    """The temporary Prefect server is a subprocess with this environment: its logger level
+    (here as Prefect's own logging setup reads it) hides its shutdown tracebacks unless -v
+    or the user says otherwise."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_SERVER_LOGGING")}
+    done = subprocess.run(
+        [sys.executable, "-c", _SERVER_LEVEL, flag],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == level
