@@ -64,13 +64,20 @@ class ReviewUi:
     def locales(self) -> tuple[str, ...]:
         return tuple(self.config.locales)
 
+    def ordered(self, me: WebUser | None) -> tuple[str, ...]:
+        """The locales a signed-in user reviews first (in config order), then the others:
+        with dozens of locales, theirs are the tabs and rows they look for."""
+        if me is None:
+            return self.locales
+        return tuple(sorted(self.locales, key=lambda loc: not me.user.can_review(loc)))
+
     def page(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         """A rendered page with the security headers (and a fresh nonce for our script)."""
         nonce = secrets.token_urlsafe(16)
         context.setdefault("me", None)
         context.setdefault("locale", "")
         html = self.templates.get_template(template).render(
-            nonce=nonce, project=self.config.project, locales=self.locales, **context
+            nonce=nonce, project=self.config.project, locales=self.ordered(context["me"]), **context
         )
         response = HTMLResponse(html, status_code=status)
         security_headers(response, nonce, hsts=self.secure)

@@ -98,7 +98,7 @@ def item_page(
         error=error,
         done=action_notice(request, s, pid),
         suggestions=suggestions(request).suggest(s, pid, r.locale, key) if pid else [],
-        others=tm_repo.other_locales(s, r.segment_id, r.locale, ui.locales),
+        others=tm_repo.other_locales(s, r.segment_id, r.locale, ui.ordered(me)),
         terms=glossary.hints(r.segment, r.locale, r.forms),
         progress=progress(ui, s, pid),
         origin=origin_label(r.origin, r.author, r.engine),

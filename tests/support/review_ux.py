@@ -9,7 +9,7 @@ fail (as in tests/test_review_ui.py).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -87,9 +87,11 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def demo_copy(root: Path, *, strings: bool = False) -> Demo:
+def demo_copy(root: Path, *, strings: bool = False, locales: Sequence[str] = ()) -> Demo:
     """The demo project copied to `root` (its `[[docs]]` table dropped: the browser tests
-    review strings), with the review users; `strings`: add_strings' two extra ones."""
+    review strings), with the review users; `strings`: add_strings' two extra ones;
+    `locales`: in place of the demo's four."""
+    import json
     import re
     import shutil
 
@@ -97,7 +99,10 @@ def demo_copy(root: Path, *, strings: bool = False) -> Demo:
 
     shutil.copytree(ROOT / "examples" / "demo", root)
     toml = root / "locflow.toml"
-    toml.write_text(re.sub(r"^\[\[docs\]\]\n(?:(?!\[).*\n)*", "", toml.read_text(), flags=re.M))
+    text = re.sub(r"^\[\[docs\]\]\n(?:(?!\[).*\n)*", "", toml.read_text(), flags=re.M)
+    if locales:
+        text = re.sub(r"^locales = .*$", f"locales = {json.dumps(list(locales))}", text, flags=re.M)
+    toml.write_text(text)
     if strings:
         add_strings(root)
     demo = make_demo(root)
