@@ -77,7 +77,7 @@ def _site_docs(root: str | os.PathLike[str], rel: str) -> FoundDocs | None:
     docs = site.docs_dir
     if not _has_pages(root, docs):
         return None
-    kind = "Zensical" if rel.endswith(".toml") else "MkDocs"
+    kind = "Zensical" if posixpath.basename(rel).startswith("zensical.") else "MkDocs"
     origin = f"{kind} site {rel} (dialect {site.dialect})"
     plugin = i18n_plugin(load_site_config(rel, data))
     if plugin is None:

@@ -3,18 +3,10 @@ dialect its `markdown_extensions` imply, its site name and nav titles, and the p
 `mkdocs.{locale}.yml` of translated texts. Pure: files in, values out (no DB, no Prefect).
 
 A Zensical site (Material's successor) is configured by `zensical.toml`, whose `[project]`
-table holds the same keys; its `markdown_extensions` are TOML tables
-(`[project.markdown_extensions.pymdownx.details]`). It decides the dialect only: Zensical has
-no i18n plugin to read translated nav titles, so its texts are not synced (`has_texts`).
-
-A site's yml is read with a YAML SafeLoader that knows MkDocs' tags without acting on them:
-`!ENV` gives its default (`!ENV [VAR, "default"]`) or None, and `!!python/name:…`,
-`!!python/object/apply:…` and any other local tag give None. Nothing is imported, nothing
-executed, the environment is not read: the same yml means the same sync everywhere.
-
-Which site: the nearest `mkdocs.yml` (or `mkdocs.yaml`) in the include's base folder or a
-folder above it (up to the config root) whose `docs_dir` (default `docs`, relative to the
-yml) is that folder or holds it.
+table holds the same keys, its `markdown_extensions` TOML tables
+(`[project.markdown_extensions.pymdownx.details]`); or by a `zensical.yml` shaped like
+mkdocs.yml. It decides the dialect only: Zensical has no i18n plugin to read translated nav
+titles, so its texts are not synced (`has_texts`).
 """
 
 from __future__ import annotations
@@ -34,7 +26,11 @@ import yaml
 from locflow.catalog.segment import Segment
 from locflow.settings import ConfigError
 
-SITE_FILES = ("mkdocs.yml", "mkdocs.yaml", "zensical.toml")
+SITE_FILES = (
+    "mkdocs.yml", "mkdocs.yaml", "zensical.toml", "zensical.yml", "zensical.yaml",
+)  # fmt: skip
+"""In the order they are looked for in one folder. A `zensical.yml` is an mkdocs.yml
+for Zensical (`zensical build -f zensical.yml`, as pymdown-extensions has it)."""
 PYTHON_MARKDOWN = frozenset(
     {
         "abbr",
@@ -96,8 +92,9 @@ class MkDocsSite:
 
     @property
     def has_texts(self) -> bool:
-        """An MkDocs yml: its name and nav titles go to `mkdocs.{locale}.yml`."""
-        return not self.file.endswith(".toml")
+        """An MkDocs yml: its name and nav titles go to `mkdocs.{locale}.yml` (Zensical has
+        no plugin to read them)."""
+        return posixpath.basename(self.file).startswith("mkdocs.")
 
     def holds(self, folder: str) -> bool:
         return self.docs_dir in ("", folder) or folder.startswith(self.docs_dir + "/")

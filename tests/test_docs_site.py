@@ -198,6 +198,15 @@ def test_a_zensical_toml_decides_the_dialect(
     assert discover_sites(config) == []  # Zensical has no nav_translations to write
 
 
+def test_a_zensical_yml_is_read_like_mkdocs_yml_without_its_texts(tmp_path: Path) -> None:
+    """pymdown-extensions builds with `zensical build -f zensical.yml`."""
+    make(tmp_path, {"zensical.yml": MATERIAL, "content/index.md": PAGE})
+    config = config_for(tmp_path)
+    assert dialects(config) == {"content/index.md": "mkdocs"}
+    assert discover_sites(config) == []
+    assert parse_site("zensical.yml", MATERIAL.encode()).site_name == "Notes"
+
+
 def test_a_zensical_toml_naming_no_extensions_takes_zensicals_defaults(tmp_path: Path) -> None:
     make(tmp_path, {"zensical.toml": '[project]\nsite_name = "N"\n', "docs/a.md": PAGE})
     config = config_for(tmp_path, include=["docs/**/*.md"], output="out/{locale}/{path}")

@@ -124,3 +124,14 @@ def test_griffes_zensical_site_from_its_sdist(tmp_path: Path) -> None:
     assert found.include == "docs/**/*.md"
     names = sources(root)
     assert len(names) == 80 and "docs/guide/users/checking.md" in names
+
+
+def test_pymdown_extensions_zensical_yml_from_its_sdist(tmp_path: Path) -> None:
+    with tarfile.open(sdist("pymdown_extensions", "13.1.2")) as tar:
+        tar.extractall(tmp_path, filter="data")
+    root = tmp_path / "pymdown_extensions-13.1.2"
+    (found,) = discover(root).docs
+    assert found.origin == "Zensical site zensical.yml (dialect mkdocs)"
+    assert found.include == "docs/src/markdown/**/*.md"
+    names = sources(root)
+    assert len(names) == 50 and not any("/.snippets/" in n for n in names)
