@@ -75,8 +75,8 @@ def _site_docs(root: str | os.PathLike[str], rel: str) -> FoundDocs | None:
         return None
     site = parse_site(rel, data)
     docs = site.docs_dir
-    if not _has_pages(root, docs):
-        return None
+    if docs == ".." or docs.startswith("../") or not _has_pages(root, docs):
+        return None  # no pages, or outside the project (where init writes locflow.toml)
     kind = "Zensical" if posixpath.basename(rel).startswith("zensical.") else "MkDocs"
     origin = f"{kind} site {rel} (dialect {site.dialect})"
     plugin = i18n_plugin(load_site_config(rel, data))

@@ -115,6 +115,11 @@ def test_nothing_for_a_site_without_pages_and_a_note_for_a_broken_one(tmp_path: 
     )
 
 
+def test_a_docs_dir_outside_the_project_is_not_taken(tmp_path: Path) -> None:
+    write(tmp_path, {"proj/mkdocs.yml": "docs_dir: ../outside\n", "outside/a.md": PAGE})
+    assert discover(tmp_path / "proj").docs == ()
+
+
 def test_griffes_zensical_site_from_its_sdist(tmp_path: Path) -> None:
     with tarfile.open(sdist("griffe", "2.4.1")) as tar:
         tar.extractall(tmp_path, filter="data")
