@@ -19,7 +19,7 @@ from tests.support.env import IN_CI, ROOT, free_port
 from tests.support.pg import throwaway_database
 
 # Fixtures shared by several test modules (`server`, `make`: the OpenAI-compatible engine).
-pytest_plugins = ["tests.support.compat_engine"]
+pytest_plugins = ["tests.support.compat_engine", "tests.support.review_browser"]
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

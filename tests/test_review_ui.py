@@ -8,7 +8,6 @@ Without Chromium or Playwright these tests skip with the reason; with CI=true th
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -22,15 +21,8 @@ from locflow.review.users import get_user
 from tests.support.env import ROOT
 from tests.support.helpers import export, sync, translate
 from tests.support.review_demo import PASSWORD, Demo, add_users, make_demo
-from tests.support.review_ux import chromium, ui_server
 
 SHOTS = ROOT / "test-output" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +33,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     add_users(d)
     export(d.Session, d.config)  # the catalogues as they are before any review
     return d
-
-
-@pytest.fixture(scope="module")
-def server(demo: Demo) -> Iterator[str]:
-    with ui_server(demo) as base:
-        yield base
 
 
 @pytest.fixture

@@ -7,39 +7,18 @@ server. Without Chromium these tests skip with the reason; in CI they fail.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from locflow.review.users import authenticate, events, get_user
 from tests.support.review_demo import Demo
-from tests.support.review_ux import chromium, demo_copy, shot, signed_in_pages, ui_server
+from tests.support.review_ux import demo_copy, shot
 
 NEW = "nina's own password"
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     return demo_copy(tmp_path_factory.mktemp("review-admin") / "demo")
-
-
-@pytest.fixture(scope="module")
-def server(demo: Demo) -> Iterator[str]:
-    with ui_server(demo) as base:
-        yield base
-
-
-@pytest.fixture
-def page_for(browser, server) -> Iterator[object]:
-    """A page signed in as `user`."""
-    with signed_in_pages(browser, server) as open_as:
-        yield open_as
 
 
 def test_an_added_user_signs_in_chooses_a_password_and_reaches_the_queue(demo, page_for):

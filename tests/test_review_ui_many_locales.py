@@ -6,12 +6,10 @@ the reason; in CI they fail."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.support.review_demo import Demo
-from tests.support.review_ux import chromium, demo_copy, shot, signed_in_pages, ui_server
+from tests.support.review_ux import demo_copy, shot
 
 LOCALES = (
     "bg", "ca", "cs", "da", "de", "el", "es", "et", "eu", "fa", "fi", "gl", "he", "hi",
@@ -24,26 +22,8 @@ MINE = ("ru", "ar", "fr")
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     return demo_copy(tmp_path_factory.mktemp("many") / "demo", locales=LOCALES)
-
-
-@pytest.fixture(scope="module")
-def server(demo: Demo) -> Iterator[str]:
-    with ui_server(demo) as base:
-        yield base
-
-
-@pytest.fixture
-def page_for(browser, server) -> Iterator[object]:
-    with signed_in_pages(browser, server) as open_as:
-        yield open_as
 
 
 def _fits(page) -> None:

@@ -7,7 +7,6 @@ browser and server. Without Chromium these tests skip with the reason; in CI the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,36 +17,14 @@ from locflow.review import actions
 from locflow.review.users import get_user
 from tests.support.review_demo import Demo
 from tests.support.review_ux import (
-    chromium,
     demo_copy,
     shot,
-    signed_in_pages,
-    ui_server,
 )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     return demo_copy(tmp_path_factory.mktemp("review-ux") / "demo", strings=True)
-
-
-@pytest.fixture(scope="module")
-def server(demo: Demo) -> Iterator[str]:
-    with ui_server(demo) as base:
-        yield base
-
-
-@pytest.fixture
-def page_for(browser, server) -> Iterator[object]:
-    """A page signed in as `user`."""
-    with signed_in_pages(browser, server) as open_as:
-        yield open_as
 
 
 def approve_as(demo: Demo, msgid: str, locale: str, user: str = "fanny") -> None:
