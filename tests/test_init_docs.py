@@ -120,23 +120,24 @@ def test_a_docs_dir_outside_the_project_is_not_taken(tmp_path: Path) -> None:
     assert discover(tmp_path / "proj").docs == ()
 
 
-def test_griffes_zensical_site_from_its_sdist(tmp_path: Path) -> None:
-    with tarfile.open(sdist("griffe", "2.4.1")) as tar:
+@pytest.mark.parametrize(
+    ("dist", "version", "config", "docs", "pages"),
+    [
+        ("griffe", "2.4.1", "zensical.toml", "docs", 80),
+        ("pymdown_extensions", "13.1.2", "zensical.yml", "docs/src/markdown", 50),
+    ],
+    ids=["griffe", "pymdown-extensions"],
+)
+def test_zensical_sites_from_their_sdists(
+    tmp_path: Path, dist: str, version: str, config: str, docs: str, pages: int
+) -> None:
+    """griffe's site is a zensical.toml, pymdown-extensions' a zensical.yml; the hidden
+    .snippets folder of the latter holds no pages."""
+    with tarfile.open(sdist(dist, version)) as tar:
         tar.extractall(tmp_path, filter="data")
-    root = tmp_path / "griffe-2.4.1"
+    root = tmp_path / f"{dist}-{version}"
     (found,) = discover(root).docs
-    assert found.origin == "Zensical site zensical.toml (dialect mkdocs)"
-    assert found.include == "docs/**/*.md"
+    assert found.origin == f"Zensical site {config} (dialect mkdocs)"
+    assert found.include == f"{docs}/**/*.md"
     names = sources(root)
-    assert len(names) == 80 and "docs/guide/users/checking.md" in names
-
-
-def test_pymdown_extensions_zensical_yml_from_its_sdist(tmp_path: Path) -> None:
-    with tarfile.open(sdist("pymdown_extensions", "13.1.2")) as tar:
-        tar.extractall(tmp_path, filter="data")
-    root = tmp_path / "pymdown_extensions-13.1.2"
-    (found,) = discover(root).docs
-    assert found.origin == "Zensical site zensical.yml (dialect mkdocs)"
-    assert found.include == "docs/src/markdown/**/*.md"
-    names = sources(root)
-    assert len(names) == 50 and not any("/.snippets/" in n for n in names)
+    assert len(names) == pages and not any("/.snippets/" in n for n in names)
