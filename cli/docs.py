@@ -126,7 +126,7 @@ def dry_run(config: Config, locales: list[str], ref: str | None) -> dict[str, An
         "docs": rows,
         "failed": [
             *synced.problems,  # a doc that cannot be read
-            *(f"{p} [{d.locale}]" for d in results for p in d.problems),
+            *(f"{p} [{d.locale}]" for d in results for p in (*d.problems, *d.demoted)),
         ],
     }
 
@@ -146,6 +146,8 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
             state = "would change" if d["changed"] else "unchanged"
         else:
             state = "written" if d["written"] else "unchanged"
+        if d.get("demoted"):
+            state += f" ({len(d['demoted'])} block problem(s): left in the source language)"
         counts = (
             f"{d['to_translate']} to translate"
             if dry

@@ -133,7 +133,8 @@ def docs_markdown_summary(result: DocsRunResult) -> str:
         d = x.doc
         lines.append(
             f"| {d.doc} | {d.locale} | {d.blocks} | {x.translated} | {x.reused} "
-            f"| {d.source_text} | {'yes' if d.written else 'no'} | {len(d.problems)} |"
+            f"| {d.source_text} | {'yes' if d.written else 'no'} "
+            f"| {len(d.problems) + len(d.demoted)} |"
         )
     lines += ["", docs_spend_line(result.totals())]
     failed = result.failures()

@@ -4,8 +4,9 @@ A block takes its approved translation for the current source text; without one,
 newest machine (or unreviewed human) version when `[export] machine = "fuzzy"` (Markdown
 has no fuzzy marker, so "fuzzy" publishes unreviewed text), and its source text when
 "omit". Stale translations never go out. The result must keep the source's structure
-(`verify_structure`): a document that does not is not written and each problem is
-reported on one line. Writes are atomic and skipped when the bytes would not change.
+(`verify_structure`): a block whose translation breaks it by itself goes out in the source
+language, reported (pipeline.docs_fit); a document that still does not is not written and
+each problem is reported on one line. Writes are atomic and skipped when the bytes would not change.
 An MkDocs site's own texts (its name, nav titles) go to `mkdocs.{locale}.yml` (`export_site`).
 """
 
@@ -18,12 +19,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from locflow.connectors.markdown import MarkdownError, parse_markdown, rebuild, verify_structure
+from locflow.connectors.markdown import MarkdownError, parse_markdown
 from locflow.connectors.po import write_po_atomic
 from locflow.db import repo, segment_repo
 from locflow.db.models import SegmentRow, Source, Translation
 from locflow.db.states import State
 from locflow.pipeline.docs import KIND, SITE_KIND, discover_sites, doc_file, doc_sources
+from locflow.pipeline.docs_fit import fit_document
 from locflow.pipeline.mkdocs_site import parse_site, site_texts_yaml
 from locflow.settings import Config
 
@@ -43,13 +45,22 @@ class DocResult:
     changed: bool
     written: bool
     problems: tuple[str, ...] = ()
+    """What breaks the structure: the document is not written."""
+    demoted: tuple[str, ...] = ()
+    """Blocks whose translation broke the structure by itself, left in the source language
+    (pipeline.docs_fit): the document is written without them."""
 
     @property
     def failed(self) -> bool:
         return bool(self.problems)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "problems": list(self.problems), "failed": self.failed}
+        return {
+            **asdict(self),
+            "problems": list(self.problems),
+            "demoted": list(self.demoted),
+            "failed": self.failed,
+        }
 
 
 def doc_text(versions: Sequence[Translation], row: SegmentRow, machine: str) -> tuple[str, bool]:
@@ -88,26 +99,27 @@ def export_doc(
     rows = segment_repo.segment_rows(s, source.id, include_obsolete=False)
     current = repo.current_versions(s, [r.id for r in rows], locale)
     translations: dict[str, str] = {}
-    approved = 0
+    approved_ids: set[str] = set()
     for row in rows:
         text, is_approved = doc_text(current.get(row.id, ()), row, config.export.machine)
         if text:
             translations[row.msgid] = text
-            approved += is_approved
-    rendered = rebuild(parsed, translations)
-    problems = tuple(verify_structure(parsed, rendered))
-    changed, written = write_output(config, out_rel, rendered, problems, dry_run)
+            if is_approved:
+                approved_ids.add(row.msgid)
+    fitted = fit_document(parsed, translations)
+    changed, written = write_output(config, out_rel, fitted.text, fitted.problems, dry_run)
     return DocResult(
         doc=source.name,
         locale=locale,
         path=out_rel,
         blocks=len(rows),
-        localised=len(translations),
-        approved=approved,
-        source_text=len(rows) - len(translations),
+        localised=len(fitted.translations),
+        approved=len(approved_ids & fitted.translations.keys()),
+        source_text=len(rows) - len(fitted.translations),
         changed=changed,
         written=written,
-        problems=problems,
+        problems=fitted.problems,
+        demoted=fitted.demoted,
     )
 
 

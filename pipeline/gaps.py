@@ -97,12 +97,14 @@ def demoted_gaps(files: Iterable[FileResult]) -> list[Gap]:
 
 
 def document_gaps(docs: Sequence[DocResult], unreadable: Sequence[str]) -> list[Gap]:
-    """Documents that could not be read, and those not written because they failed their
-    structure check (one gap per problem)."""
+    """Documents that could not be read, those not written because they failed their
+    structure check (one gap per problem), and blocks left in the source language because
+    their translation broke it (pipeline.docs_fit)."""
     out = [Gap(UNREADABLE, 1, "docs", f"{p}: not read") for p in unreadable]
     for d in docs:
         text = "{} [{}]: document not written"
         out += [Gap(STRUCTURE, 1, d.doc, text.format(p, d.locale)) for p in d.problems]
+        out += [Gap(DEMOTED, 1, d.doc, f"{line} [{d.locale}]") for line in d.demoted]
     return out
 
 

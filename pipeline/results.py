@@ -196,6 +196,7 @@ class DocsRunResult:
         """One line per reason the run should fail CI: structure problems, engine errors."""
         out = list(self.sync.problems if self.sync is not None else [])  # an unreadable doc
         out += [f"{p} [{d.doc.locale}]" for d in self.docs for p in d.doc.problems]
+        out += [f"{p} [{d.doc.locale}]" for d in self.docs for p in d.doc.demoted]
         for locale, x in self.locales.items():
             if x.engine_errors:
                 out.append(f"{locale}: the engine refused {x.engine_errors} block(s)")

@@ -153,14 +153,15 @@ def test_json_shape_and_dry_run(repo_root: Path, prefect_api: str) -> None:
 
 
 @pytest.mark.slow
-def test_structure_failure_exits_5_and_keeps_the_old_output(
+def test_a_block_that_breaks_structure_exits_5_and_goes_out_in_english(
     repo_root: Path, prefect_api: str
 ) -> None:
     first = docs(repo_root, "-l", "fr", prefect=prefect_api)
     assert first.returncode == 0, first.stderr
     output = repo_root / "build/docs/fr/a.md"
     before = output.read_bytes()
-    # a reviewer's edit loses the link; nothing automated can overwrite approved work
+    # a reviewer's approved edit loses the link: it stays in the database, and the page
+    # goes out with that block in the source language
     config = load_config(repo_root / "locflow.toml")
     Session = open_database(config.database_url)
     with Session() as s, s.begin():
@@ -182,16 +183,16 @@ def test_structure_failure_exits_5_and_keeps_the_old_output(
         )
     Session.kw["bind"].dispose()
     failed = docs(repo_root, "-l", "fr", "--json", prefect=prefect_api)
-    assert failed.returncode == 5  # finished, but a document could not be written
-    assert (
-        "locflow: partial: docs/a.md:3: link target 'b.md' missing (1x; source line) [fr]: "
-        "document not written\n"
-    ) in failed.stderr
+    assert failed.returncode == 5  # finished, but a block could not go out as stored
+    line = "docs/a.md:3: link target 'b.md' missing (1x): block left in the source language"
+    assert f"locflow: partial: {line} [fr]\n" in failed.stderr
     result = json.loads(failed.stdout)
     row = next(d for d in result["docs"] if d["doc"] == "docs/a.md")
-    assert row["failed"] and not row["written"]
-    assert result["failed"] == [f"{p} [fr]" for p in row["problems"]]
-    assert output.read_bytes() == before
+    assert row["written"] and not row["failed"] and row["demoted"] == [line]
+    assert result["failed"] == [f"{line} [fr]"]
+    after = output.read_text(encoding="utf-8")
+    assert after != before.decode() and "Premier paragraphe" not in after
+    assert "[link](b.md)" in after  # the source's own block, link and all
 
 
 def test_unknown_git_ref_is_a_one_line_error(repo_root: Path, prefect_api: str) -> None:

@@ -128,6 +128,18 @@ def test_a_stopped_run_stays_stopped_and_a_locale_left_to_translators_is_no_gap(
     assert held.to_dict()["locales"]["de"]["left_to_translators"] == 7
 
 
+def test_a_docs_run_with_a_block_left_in_the_source_language_is_partial() -> None:
+    line = "a.md:4: inline code 'x' missing (1x): block left in the source language"
+    page = DocResult("a.md", "fr", "out/fr/a.md", 3, 2, 0, 1, True, True, (), (line,))
+    result = DocsRunResult(3, "")
+    result.locales["fr"] = _locale(3, machine=3)
+    result.docs = [DocSummary(page, translated=3)]
+    result.settle()
+    assert result.status == PARTIAL
+    assert [g.line() for g in result.gaps()] == [f"{line} [fr]"]
+    assert result.failures() == [f"{line} [fr]"]
+
+
 def test_a_docs_run_with_a_failed_structure_check_is_partial() -> None:
     broken = DocResult("a.md", "fr", "out/fr/a.md", 3, 2, 0, 1, False, False, ("a.md:4: lost",))
     result = DocsRunResult(3, "")
