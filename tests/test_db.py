@@ -111,6 +111,36 @@ def test_transition_records_a_review_and_refuses_illegal_moves(Session):
             repo.transition(s, t, State.MACHINE)
 
 
+def test_a_transition_writes_one_update_and_one_review_and_nothing_at_flush(Session):
+    """The loaded version follows its new state without being left dirty, so the commit
+    writes nothing more (bulk approval of 10,000 versions: bench/speed_bench.py)."""
+    from sqlalchemy import event
+
+    with Session() as s, s.begin():
+        _, _, row = _setup(s)
+        ids = [repo.add_version(s, _version(row, forms=(f"Ouvrir {i}",))) for i in range(3)]
+    statements: list[str] = []
+    with Session() as s, s.begin():
+        versions = [s.get(Translation, i) for i in ids]
+        engine = s.get_bind()
+
+        def seen(conn, cursor, statement, *args) -> None:
+            statements.append(statement.split()[0].upper())
+
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            for t in versions:
+                repo.transition(s, t, State.APPROVED, actor="alice")
+            assert [t.state for t in versions] == [State.APPROVED] * 3
+            assert not s.dirty
+            s.flush()
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+    assert statements == ["UPDATE", "INSERT"] * 3
+    with Session() as s:
+        assert [s.get(Translation, i).state for i in ids] == [State.APPROVED] * 3
+
+
 def test_rejected_versions_are_not_current(Session):
     with Session() as s, s.begin():
         _, _, row = _setup(s)
