@@ -239,13 +239,14 @@ class DocsRunResult:
 
 
 def docs_spend_line(totals: Mapping[str, Any]) -> str:
-    """A docs run's `totals` in words: blocks (what was translated) apart from HTTP requests
-    (what was sent) and tokens, never one for the other."""
+    """A docs run's `totals` in words: blocks (what was translated) apart from requests
+    (what was sent to the engine: HTTP requests, or calls of the offline pseudo engine) and
+    tokens, never one for the other."""
     n = totals.get
     line = (
         f"{n('blocks_translated', 0)} blocks translated by the engine, "
         f"{n('blocks_from_memory', 0)} from memory; "
-        f"{n('requests', 0)} HTTP requests ({n('paid_requests', 0)} paid), "
+        f"{n('requests', 0)} requests ({n('paid_requests', 0)} paid), "
         f"{n('tokens_in', 0) + n('tokens_out', 0):,} tokens, ${n('cost', 0.0):.4f}"
     )
     refused = n("blocks_refused", 0)

@@ -100,7 +100,7 @@ def test_changed_since_sends_only_the_changed_blocks(repo_root: Path, prefect_ap
     assert "docs/a.md [fr]: 3 blocks, 1 translated, 2 reused, 0 untranslated" in third.stdout
     assert (
         "1 of 2 documents written; 1 blocks translated by the engine, 0 from memory; "
-        "1 HTTP requests (1 paid), "
+        "1 requests (1 paid), "
     ) in third.stdout
     out = (repo_root / "build/docs/fr/a.md").read_text(encoding="utf-8")
     assert "Ţĥé ƒíŕšţ þáŕáĝŕáþĥ" in out and "](b.md)" in out
