@@ -128,9 +128,14 @@ def _with_new_entries(
     merged: list[PoEntry] = []
 
     def emit_after(key: Key | None) -> None:
-        for e in followers.pop(key, []):
+        """The entries that follow `key`, each followed by its own (depth first). A loop, not
+        recursion: in a new catalogue every entry follows the one before it, and a chain of
+        a thousand entries exceeded Python's recursion limit (Django's docs' ref.pot)."""
+        stack = list(reversed(followers.pop(key, [])))
+        while stack:
+            e = stack.pop()
             merged.append(e)
-            emit_after(e.segment.key)
+            stack.extend(reversed(followers.pop(e.segment.key, [])))
 
     emit_after(None)
     for entry in kept:

@@ -355,3 +355,26 @@ def _approve_save(Session, text: str, *, origin: str, author: str) -> None:
                 author=author,
             ),
         )
+
+
+def test_a_new_catalogue_of_a_large_template_keeps_its_order(tmp_path: Path, Session, db_url):
+    """Every entry of a new catalogue follows the one before it: 3,000 of them (Django's
+    docs' ref.pot has over 10,000) once exceeded Python's recursion limit on export."""
+    project = tmp_path / "big"
+    (project / "locale").mkdir(parents=True)
+    msgids = [f"Message number {i}" for i in range(3000)]
+    pot = HEADER.format(revision="YEAR-MO-DA HO:MI+ZONE", translator="", team="", language="")
+    pot += "".join(f'msgid "{m}"\nmsgstr ""\n\n' for m in msgids)
+    (project / "locale" / "big.pot").write_text(pot, encoding="utf-8")
+    (project / "locflow.toml").write_text(
+        '[project]\nname = "big"\nlocales = ["fr"]\n\n[[catalogs]]\n'
+        'template = "locale/big.pot"\npath = "locale/{locale}/LC_MESSAGES/big.po"\n\n'
+        '[engine]\nname = "pseudo"\n',
+        encoding="utf-8",
+    )
+    config = config_for(project, db_url)
+    sync(Session, config)
+    (result,) = export(Session, config)
+    assert result.written and result.total == 3000
+    written = read_po(project / result.path)
+    assert [e.segment.msgid for e in written.entries if e.segment.msgid] == msgids
