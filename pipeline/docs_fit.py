@@ -5,8 +5,9 @@ whole translation does not, each translated block is tried alone against the sou
 block whose translation breaks the structure by itself (a model that dropped inline code or a
 link, added a list, lost a marker line) goes out in the source language, and each such block
 is reported with its source line. The page is written with every other block translated.
-Whatever still fails once those blocks are left out is the page's own problem: it is not
-written, as before. Pure: documents in, text and reasons out.
+When the page still fails once those blocks are left out, it is not written, as before, and
+every problem of the whole translation is reported (none is called "left in the source
+language", since nothing is written). Pure: documents in, text and reasons out.
 """
 
 from __future__ import annotations
@@ -47,10 +48,10 @@ def fit_document(doc: Document, translations: Mapping[str, str]) -> FittedDoc:
             del kept[msgid]
             line = lines.get(msgid, 1)
             demoted += [f"{doc.path}:{line}: {_what(p)}: {LEFT_IN_SOURCE}" for p in alone]
-    if len(kept) == len(translations):
-        return FittedDoc(rendered, kept, tuple(problems), ())
-    rendered = rebuild(doc, kept)
-    return FittedDoc(rendered, kept, tuple(verify_structure(doc, rendered)), tuple(demoted))
+    fitted = rebuild(doc, kept)
+    if len(kept) == len(translations) or verify_structure(doc, fitted):
+        return FittedDoc(rendered, dict(translations), tuple(problems), ())  # not written
+    return FittedDoc(fitted, kept, (), tuple(demoted))
 
 
 def _source_lines(doc: Document) -> dict[str, int]:
