@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,21 +100,24 @@ def _site_docs(root: str | os.PathLike[str], rel: str) -> FoundDocs | None:
 
 
 def i18n_plugin(config: dict[str, Any]) -> I18nPlugin | None:
-    """The `i18n` entry of a site's `plugins` (a list of names or one-key mappings, or a
-    TOML table); None without one."""
-    plugins = config.get("plugins")
-    entries = (
-        plugins.items()
-        if isinstance(plugins, dict)
-        else (
-            next(iter(p.items())) if isinstance(p, dict) and p else (p, {})
-            for p in (plugins if isinstance(plugins, list) else ())
-        )
-    )
-    for name, options in entries:
+    """The `i18n` entry of a site's `plugins`; None without one."""
+    for name, options in _plugin_entries(config.get("plugins")):
         if name == "i18n":
             return _plugin(options if isinstance(options, dict) else {})
     return None
+
+
+def _plugin_entries(plugins: Any) -> Iterator[tuple[Any, Any]]:
+    """(name, options) of each plugin: a yml list of names or one-key mappings, or a TOML
+    table of names."""
+    if isinstance(plugins, dict):
+        yield from plugins.items()
+        return
+    for entry in plugins if isinstance(plugins, list) else ():
+        if isinstance(entry, dict) and entry:
+            yield next(iter(entry.items()))
+        else:
+            yield entry, {}
 
 
 def _plugin(options: dict[str, Any]) -> I18nPlugin:
