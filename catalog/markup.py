@@ -125,12 +125,15 @@ def rst_spans(text: str, *, markdown: bool = False) -> list[Span]:
     reST it is just a quote. In Markdown a bare `word__` closes `__strong__` emphasis, so
     bare references are only looked for outside it."""
     spans: list[Span] = []
-    spans.extend((m.start(), m.end(), "rst-literal") for m in RST_LITERAL.finditer(text))
+    literals = [(m.start(), m.end()) for m in RST_LITERAL.finditer(text)]
+    spans.extend((a, b, "rst-literal") for a, b in literals)
     spans.extend((m.start(), m.end(), "rst-ref") for m in RST_FOOTNOTE.finditer(text))
     spans.extend((m.start(), m.end(), "rst-ref") for m in RST_SUBSTITUTION.finditer(text))
     if not markdown:
         spans.extend((m.start(), m.end(), "rst-ref") for m in RST_NAMED.finditer(text))
-    for m in RST_INTERPRETED.finditer(text):
+    # a role may follow an inline literal directly (Django's ``formset=``:class:`X`, which
+    # Sphinx reads as a literal, then a role): with the literals blanked it follows a space
+    for m in RST_INTERPRETED.finditer(_blanked(text, literals)):
         role, suffix = m["role"], m["suffix"]
         if role is None and suffix is None:
             continue
@@ -147,6 +150,16 @@ def rst_spans(text: str, *, markdown: bool = False) -> list[Span]:
         spans.append((m.start(), m.start("body"), kind))
         spans.append((m.start("body") + explicit.start("target"), m.end(), kind))
     return spans
+
+
+def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each span (in order, not overlapping) replaced by as many spaces."""
+    out, pos = [], 0
+    for a, b in spans:
+        out += [text[pos:a], " " * (b - a)]
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _is_alias(target: str) -> bool:

@@ -68,7 +68,8 @@ def test_blocks_requests_and_tokens_are_counted_apart(Session, db_url: str, tmp_
     assert totals["blocks_from_memory"] == 0 and first.status == "completed"
     assert sum(d.translated for d in first.docs) == totals["blocks_translated"]
     line = docs_spend_line(first.to_dict()["totals"])
-    assert line.startswith(f"20 blocks translated by the engine, 0 from memory; {requests} requests")
+    start = f"20 blocks translated by the engine, 0 from memory; {requests} requests"
+    assert line.startswith(start)
     assert f"{tokens:,} tokens" in line
     counts = first.recorded_counts()
     assert (counts["blocks"], counts["requests"]) == (20, requests)

@@ -53,6 +53,12 @@ REFERENCE_CASES = [
         ["`", " <https://www.python.org/>`_", "`", " <https://d.org/>`__"],
         "The [X0X]Python site[X1X] and [X2X]docs[X3X]",
     ),
+    # a role right after an inline literal, as Django's docs write defaults
+    (
+        "Default: ``'``:class:`django.forms.renderers.Jinja2`\\ ``'`` or ``x=``:func:`f`.",
+        ["``'``", ":class:`django.forms.renderers.Jinja2`", "``'``", "``x=``", ":func:`f`"],
+        "Default: [X0X][X1X]\\ [X2X] or [X3X][X4X].",
+    ),
     # an embedded alias names another target: Sphinx compares its whole text
     ("See `an alias <click-contrib_>`_ here", ["`an alias <click-contrib_>`_"], None),
     ("A URI `ending <https://x.org/a\\_>`_", ["`", " <https://x.org/a\\_>`_"], None),
@@ -65,7 +71,7 @@ def test_each_reference_form_is_masked(text: str, originals: list[str], masked) 
     assert [t.original for t in m.tokens] == originals
     if masked is not None:
         assert m.text == masked
-    assert {t.kind for t in m.tokens} <= {"rst-ref", "rst-role"}
+    assert {t.kind for t in m.tokens} <= {"rst-ref", "rst-role", "rst-literal"}
     assert unmask(m, m.text) == text
 
 

@@ -154,6 +154,9 @@ Embedded: `the Python site <https://www.python.org/>`_, once only `an anonymous 
 
 Prose that is no reference: snake_case_words, ``__init__``, a trailing_underscore.
 
+Roles right after a literal, as Django writes defaults:
+``'``:class:`collections.OrderedDict`\\ ``'`` and ``key=``:func:`sorted`.
+
 .. _click-contrib: https://github.com/click-contrib/
 .. _docs.python-org: https://docs.python.org/
 .. _a+b: https://example.org/ab
