@@ -182,17 +182,10 @@ def _entries(project: Path, locale: str):
     return {e.segment.msgid: e for e in read_po(po_path(project, locale)).entries}
 
 
-def test_entries_msgfmt_would_reject_are_written_fuzzy_and_every_file_passes_msgfmt(
-    demo_project, Session, db_url, msgfmt
-):
-    config = config_for(demo_project, db_url)
-    sync(Session, config)
-    translate(Session, config)
-    _edit(Session, DELETED, "fr", ("Supprimé %d notes",), override=True)
-    _edit(Session, CANNOT_OPEN, "fr", ("%s : impossible d'ouvrir : %s",), override=True)
-    _edit(Session, SAVE, "fr", ("Enregistrer ?",), override=False)  # clean: written as is
+def _approve_broken_versions(Session) -> None:
+    """Machine output with a renamed field, approved with override; an approved plural made
+    for another Plural-Forms (fr has 3 forms in CLDR 46)."""
     with Session() as s, s.begin():
-        # machine output with a renamed field, approved by a reviewer with override
         row = _row(s, SIGNED_IN)
         vid = repo.add_version(
             s,
@@ -206,7 +199,6 @@ def test_entries_msgfmt_would_reject_are_written_fuzzy_and_every_file_passes_msg
         with pytest.raises(actions.NeedsOverride):
             actions.approve(s, _reviewer(s), vid)
         actions.approve(s, _reviewer(s), vid, override=True, comment="on purpose")
-        # an approved plural made for another Plural-Forms (fr has 3 forms in CLDR 46)
         row = _row(s, SELECTED)
         repo.add_version(
             s,
@@ -215,6 +207,18 @@ def test_entries_msgfmt_would_reject_are_written_fuzzy_and_every_file_passes_msg
                 state=State.APPROVED, origin="human", source_hash=row.source_hash, author="old",
             ),
         )  # fmt: skip
+
+
+def test_entries_msgfmt_would_reject_are_written_fuzzy_and_every_file_passes_msgfmt(
+    demo_project, Session, db_url, msgfmt
+):
+    config = config_for(demo_project, db_url)
+    sync(Session, config)
+    translate(Session, config)
+    _edit(Session, DELETED, "fr", ("Supprimé %d notes",), override=True)
+    _edit(Session, CANNOT_OPEN, "fr", ("%s : impossible d'ouvrir : %s",), override=True)
+    _edit(Session, SAVE, "fr", ("Enregistrer ?",), override=False)  # clean: written as is
+    _approve_broken_versions(Session)
     files = {f.locale: f for f in export(Session, config)}
 
     assert {loc for loc, f in files.items() if f.written} == set(LOCALES)
