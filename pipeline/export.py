@@ -45,6 +45,7 @@ from locflow.pipeline.export_merge import (
     render_fitted,
     template_unfit,
 )
+from locflow.pipeline.export_rst import with_source_breaks
 from locflow.pipeline.plural_rules import plural_rule
 from locflow.settings import CatalogSource, Config
 
@@ -122,6 +123,7 @@ def export_catalog(
         )  # fmt: skip
     rows = segment_repo.segment_rows(s, source.id, include_obsolete=False)
     wanted, chosen = wanted_versions(s, rows, locale, config.export.machine)
+    wanted = with_source_breaks(wanted, rows, src.template.parent, config.root)
     utf8 = config.export.charset == "utf-8"
     omit = config.export.machine == "omit"
     out = _render(s, source, locale, rel, stored, rows, wanted, chosen, now, utf8=utf8, omit=omit)
@@ -309,7 +311,7 @@ def _changed_rows(
     return out
 
 
-EXPORT_FORMAT = "2"
+EXPORT_FORMAT = "3"
 """Bump when export output changes for the same inputs: every catalogue is rebuilt once."""
 
 

@@ -157,11 +157,18 @@ Prose that is no reference: snake_case_words, ``__init__``, a trailing_underscor
 Roles right after a literal, as Django writes defaults:
 ``'``:class:`collections.OrderedDict`\\ ``'`` and ``key=``:func:`sorted`.
 
+References the source wraps, as Flask and Django do: see the `official
+tutorial`_, the `Python
+site <https://www.python.org/>`_ and :ref:`the first
+section <forms>`, or look up :term:`glossary
+term`.
+
 .. _click-contrib: https://github.com/click-contrib/
 .. _docs.python-org: https://docs.python.org/
 .. _a+b: https://example.org/ab
 .. _std:lib: https://docs.python.org/3/library/
 .. _a phrase: https://example.org/phrase
+.. _official tutorial: https://example.org/tutorial
 .. _project: https://example.org/project
 .. _trailing_underscore: https://example.org/oops
 
