@@ -36,11 +36,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 
 
 @pytest.fixture
-def page_for(browser, server):
+def page_for(browser, ui_url):
     contexts = []
 
     def open_as(user: str | None):
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=ui_url)
         contexts.append(context)
         page = context.new_page()
         dialogs: list[str] = []
@@ -197,7 +197,7 @@ def test_a_script_in_a_translation_renders_as_text(demo, page_for):
     assert page.dialogs == []
 
 
-def test_posts_without_a_csrf_token_are_refused(demo, page_for, server):
+def test_posts_without_a_csrf_token_are_refused(demo, page_for, ui_url):
     target = demo.version_of("Notes", "fr")
     page = page_for("fanny")
     for form in ({}, {"csrf": "forged"}):

@@ -1,8 +1,7 @@
-"""The review UI's browser fixtures, shared by the Chromium test modules (a pytest plugin
-that tests/conftest.py loads): `browser` (headless Chromium, one per module), `server`
-(`locflow ui` on the module's own `demo` fixture) and `page_for` (`page_for(user)`: a new
-page signed in as that user). Each module defines `demo`; a module may override any of
-these with its own."""
+"""The review UI's browser fixtures, shared by the Chromium test modules, which import them
+(not a plugin: other modules have a `server` fixture of their own): `browser` (headless
+Chromium, one per module), `server` (`locflow ui` on the module's own `demo` fixture) and
+`page_for` (`page_for(user)`: a new page signed in as that user)."""
 
 from __future__ import annotations
 
@@ -21,13 +20,13 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture(scope="module")
-def server(demo: Demo) -> Iterator[str]:
+def ui_url(demo: Demo) -> Iterator[str]:
     with ui_server(demo) as base:
         yield base
 
 
 @pytest.fixture
-def page_for(browser, server) -> Iterator[object]:
+def page_for(browser, ui_url) -> Iterator[object]:
     """A page signed in as `user`."""
-    with signed_in_pages(browser, server) as open_as:
+    with signed_in_pages(browser, ui_url) as open_as:
         yield open_as
